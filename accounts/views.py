@@ -1,0 +1,56 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from accounts.forms import ProfileForm, SignupForm
+from accounts.services import profile_update, user_signup
+from macaron.errors import DomainError
+
+
+def add_domain_error(form, error: DomainError) -> None:
+    """Show a service refusal next to the fields it names, or at the top of the form."""
+    if not error.fields:
+        form.add_error(None, error.message)
+    for name, problems in error.fields.items():
+        form.add_error(name if name in form.fields else None, problems)
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = user_signup(
+                email=data["email"],
+                password=data["password"],
+                display_name=data["display_name"],
+                time_zone=data["time_zone"] or "UTC",
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to Macaron, {user.name}!")
+            return redirect("home")
+    return render(
+        request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile_update(user=request.user, **{k: form.cleaned_data[k] for k in form.fields})
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect("profile")
+    return render(
+        request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200
+    )

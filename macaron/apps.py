@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MacaronConfig(AppConfig):
+    name = "macaron"
+    verbose_name = "Macaron platform"

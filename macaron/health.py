@@ -1,0 +1,66 @@
+"""Health of the running parts: database (+ vector), broker, workers, embedding model."""
+
+import uuid
+from dataclasses import asdict
+
+from celery.exceptions import TimeoutError as CeleryTimeout
+from django.db import DatabaseError, connection
+
+from macaron.celery import app as celery_app
+from macaron.embeddings import embedding_status
+
+WORKER_TIMEOUT_S = 3.0
+
+
+def check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT version(), (SELECT extversion FROM pg_extension WHERE extname = 'vector')"
+            )
+            version, vector = cursor.fetchone()
+    except DatabaseError as exc:
+        return {"ok": False, "error": type(exc).__name__}
+    server = version.split(",")[0]
+    if vector is None:
+        return {"ok": False, "server": server, "error": "the vector extension is not installed"}
+    return {"ok": True, "server": server, "vector": vector}
+
+
+def check_broker() -> dict:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            transport = conn.transport_cls
+    except Exception as exc:  # kombu raises transport-specific errors; all mean "down"
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True, "transport": str(transport)}
+
+
+def check_worker() -> dict:
+    """A real round trip: a ping task taken and answered by some worker."""
+    nonce = uuid.uuid4().hex
+    try:
+        with celery_app.connection_for_write() as conn:
+            result = celery_app.send_task("macaron.ping", args=[nonce], connection=conn)
+        answer = result.get(timeout=WORKER_TIMEOUT_S)
+    except CeleryTimeout:
+        return {"ok": False, "error": f"no worker answered within {WORKER_TIMEOUT_S:.0f}s"}
+    except Exception as exc:  # broker or backend down: reported, never raised
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": answer.get("pong") == nonce}
+
+
+def check_embedding() -> dict:
+    status = embedding_status()
+    return {"ok": status.available, **asdict(status)}
+
+
+def health_report() -> tuple[bool, dict]:
+    checks = {"database": check_database(), "broker": check_broker()}
+    checks["worker"] = (
+        check_worker() if checks["broker"]["ok"] else {"ok": False, "error": "broker down"}
+    )
+    checks["embedding"] = check_embedding()
+    healthy = all(check["ok"] for check in checks.values())
+    return healthy, {"status": "ok" if healthy else "degraded", "checks": checks}
