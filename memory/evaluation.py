@@ -204,7 +204,12 @@ def evaluate(
                     )
                     for i, turn in enumerate(session.turns)
                 ]
-                messages_ingest(user=user, conversation=conversation, messages=messages)
+                messages_ingest(
+                    user=user,
+                    conversation=conversation,
+                    messages=messages,
+                    schedule_compression=False,
+                )
                 conversation_compress(conversation_id=conversation.id)
                 end = messages[-1].sent_at
                 bar.update(len(messages))

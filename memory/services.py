@@ -16,6 +16,7 @@ from pgvector.django import CosineDistance
 from macaron.embeddings import get_embedder
 from macaron.errors import DomainError, NotFound, TooLarge
 from memory.domains import tag_domains
+from memory.episodes import EPISODE_MESSAGES, SHORT_TERM_WINDOW
 from memory.gate import Candidate, extract_candidates, slot_of
 from memory.models import (
     AuditEvent,
@@ -82,7 +83,11 @@ class MessageIn:
 
 
 def messages_ingest(
-    *, user, conversation: Conversation, messages: list[MessageIn]
+    *,
+    user,
+    conversation: Conversation,
+    messages: list[MessageIn],
+    schedule_compression: bool = True,
 ) -> list[Message]:
     """The write path for one or more messages: store them (encrypted), gate them into
     long-term memory with one batched embedding call, merge duplicates and supersede facts."""
@@ -118,7 +123,16 @@ def messages_ingest(
             for candidate in extract_candidates(item.text.strip(), _aware(item.sent_at))
         ]
         _remember(user=user, cipher=cipher, pending=pending, source=Memory.Source.CHAT)
+        if schedule_compression and _needs_compression(conversation):
+            from memory.tasks import compress_conversation  # tasks import this module
+
+            compress_conversation.delay_on_commit(conversation.id)
     return stored
+
+
+def _needs_compression(conversation: Conversation) -> bool:
+    pending = Message.objects.filter(conversation=conversation, episode__isnull=True).count()
+    return pending >= SHORT_TERM_WINDOW + EPISODE_MESSAGES
 
 
 def _terms_overlap(a: set[str], b: set[str]) -> float:

