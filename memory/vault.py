@@ -7,6 +7,7 @@ Destroying a person's DataKey row makes every copy of their ciphertext unreadabl
 """
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 
 from macaron.errors import DomainError
 from memory.models import DataKey
@@ -29,10 +31,18 @@ class VaultError(DomainError):
     code = "vault_error"
 
 
+MAX_KEY_ID_CHARS = DataKey._meta.get_field("master_key_id").max_length
+
+
 def master_key(encoded: str | None = None) -> bytes:
-    raw = base64.b64decode(encoded or settings.MASTER_KEY)
+    """The raw 32-byte key from its base64 form (the configured MASTER_KEY by default)."""
+    try:
+        # validate=True: a typo'd key must fail loudly, not decode to different bytes.
+        raw = base64.b64decode(encoded or settings.MASTER_KEY, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
     if len(raw) != 32:
-        raise VaultError("MASTER_KEY must be base64 of exactly 32 bytes.")
+        raise VaultError("A master key must be base64 of exactly 32 bytes.")
     return raw
 
 
@@ -113,15 +123,71 @@ def data_key_shred(*, user_id: int) -> bool:
     return deleted > 0
 
 
+def _unwraps(key: bytes, wrapped: bytes, user_id: int) -> bool:
+    try:
+        _unwrap(key, wrapped, user_id)
+    except VaultError:
+        return False
+    return True
+
+
 def master_key_rotate(*, old_key: str, new_key: str, new_key_id: str) -> int:
-    """Re-wrap every data key under a new master key; ciphertext is untouched. All or nothing."""
+    """Re-wrap data keys under a new master key; ciphertext is untouched. All or nothing.
+
+    Returns how many keys were re-wrapped. Keys that already unwrap with the new key are left
+    as they are, so a second run (after every process has switched to the new key) picks up
+    stragglers that a process still on the old key created meanwhile; `key_rotation_status`
+    shows them. The table is locked against writes while the run is in progress.
+    """
+    new_key_id = (new_key_id or "").strip()
+    if not new_key_id or len(new_key_id) > MAX_KEY_ID_CHARS:
+        raise VaultError(f"The new key id must be 1 to {MAX_KEY_ID_CHARS} characters.")
     old, new = master_key(old_key), master_key(new_key)
+    if hmac.compare_digest(old, new):
+        raise VaultError("The new master key is the same as the old one.")
     rotated = 0
     with transaction.atomic():
-        for row in DataKey.objects.select_for_update().order_by("id"):
-            data_key = _unwrap(old, row.wrapped_key, row.user_id)
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(DataKey._meta.db_table)
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        for row in DataKey.objects.order_by("id"):
+            if _unwraps(new, row.wrapped_key, row.user_id):
+                if row.master_key_id != new_key_id:
+                    row.master_key_id = new_key_id
+                    row.save(update_fields=["master_key_id", "updated_at"])
+                continue
+            if row.master_key_id == new_key_id:
+                raise VaultError(
+                    f"The key id {new_key_id!r} already names another master key; "
+                    "choose a new id. Nothing was changed."
+                )
+            try:
+                data_key = _unwrap(old, row.wrapped_key, row.user_id)
+            except VaultError:
+                raise VaultError(
+                    "The old master key does not unwrap the data key of user "
+                    f"{row.user_id} (key id {row.master_key_id!r}). Nothing was changed."
+                ) from None
             row.wrapped_key = _wrap(new, data_key, row.user_id)
             row.master_key_id = new_key_id
             row.save(update_fields=["wrapped_key", "master_key_id", "updated_at"])
             rotated += 1
     return rotated
+
+
+def key_rotation_status() -> dict:
+    """How many data keys each master key id wraps, and whether all are under the current one."""
+    counts = dict(
+        DataKey.objects.values_list("master_key_id")
+        .annotate(n=Count("id"))
+        .order_by("master_key_id")
+        .values_list("master_key_id", "n")
+    )
+    current = settings.MASTER_KEY_ID
+    return {
+        "current_key_id": current,
+        "keys_by_master_key_id": counts,
+        "total": sum(counts.values()),
+        "stale": sum(n for key_id, n in counts.items() if key_id != current),
+        "all_current": all(key_id == current for key_id in counts),
+    }

@@ -228,3 +228,14 @@ LOGGING = {
 
 # django-guardian: no shadow "AnonymousUser" row; anonymous visitors get no object permissions.
 ANONYMOUS_USER_NAME = None
+
+# Per-user vector search (memory.vector_index): people with at least this many current memories
+# get their own partial HNSW index (built by a task the beat job enqueues); everyone else is
+# searched exactly. ef_search is raised per query on those indexes; builds get more memory.
+MEMORY_USER_INDEX_THRESHOLD = int(env("MEMORY_USER_INDEX_THRESHOLD", "5000"))
+MEMORY_HNSW_EF_SEARCH = int(env("MEMORY_HNSW_EF_SEARCH", "200"))
+MEMORY_INDEX_BUILD_MEMORY = env("MEMORY_INDEX_BUILD_MEMORY", "512MB")
+CELERY_BEAT_SCHEDULE["memory-vector-indexes"] = {
+    "task": "memory.sync_user_vector_indexes",
+    "schedule": 15 * 60.0,
+}

@@ -1,0 +1,139 @@
+"""The person's memories over REST: thin views that validate, call a selector or service, and
+answer with a small output serializer. Someone else's memory id is always a 404."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from macaron.api import Pagination
+from memory.api.serializers import (
+    FeedbackInput,
+    FeedbackOutput,
+    ForgetInput,
+    ForgetOutput,
+    MemoryCreateInput,
+    MemoryDetailOutput,
+    MemoryListQuery,
+    MemoryOutput,
+    MemoryUpdateInput,
+    SearchInput,
+    SearchOutput,
+)
+from memory.retrieval import Filters, retrieve
+from memory.selectors import memories_for_user, memory_detail, memory_ids_owned
+from memory.services import (
+    memories_forget,
+    memory_create,
+    memory_feedback,
+    memory_get,
+    memory_update,
+)
+
+
+class MemoryListApi(APIView):
+    @extend_schema(
+        parameters=[
+            MemoryListQuery,
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses=MemoryOutput(many=True),
+    )
+    def get(self, request, *args, **kwargs):
+        query = MemoryListQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        memories = memories_for_user(user=request.user, **query.validated_data)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(memories, request, view=self)
+        return paginator.get_paginated_response(MemoryOutput(page, many=True).data)
+
+    @extend_schema(request=MemoryCreateInput, responses={201: MemoryDetailOutput})
+    def post(self, request, *args, **kwargs):
+        data = MemoryCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        memory = memory_create(user=request.user, **data.validated_data)
+        body = MemoryDetailOutput(memory_detail(user=request.user, memory_id=memory.id)).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class MemoryDetailApi(APIView):
+    @extend_schema(responses=MemoryDetailOutput)
+    def get(self, request, memory_id: int, *args, **kwargs):
+        return Response(
+            MemoryDetailOutput(memory_detail(user=request.user, memory_id=memory_id)).data
+        )
+
+    @extend_schema(request=MemoryUpdateInput, responses=MemoryDetailOutput)
+    def patch(self, request, memory_id: int, *args, **kwargs):
+        data = MemoryUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        memory_update(user=request.user, memory_id=memory_id, **data.validated_data)
+        return Response(
+            MemoryDetailOutput(memory_detail(user=request.user, memory_id=memory_id)).data
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, memory_id: int, *args, **kwargs):
+        memory_get(user=request.user, memory_id=memory_id)  # someone else's id: 404
+        memories_forget(user=request.user, memory_ids=[memory_id])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemoryForgetApi(APIView):
+    """Forget several memories at once; ids that are not the caller's are left alone."""
+
+    @extend_schema(request=ForgetInput, responses=ForgetOutput)
+    def post(self, request, *args, **kwargs):
+        data = ForgetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        owned = memory_ids_owned(user=request.user, memory_ids=data.validated_data["ids"])
+        if owned:
+            memories_forget(user=request.user, memory_ids=owned)
+        return Response(ForgetOutput({"forgotten": len(owned)}).data)
+
+
+class MemoryFeedbackApi(APIView):
+    @extend_schema(request=FeedbackInput, responses={201: FeedbackOutput})
+    def post(self, request, memory_id: int, *args, **kwargs):
+        data = FeedbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = memory_feedback(
+            user=request.user, memory_id=memory_id, signal=data.validated_data["signal"]
+        )
+        return Response(FeedbackOutput(event).data, status=status.HTTP_201_CREATED)
+
+
+class MemorySearchApi(APIView):
+    """The same hybrid retrieval the companion uses, ranked best first within a token budget."""
+
+    @extend_schema(request=SearchInput, responses=SearchOutput)
+    def post(self, request, *args, **kwargs):
+        data = SearchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = data.validated_data
+        result = retrieve(
+            user=request.user,
+            query=params["query"],
+            k=params["k"],
+            budget=params["budget"],
+            filters=Filters(domains=params.get("domains") or None),
+            purpose="api",
+        )
+        body = {
+            "time_range": result.time_range.label() if result.time_range else None,
+            "results": [
+                {
+                    "id": item.id,
+                    "text": item.text,
+                    "score": item.score,
+                    "kind": item.kind,
+                    "domains": item.domains,
+                    "event": item.event.label() if item.event else None,
+                    "external_ids": item.external_ids,
+                    "said_at": item.valid_from,
+                }
+                for item in result.items
+            ],
+        }
+        return Response(SearchOutput(body).data)

@@ -1,0 +1,139 @@
+"""Forms of the "What I remember" page. They validate shape only; the services decide."""
+
+from datetime import datetime, time
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from memory.domains import DOMAINS
+from memory.models import Memory
+from memory.retrieval import MAX_QUERY_CHARS
+from memory.services import MAX_MEMORY_CHARS
+
+DOMAIN_CHOICES = [(domain, domain.capitalize()) for domain in DOMAINS]
+MAX_ID = 2**63 - 1
+MAX_BULK_IDS = 1_000
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MemoryFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=MAX_QUERY_CHARS,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "What did I say about…"}),
+    )
+    domain = forms.ChoiceField(
+        label="Topic", required=False, choices=[("", "Any topic"), *DOMAIN_CHOICES]
+    )
+    since = forms.DateField(label="From", required=False, widget=DateInput())
+    until = forms.DateField(label="Until", required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date is before the start date.")
+        return data
+
+    def selector_filters(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "q": data["q"].strip(),
+            "domain": data["domain"] or None,
+            "since": data["since"],
+            "until": data["until"],
+        }
+
+
+class MemoryCreateForm(forms.Form):
+    text = forms.CharField(
+        label="Something to remember",
+        max_length=MAX_MEMORY_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "My sister's birthday is 3 June"}),
+    )
+    privacy = forms.ChoiceField(choices=Memory.Privacy.choices, initial=Memory.Privacy.NORMAL)
+    pinned = forms.BooleanField(label="Pin it", required=False)
+
+
+class MemoryEditForm(forms.Form):
+    text = forms.CharField(
+        label="What I remember",
+        max_length=MAX_MEMORY_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    privacy = forms.ChoiceField(
+        choices=Memory.Privacy.choices,
+        help_text="Private: never shared with sub-agents. Secret: also needs you to sign in again.",
+    )
+    pinned = forms.BooleanField(label="Pinned (never fades)", required=False)
+    domains = forms.MultipleChoiceField(
+        label="Topics", required=False, choices=DOMAIN_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    share_with_subagents = forms.BooleanField(label="Sub-agents may use it", required=False)
+    reauth_required = forms.BooleanField(label="Ask me to sign in again first", required=False)
+    expires_at = forms.DateField(
+        label="Forget after", required=False, widget=DateInput(), help_text="Optional."
+    )
+
+    @staticmethod
+    def initial_for(memory) -> dict:
+        policy = memory.policy
+        expires = policy.get("expires_at")
+        return {
+            "text": memory.text,
+            "privacy": memory.privacy,
+            "pinned": memory.pinned,
+            "domains": memory.domains,
+            "share_with_subagents": policy.get("share_with_subagents", True),
+            "reauth_required": policy.get("reauth_required", False),
+            "expires_at": expires[:10] if expires else None,
+        }
+
+    def policy(self) -> dict:
+        """Only the rules that differ from the defaults."""
+        data, rules = self.cleaned_data, {}
+        if not data["share_with_subagents"]:
+            rules["share_with_subagents"] = False
+        if data["reauth_required"]:
+            rules["reauth_required"] = True
+        if data["expires_at"]:  # the end of that day, in the person's own time zone
+            end = datetime.combine(data["expires_at"], time.max, timezone.get_current_timezone())
+            rules["expires_at"] = end.isoformat()
+        return rules
+
+
+class PinForm(forms.Form):
+    pinned = forms.BooleanField(required=False)
+
+
+class PrivacyForm(forms.Form):
+    privacy = forms.ChoiceField(choices=Memory.Privacy.choices)
+
+
+class IdListField(forms.Field):
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": "Choose memories from the list."}
+
+    def to_python(self, value):
+        if not value:
+            return []
+        ids = []
+        for item in value:
+            if not (isinstance(item, str) and item.isdigit() and 0 < int(item) <= MAX_ID):
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            ids.append(int(item))
+        if len(ids) > MAX_BULK_IDS:
+            raise ValidationError(f"Choose at most {MAX_BULK_IDS:,} at a time.", code="too_many")
+        return ids
+
+
+class ForgetManyForm(forms.Form):
+    ids = IdListField(error_messages={"required": "Tick the memories you want me to forget."})

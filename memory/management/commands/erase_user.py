@@ -1,0 +1,33 @@
+from django.contrib.auth import get_user_model
+from django.core.management import BaseCommand, CommandError
+
+from memory.models import Conversation, Memory, Message
+from memory.services import user_erase
+
+
+class Command(BaseCommand):
+    help = "Erase a person: destroy their data key (crypto-shredding), then delete their rows."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--email", required=True)
+        parser.add_argument("--reason", required=True, help="recorded in the audit log")
+
+    def handle(self, *args, email: str, reason: str, **options):
+        reason = reason.strip()
+        if not reason:
+            raise CommandError("--reason must not be empty.")
+        user = get_user_model().objects.filter(email__iexact=email.strip()).first()
+        if user is None:
+            raise CommandError(f"No user with e-mail {email!r}.")
+        user_id = user.id
+        counts = {
+            "conversations": Conversation.objects.filter(user_id=user_id).count(),
+            "messages": Message.objects.filter(user_id=user_id).count(),
+            "memories": Memory.objects.filter(user_id=user_id).count(),
+        }
+        user_erase(user=user, reason=reason)
+        summary = ", ".join(f"{n} {what}" for what, n in counts.items())
+        self.stdout.write(
+            f"Erased user {user_id}: data key destroyed (crypto-shredded); deleted the account "
+            f"and {summary}. Audit event recorded (action 'erase', reason {reason[:120]!r})."
+        )

@@ -1,0 +1,256 @@
+"""Reads of the memory engine for the person-facing side (web page and REST API).
+
+Selectors return plain dataclasses with the text already decrypted, one cipher per call, and
+every query is scoped by the acting person. Provenance ("you told me this on ...") comes from
+`MemorySource` rows and the messages they point at, fetched in one prefetch query.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import cached_property
+
+from django.db.models import F, Prefetch, QuerySet
+from django.db.models.functions import Coalesce
+
+from macaron.errors import NotFound
+from memory.models import Memory, MemorySource
+from memory.retrieval import MAX_K, Filters, retrieve
+from memory.vault import UserCipher, cipher_for
+
+MEMORY_FIELDS = (
+    "id",
+    "user_id",
+    "text_ct",
+    "kind",
+    "source",
+    "domains",
+    "language",
+    "created_at",
+    "valid_from",
+    "valid_to",
+    "event_time",
+    "importance",
+    "strength",
+    "recall_count",
+    "pinned",
+    "privacy",
+    "policy",
+)
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """Where a memory came from: the message (and when it was sent), or an external id."""
+
+    message_id: int | None
+    external_id: str
+    said_at: datetime | None
+    conversation_id: int | None
+
+
+@dataclass(frozen=True)
+class MemoryView:
+    id: int
+    text: str
+    kind: str
+    source: str
+    domains: list[str]
+    language: str
+    created_at: datetime
+    valid_from: datetime
+    valid_to: datetime | None
+    event_time: datetime | None
+    importance: float
+    strength: float
+    recall_count: int
+    pinned: bool
+    privacy: str
+    policy: dict
+    sources: tuple[SourceView, ...] = ()
+
+    @property
+    def said_at(self) -> list[datetime]:
+        """When the person said it, oldest first (one entry per message it came from)."""
+        return [source.said_at for source in self.sources if source.said_at is not None]
+
+
+def user_time_zone(user) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _bound(value: date | datetime | None, *, tz, end: bool) -> datetime | None:
+    """A day given without a time means the whole day in the person's own time zone."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time.max if end else time.min, tzinfo=tz)
+
+
+def _sources_prefetch() -> Prefetch:
+    return Prefetch(
+        "sources",
+        queryset=MemorySource.objects.select_related("message")
+        .only(
+            "id",
+            "memory_id",
+            "external_id",
+            "message_id",
+            "message__id",
+            "message__sent_at",
+            "message__conversation_id",
+        )
+        .order_by(F("message__sent_at").asc(nulls_last=True), "id"),
+    )
+
+
+def _to_view(memory: Memory, cipher: UserCipher) -> MemoryView:
+    sources = tuple(
+        SourceView(
+            message_id=source.message_id,
+            external_id=source.external_id,
+            said_at=source.message.sent_at if source.message is not None else None,
+            conversation_id=source.message.conversation_id if source.message else None,
+        )
+        for source in memory.sources.all()
+        if source.message_id is not None or source.external_id
+    )
+    return MemoryView(
+        id=memory.id,
+        text=cipher.decrypt(memory.text_ct),
+        kind=memory.kind,
+        source=memory.source,
+        domains=list(memory.domains),
+        language=memory.language,
+        created_at=memory.created_at,
+        valid_from=memory.valid_from,
+        valid_to=memory.valid_to,
+        event_time=memory.event_time,
+        importance=memory.importance,
+        strength=memory.strength,
+        recall_count=memory.recall_count,
+        pinned=memory.pinned,
+        privacy=memory.privacy,
+        policy=dict(memory.policy or {}),
+        sources=sources,
+    )
+
+
+def _memories(user) -> QuerySet[Memory]:
+    return (
+        Memory.objects.filter(user=user).only(*MEMORY_FIELDS).prefetch_related(_sources_prefetch())
+    )
+
+
+class MemoryList:
+    """A lazily decrypted, sliceable list of a person's memories, for any paginator.
+
+    `count()` asks the database; slicing fetches and decrypts only that slice. The person's
+    cipher is looked up once, and only when there is something to decrypt.
+    """
+
+    def __init__(self, queryset: QuerySet[Memory], user_id: int):
+        self._queryset = queryset
+        self._user_id = user_id
+
+    @cached_property
+    def _cipher(self) -> UserCipher:
+        return cipher_for(self._user_id)
+
+    def count(self) -> int:
+        return self._queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [_to_view(memory, self._cipher) for memory in self._queryset[index]]
+        return _to_view(self._queryset[index], self._cipher)
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def memories_for_user(
+    *,
+    user,
+    q: str = "",
+    domain: str | None = None,
+    kind: str | None = None,
+    since: date | datetime | None = None,
+    until: date | datetime | None = None,
+    pinned: bool | None = None,
+    include_history: bool = False,
+) -> MemoryList | list[MemoryView]:
+    """The person's memories, newest first; with `q`, ranked by `retrieve()` instead.
+
+    `since`/`until` use the same notion of "when" as retrieval: a memory's event time if it has
+    one (an event overlapping the range counts), otherwise when it was said. Superseded facts
+    are left out unless `include_history`.
+    """
+    tz = user_time_zone(user)
+    since_at, until_at = _bound(since, tz=tz, end=False), _bound(until, tz=tz, end=True)
+    if q:
+        return _search(
+            user=user,
+            q=q,
+            filters=Filters(
+                domains=[domain] if domain else None,
+                kinds=[kind] if kind else None,
+                since=since_at,
+                until=until_at,
+                include_history=include_history,
+            ),
+            pinned=pinned,
+        )
+    memories = _memories(user)
+    if not include_history:
+        memories = memories.filter(valid_to__isnull=True)
+    if domain:
+        memories = memories.filter(domains__contains=[domain])
+    if kind:
+        memories = memories.filter(kind=kind)
+    if pinned is not None:
+        memories = memories.filter(pinned=pinned)
+    if since_at is not None:
+        memories = memories.alias(ends_at=Coalesce("event_end", "event_time", "valid_from")).filter(
+            ends_at__gte=since_at
+        )
+    if until_at is not None:
+        memories = memories.alias(starts_at=Coalesce("event_time", "valid_from")).filter(
+            starts_at__lte=until_at
+        )
+    return MemoryList(memories.order_by("-created_at", "-id"), user.id)
+
+
+def _search(*, user, q: str, filters: Filters, pinned: bool | None) -> list[MemoryView]:
+    result = retrieve(user=user, query=q, k=MAX_K, budget=None, filters=filters, purpose="person")
+    ranked = [item.id for item in result.items]
+    memories = _memories(user).filter(pk__in=ranked)
+    if pinned is not None:
+        memories = memories.filter(pinned=pinned)
+    if not ranked:
+        return []
+    cipher = cipher_for(user.id)
+    found = {memory.id: _to_view(memory, cipher) for memory in memories}
+    return [found[memory_id] for memory_id in ranked if memory_id in found]
+
+
+def memory_detail(*, user, memory_id: int) -> MemoryView:
+    """One of the person's memories with its provenance; someone else's id is "not found"."""
+    memory = _memories(user).filter(pk=memory_id).first()
+    if memory is None:
+        raise NotFound("No such memory.")
+    return _to_view(memory, cipher_for(user.id))
+
+
+def memory_ids_owned(*, user, memory_ids: list[int]) -> list[int]:
+    """Which of these ids are the person's own memories (others are silently dropped)."""
+    return list(
+        Memory.objects.filter(user=user, pk__in=memory_ids)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )

@@ -1,0 +1,167 @@
+"""The "What I remember" page: see, search, edit, pin and forget what the companion remembers.
+
+Every action is a small POST that calls a service and redirects back (POST-redirect-GET);
+someone else's memory id is a plain 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.views import add_domain_error
+from macaron.errors import DomainError, NotFound
+from memory.forms import (
+    ForgetManyForm,
+    MemoryCreateForm,
+    MemoryEditForm,
+    MemoryFilterForm,
+    PinForm,
+    PrivacyForm,
+)
+from memory.models import Memory
+from memory.selectors import memories_for_user, memory_detail, memory_ids_owned
+from memory.services import memories_forget, memory_create, memory_get, memory_update
+
+PAGE_SIZE = 20
+
+
+def _back(request) -> str:
+    """Where to return after an action: the page (with its filters) the person came from."""
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if target.startswith("/memories/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("memories")
+
+
+def _detail_or_404(user, memory_id: int):
+    try:
+        return memory_detail(user=user, memory_id=memory_id)
+    except NotFound:
+        raise Http404("No such memory.") from None
+
+
+def _owned_or_404(user, memory_id: int) -> None:
+    try:
+        memory_get(user=user, memory_id=memory_id)
+    except NotFound:
+        raise Http404("No such memory.") from None
+
+
+@login_required
+def memory_list(request):
+    filters = MemoryFilterForm(request.GET)
+    create_form = MemoryCreateForm(request.POST or None, prefix="new")
+    if request.method == "POST" and create_form.is_valid():
+        try:
+            memory_create(user=request.user, **create_form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(create_form, error)
+        else:
+            messages.success(request, "Got it — I will remember that.")
+            return redirect(_back(request))
+
+    memories: list = []
+    if filters.is_valid():
+        try:
+            memories = memories_for_user(user=request.user, **filters.selector_filters())
+        except DomainError as error:
+            add_domain_error(filters, error)
+    page = Paginator(memories, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filters": filters,
+        "filtering": filters.is_valid() and any(filters.cleaned_data.values()),
+        "create_form": create_form,
+        "page": page,
+        "privacy_choices": Memory.Privacy.choices,
+    }
+    status = 400 if filters.errors or create_form.errors else 200
+    return render(request, "memory/list.html", context, status=status)
+
+
+@login_required
+def memory_edit(request, memory_id: int):
+    memory = _detail_or_404(request.user, memory_id)
+    form = MemoryEditForm(request.POST or None, initial=MemoryEditForm.initial_for(memory))
+    if request.method == "POST" and form.is_valid():
+        data, changed = form.cleaned_data, set(form.changed_data)
+        try:
+            memory_update(
+                user=request.user,
+                memory_id=memory.id,
+                text=data["text"] if "text" in changed else None,
+                pinned=data["pinned"],
+                privacy=data["privacy"],
+                policy=form.policy(),
+                domains=data["domains"] if "domains" in changed else None,
+            )
+        except NotFound:
+            raise Http404("No such memory.") from None
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Memory updated.")
+            return redirect(_back(request))
+    return render(
+        request,
+        "memory/edit.html",
+        {"memory": memory, "form": form, "next": _back(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def memory_pin(request, memory_id: int):
+    form = PinForm(request.POST)
+    form.is_valid()  # a missing or odd value simply means "not pinned"
+    pinned = bool(form.cleaned_data.get("pinned"))
+    try:
+        memory_update(user=request.user, memory_id=memory_id, pinned=pinned)
+    except NotFound:
+        raise Http404("No such memory.") from None
+    messages.success(request, "Pinned — I will not let this fade." if pinned else "Unpinned.")
+    return redirect(_back(request))
+
+
+@login_required
+@require_POST
+def memory_privacy(request, memory_id: int):
+    form = PrivacyForm(request.POST)
+    _owned_or_404(request.user, memory_id)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the privacy levels.")
+        return redirect(_back(request))
+    privacy = form.cleaned_data["privacy"]
+    memory_update(user=request.user, memory_id=memory_id, privacy=privacy)
+    messages.success(request, f"Privacy set to {Memory.Privacy(privacy).label.lower()}.")
+    return redirect(_back(request))
+
+
+@login_required
+@require_POST
+def memory_forget(request, memory_id: int):
+    _owned_or_404(request.user, memory_id)
+    memories_forget(user=request.user, memory_ids=[memory_id])
+    messages.success(request, "Forgotten.")
+    return redirect(_back(request))
+
+
+@login_required
+@require_POST
+def memories_forget_many(request):
+    form = ForgetManyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["ids"][0])
+        return redirect(_back(request))
+    owned = memory_ids_owned(user=request.user, memory_ids=form.cleaned_data["ids"])
+    if owned:
+        memories_forget(user=request.user, memory_ids=owned)
+    messages.success(request, f"Forgot {len(owned)} memor{'y' if len(owned) == 1 else 'ies'}.")
+    return redirect(_back(request))

@@ -1,0 +1,409 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from memory.models import AuditEvent, Memory
+from memory.services import MessageIn, conversation_create, memory_create, messages_ingest
+from memory.vault import cipher_for
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/memories/"
+
+
+def said(user, text: str, sent_at: datetime, external_id: str = "") -> Memory:
+    [message] = messages_ingest(
+        user=user,
+        conversation=conversation_create(user=user),
+        messages=[MessageIn(text=text, sent_at=sent_at, external_id=external_id)],
+        schedule_compression=False,
+    )
+    return Memory.objects.get(sources__message=message)
+
+
+def text_of(memory: Memory) -> str:
+    return cipher_for(memory.user_id).decrypt(memory.text_ct)
+
+
+def flashes(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+@pytest.fixture
+def web(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def other():
+    return UserFactory()
+
+
+def test_page_requires_login(client):
+    response = client.get(PAGE)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/memories/"
+
+
+def test_nav_links_to_the_page(web):
+    body = web.get("/").content.decode()
+    assert '<a href="/memories/" >Memories</a>' in body
+    page = web.get(PAGE).content.decode()
+    assert '<a href="/memories/" aria-current="page">Memories</a>' in page
+
+
+def test_empty_page(web):
+    response = web.get(PAGE)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<h1>What I remember</h1>" in body
+    assert "I do not remember anything about you yet." in body
+    assert "0 memories" in body
+
+
+def test_page_lists_memories_with_provenance(web, user):
+    said(user, "I ran a marathon in Berlin yesterday!", datetime(2024, 5, 8, 12, tzinfo=UTC))
+    memory_create(user=user, text="I am allergic to peanuts", privacy="private", pinned=True)
+
+    response = web.get(PAGE)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "2 memories" in body
+    assert "I ran a marathon in Berlin yesterday!" in body
+    assert "I am allergic to peanuts" in body
+    assert (
+        'You told me this on <time datetime="2024-05-08T12:00:00+00:00">8 May 2024</time>' in body
+    )
+    assert "You added this on" in body
+    assert '<span class="chip">fitness</span>' in body
+    assert '<span class="chip">health</span>' in body
+    assert '<span class="badge">event</span>' in body
+    assert '<span class="badge privacy-private">private</span>' in body
+    assert body.count('<span class="badge pin-mark">pinned</span>') == 1
+    assert body.index("I am allergic to peanuts") < body.index("I ran a marathon")  # newest first
+
+
+def test_provenance_date_is_in_the_persons_time_zone(web, user):
+    user.time_zone = "Asia/Tokyo"
+    user.save(update_fields=["time_zone"])
+    said(user, "I started learning Korean at school", datetime(2024, 3, 9, 20, tzinfo=UTC))
+
+    body = web.get(PAGE).content.decode()
+
+    assert "10 March 2024</time>" in body
+
+
+def test_page_never_shows_someone_elses_memories(web, user, other):
+    memory_create(user=user, text="I am allergic to peanuts")
+    memory_create(user=other, text="I am allergic to shellfish")
+
+    for params in ({}, {"q": "shellfish allergy"}):
+        body = web.get(PAGE, params).content.decode()
+        assert "I am allergic to peanuts" in body
+        assert "I am allergic to shellfish" not in body
+
+
+def test_page_is_paginated(web, user, monkeypatch):
+    monkeypatch.setattr("memory.views.PAGE_SIZE", 2)
+    for text in ["I am allergic to peanuts", "My sister lives in Lisbon", "I play the cello"]:
+        memory_create(user=user, text=text)
+
+    first = web.get(PAGE).content.decode()
+    assert "Page 1 of 2" in first
+    assert "I play the cello" in first
+    assert "I am allergic to peanuts" not in first
+    second = web.get(PAGE, {"page": 2}).content.decode()
+    assert "I am allergic to peanuts" in second
+    assert "I play the cello" not in second
+    assert web.get(PAGE, {"page": "zzz"}).status_code == 200
+
+
+def test_search_box_ranks_by_retrieval(web, user):
+    memory_create(user=user, text="My sister lives in Lisbon")
+    memory_create(user=user, text="I am allergic to peanuts")
+
+    response = web.get(PAGE, {"q": "peanut allergy"})
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.index("I am allergic to peanuts") < body.index("My sister lives in Lisbon")
+    assert AuditEvent.objects.filter(action="retrieve", purpose="person").count() == 1
+
+
+def test_filter_by_domain_and_time(web, user):
+    said(user, "I adopted a cat named Miso", datetime(2024, 1, 10, 9, tzinfo=UTC))
+    said(user, "I ran a marathon in Berlin yesterday!", datetime(2024, 5, 8, 12, tzinfo=UTC))
+
+    by_domain = web.get(PAGE, {"domain": "fitness"}).content.decode()
+    assert "I ran a marathon" in by_domain
+    assert "Miso" not in by_domain
+    by_time = web.get(PAGE, {"since": "2024-01-01", "until": "2024-01-31"}).content.decode()
+    assert "Miso" in by_time
+    assert "I ran a marathon" not in by_time
+    nothing = web.get(PAGE, {"since": "2023-01-01", "until": "2023-01-31"}).content.decode()
+    assert "Nothing I remember matches that." in nothing
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"since": "last tuesday"}, "Enter a valid date."),
+        ({"since": "2024-02-30"}, "Enter a valid date."),
+        ({"since": "2024-05-02", "until": "2024-05-01"}, "The end date is before the start date."),
+        ({"domain": "astrology"}, "Select a valid choice."),
+        ({"q": "x" * 2_001}, "Ensure this value has at most 2000 characters"),
+    ],
+)
+def test_bad_filters_show_inline_errors(web, user, params, error):
+    memory_create(user=user, text="I am allergic to peanuts")
+    response = web.get(PAGE, params)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert error in body
+    assert 'class="field has-error"' in body
+    assert "Fix the search above to see your memories." in body
+    assert "I am allergic to peanuts" not in body
+
+
+def test_create_from_the_page(web, user):
+    response = web.post(
+        PAGE,
+        {"new-text": "I am allergic to peanuts", "new-privacy": "private", "new-pinned": "on"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/memories/"
+    assert flashes(response) == ["Got it — I will remember that."]
+    memory = Memory.objects.get(user=user)
+    assert text_of(memory) == "I am allergic to peanuts"
+    assert (memory.privacy, memory.pinned, memory.source) == ("private", True, "manual")
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"new-text": "", "new-privacy": "normal"}, "This field is required."),
+        ({"new-text": "   ", "new-privacy": "normal"}, "This field is required."),
+        (
+            {"new-text": "x" * 25_000, "new-privacy": "normal"},
+            "Ensure this value has at most 4000 characters (it has 25000).",
+        ),
+        ({"new-text": "I like tea", "new-privacy": "public"}, "Select a valid choice."),
+    ],
+)
+def test_create_errors_are_inline(web, data, error):
+    response = web.post(PAGE, data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert error in body
+    assert 'class="field has-error"' in body
+    assert not Memory.objects.exists()
+
+
+def test_pin_and_unpin(web, user):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+
+    pinned = web.post(f"{PAGE}{memory.id}/pin/", {"pinned": "on", "next": "/memories/?q=x"})
+    assert pinned["Location"] == "/memories/?q=x"
+    memory.refresh_from_db()
+    assert memory.pinned is True
+    assert "Unpin</button>" in web.get(PAGE).content.decode()
+
+    web.post(f"{PAGE}{memory.id}/pin/", {"pinned": ""})
+    memory.refresh_from_db()
+    assert memory.pinned is False
+
+
+def test_set_privacy(web, user):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+
+    response = web.post(f"{PAGE}{memory.id}/privacy/", {"privacy": "secret"})
+
+    assert response.status_code == 302
+    assert flashes(response) == ["Privacy set to secret."]
+    memory.refresh_from_db()
+    assert memory.privacy == "secret"
+
+
+def test_set_unknown_privacy_changes_nothing(web, user):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+
+    response = web.post(f"{PAGE}{memory.id}/privacy/", {"privacy": "public"}, follow=True)
+
+    assert response.status_code == 200
+    assert "Choose one of the privacy levels." in response.content.decode()
+    memory.refresh_from_db()
+    assert memory.privacy == "normal"
+
+
+def test_edit_page_shows_and_saves(web, user):
+    memory = said(
+        user,
+        "Remember that I am allergic to peanuts",
+        datetime(2024, 5, 8, 9, 30, tzinfo=UTC),
+        external_id="tg-41",
+    )
+
+    page = web.get(f"{PAGE}{memory.id}/edit/?next=/memories/%3Fdomain%3Dhealth")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Remember that I am allergic to peanuts</textarea>" in body
+    assert "8 May 2024, 09:30" in body
+    assert "(tg-41)" in body
+    assert 'value="/memories/?domain=health"' in body
+
+    response = web.post(
+        f"{PAGE}{memory.id}/edit/",
+        {
+            "text": "I am allergic to cashews",
+            "privacy": "private",
+            "pinned": "on",
+            "domains": ["food", "health"],
+            "reauth_required": "on",
+            "expires_at": "2030-01-01",
+            "next": "/memories/?domain=health",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/memories/?domain=health"
+    memory.refresh_from_db()
+    assert text_of(memory) == "I am allergic to cashews"
+    assert (memory.privacy, memory.pinned, memory.domains) == ("private", True, ["food", "health"])
+    assert memory.policy == {
+        "share_with_subagents": False,
+        "reauth_required": True,
+        "expires_at": "2030-01-01T23:59:59.999999+00:00",
+    }
+
+
+def test_edit_keeps_domains_the_person_did_not_touch(web, user):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+    Memory.objects.filter(pk=memory.pk).update(domains=["food", "health"])
+
+    web.post(
+        f"{PAGE}{memory.id}/edit/",
+        {
+            "text": "I am allergic to peanuts",
+            "privacy": "normal",
+            "domains": ["food", "health"],
+            "share_with_subagents": "on",
+        },
+    )
+
+    memory.refresh_from_db()
+    assert memory.domains == ["food", "health"]
+    assert memory.policy == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"text": "", "privacy": "normal"}, "This field is required."),
+        ({"text": "x" * 25_000, "privacy": "normal"}, "at most 4000 characters"),
+        ({"text": "I like tea", "privacy": "public"}, "Select a valid choice."),
+        ({"text": "I like tea", "privacy": "normal", "expires_at": "soon"}, "Enter a valid date."),
+        ({"text": "I like tea", "privacy": "normal", "domains": ["x"]}, "Select a valid choice."),
+    ],
+)
+def test_edit_errors_are_inline_and_change_nothing(web, user, data, error):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+    before = Memory.objects.filter(pk=memory.pk).values().get()
+
+    response = web.post(f"{PAGE}{memory.id}/edit/", data)
+
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert Memory.objects.filter(pk=memory.pk).values().get() == before
+
+
+def test_forget_one(web, user):
+    keep = memory_create(user=user, text="My sister lives in Lisbon")
+    gone = memory_create(user=user, text="I am allergic to peanuts")
+
+    response = web.post(f"{PAGE}{gone.id}/forget/", {"next": "https://evil.example/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/memories/"
+    assert flashes(response) == ["Forgotten."]
+    assert list(Memory.objects.values_list("id", flat=True)) == [keep.id]
+
+
+def test_bulk_forget_only_touches_own_memories(web, user, other):
+    mine = [
+        memory_create(user=user, text="My sister lives in Lisbon"),
+        memory_create(user=user, text="I am allergic to peanuts"),
+    ]
+    keep = memory_create(user=user, text="I play the cello")
+    theirs = memory_create(user=other, text="I collect stamps")
+
+    response = web.post(f"{PAGE}forget/", {"ids": [mine[0].id, mine[1].id, theirs.id]})
+
+    assert response.status_code == 302
+    assert flashes(response) == ["Forgot 2 memories."]
+    assert set(Memory.objects.values_list("id", flat=True)) == {keep.id, theirs.id}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Tick the memories you want me to forget."),
+        ({"ids": ["abc"]}, "Choose memories from the list."),
+        ({"ids": ["99999999999999999999"]}, "Choose memories from the list."),
+    ],
+)
+def test_bulk_forget_bad_input(web, user, data, message):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+    response = web.post(f"{PAGE}forget/", data)
+    assert response.status_code == 302
+    assert flashes(response) == [message]
+    assert list(Memory.objects.values_list("id", flat=True)) == [memory.id]
+
+
+def test_someone_elses_memory_is_404_on_every_action(web, other):
+    memory = memory_create(user=other, text="I collect stamps")
+    before = Memory.objects.filter(pk=memory.pk).values().get()
+
+    responses = [
+        web.get(f"{PAGE}{memory.id}/edit/"),
+        web.post(f"{PAGE}{memory.id}/edit/", {"text": "mine now", "privacy": "normal"}),
+        web.post(f"{PAGE}{memory.id}/pin/", {"pinned": "on"}),
+        web.post(f"{PAGE}{memory.id}/privacy/", {"privacy": "secret"}),
+        web.post(f"{PAGE}{memory.id}/forget/"),
+    ]
+
+    assert [r.status_code for r in responses] == [404] * 5
+    assert "I collect stamps" not in responses[0].content.decode()
+    assert Memory.objects.filter(pk=memory.pk).values().get() == before
+
+
+def test_actions_refuse_get(web, user):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+    for action in ("pin", "privacy", "forget"):
+        assert web.get(f"{PAGE}{memory.id}/{action}/").status_code == 405
+    assert web.get(f"{PAGE}forget/").status_code == 405
+    assert Memory.objects.filter(pk=memory.pk, pinned=False).exists()
+
+
+def test_page_query_count_does_not_grow_with_memories(web, user):
+    texts = [
+        "I am allergic to peanuts",
+        "My sister lives in Lisbon",
+        "I play the cello",
+        "I ran a marathon in Berlin",
+        "My favourite tea is jasmine",
+    ]
+    said(user, texts[0], datetime(2024, 1, 1, tzinfo=UTC))
+    with CaptureQueriesContext(connection) as few:
+        web.get(PAGE)
+    for i, text in enumerate(texts[1:]):
+        said(user, text, datetime(2024, 2, i + 1, tzinfo=UTC))
+    with CaptureQueriesContext(connection) as many:
+        assert "5 memories" in web.get(PAGE).content.decode()
+    assert len(many) == len(few)
