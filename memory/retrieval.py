@@ -8,6 +8,7 @@ relevance and cut to a context budget. Time expressions in the query become a ti
 Every call writes an audit event and reinforces what it returned.
 """
 
+import json
 import math
 import time as clock
 from collections import Counter
@@ -15,23 +16,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from macaron.embeddings import get_embedder
 from macaron.errors import DomainError
 from memory.domains import tag_domains
-from memory.models import AuditEvent, Memory, MemorySource
-from memory.services import decayed_strength, reinforce_recalled
+from memory.models import Memory
+from memory.services import decayed_strength
 from memory.text import lexical_terms
 from memory.timeexpr import TimeRange, resolve_time
 from memory.vault import cipher_for
+from memory.vector_index import dense_candidates
 
 MAX_QUERY_CHARS = 2_000
 MAX_K = 100
 POOL = 60  # candidates per channel; independent of k so that top-k is a prefix of top-(k+n)
 RRF_K = 60
-LEXICAL_CANDIDATE_CAP = 5_000
+LEXICAL_CANDIDATE_CAP = 2_000
+COUNT_CAP = 20_000
+RESCORED = 50  # fused candidates that are re-scored and diversified
 BM25_K1, BM25_B, AVG_TOKENS = 1.2, 0.75, 20.0
 
 
@@ -140,16 +144,6 @@ def _where(user_id: int, filters: Filters, time_range: TimeRange | None) -> tupl
     return " AND ".join(clauses), params
 
 
-def _dense(cursor, where: str, params: list, vector: np.ndarray) -> list[int]:
-    from memory.vector_index import dense_candidates
-
-    # `_where` always starts with the inlined literal "user_id = <id>".
-    user_id = int(where.split(" AND ", 1)[0].removeprefix("user_id = "))
-    return dense_candidates(
-        cursor, user_id=user_id, where=where, params=params, vector=vector, limit=POOL
-    )
-
-
 def _lexical(cursor, where: str, params: list, tokens: list[int], total: int) -> list[int]:
     if not tokens:
         return []
@@ -175,10 +169,81 @@ def _lexical(cursor, where: str, params: list, tokens: list[int], total: int) ->
 
 
 def _user_memory_count(cursor, user_id: int) -> int:
+    """How many current memories the person has, counted up to a cap: BM25's IDF needs the
+    order of magnitude, not an exact count of 100,000 rows on every query."""
     cursor.execute(
-        "SELECT count(*) FROM memory_memory WHERE user_id = %s AND valid_to IS NULL", [user_id]
+        "SELECT count(*) FROM (SELECT 1 FROM memory_memory WHERE user_id = %s "
+        f"AND valid_to IS NULL LIMIT {COUNT_CAP}) capped",
+        [user_id],
     )
     return cursor.fetchone()[0]
+
+
+CANDIDATE_SQL = """
+SELECT m.id, m.embedding::text, m.importance, m.strength, m.strength_at, m.recall_count,
+       m.valid_from, m.event_time, m.event_end, m.domains, m.pinned, m.privacy, m.policy,
+       m.kind, m.language, m.created_at, m.text_ct,
+       ARRAY(SELECT s.external_id FROM memory_memorysource s
+              WHERE s.memory_id = m.id AND s.external_id <> '' ORDER BY s.id),
+       ARRAY(SELECT s.message_id FROM memory_memorysource s
+              WHERE s.memory_id = m.id AND s.message_id IS NOT NULL ORDER BY s.id)
+  FROM memory_memory m
+ WHERE m.user_id = %s AND m.id = ANY(%s)
+"""
+CANDIDATE_COLUMNS = (
+    "id",
+    "embedding",
+    "importance",
+    "strength",
+    "strength_at",
+    "recall_count",
+    "valid_from",
+    "event_time",
+    "event_end",
+    "domains",
+    "pinned",
+    "privacy",
+    "policy",
+    "kind",
+    "language",
+    "created_at",
+    "text_ct",
+    "external_ids",
+    "message_ids",
+)
+
+
+def _candidates(cursor, user_id: int, ids: list[int]) -> dict[int, dict]:
+    """Everything re-scoring and the answer need, for every fused candidate, in one query."""
+    cursor.execute(CANDIDATE_SQL, [user_id, ids])
+    rows = {}
+    for values in cursor.fetchall():
+        row = dict(zip(CANDIDATE_COLUMNS, values, strict=True))
+        row["embedding"] = np.array(row["embedding"][1:-1].split(","), dtype=np.float32)
+        if isinstance(row["policy"], str):  # Django leaves jsonb undecoded on raw cursors
+            row["policy"] = json.loads(row["policy"])
+        rows[row["id"]] = row
+    return rows
+
+
+AUDIT_AND_REINFORCE_SQL = """
+WITH audit AS (
+    INSERT INTO memory_auditevent
+        (actor_id, subject_user_id, action, purpose, memory_ids, detail, created_at)
+    VALUES (%s, %s, 'retrieve', %s, %s, '{}'::jsonb, now())
+)
+UPDATE memory_memory
+   SET recall_count = recall_count + 1, last_recalled_at = %s, strength = 1.0, strength_at = %s
+ WHERE user_id = %s AND id = ANY(%s)
+"""
+
+
+def _audit_and_reinforce(
+    cursor, *, actor_id: int, user_id: int, purpose: str, ids: list[int], at
+) -> None:
+    """One atomic statement: the audit event of this read and the reinforcement of what it
+    returned (see `memory.services.reinforce_recalled` for the same rule on other paths)."""
+    cursor.execute(AUDIT_AND_REINFORCE_SQL, [actor_id, user_id, purpose, ids, at, at, user_id, ids])
 
 
 def _fuse(channels: list[tuple[list[int], float]]) -> dict[int, float]:
@@ -218,6 +283,43 @@ def _mmr(
     return chosen
 
 
+def _boost(
+    row: dict, weights: Weights, query_domains: set[str], time_range, now: datetime
+) -> float:
+    age_days = max(0.0, (now - row["valid_from"]).total_seconds() / 86400)
+    strength = decayed_strength(row["strength"], row["strength_at"], row["recall_count"], now)
+    return (
+        weights.importance * row["importance"]
+        + weights.strength * strength
+        + weights.recency * math.exp(-age_days / 30)
+        + weights.domain * (1.0 if query_domains & set(row["domains"]) else 0.0)
+        + weights.time_match * _time_match(row, time_range)
+        + weights.pinned * row["pinned"]
+    )
+
+
+def _item(row: dict, score: float, cipher) -> RetrievedMemory:
+    event = None
+    if row["event_time"] is not None:
+        event = TimeRange(row["event_time"].date(), (row["event_end"] or row["event_time"]).date())
+    item = RetrievedMemory(
+        id=row["id"],
+        text=cipher.decrypt(row["text_ct"]),
+        kind=row["kind"],
+        domains=row["domains"],
+        language=row["language"],
+        created_at=row["created_at"],
+        valid_from=row["valid_from"],
+        event=event,
+        score=score,
+        tokens=0,
+        external_ids=list(row["external_ids"]),
+        message_ids=list(row["message_ids"]),
+    )
+    item.tokens = len(item.context_text().split())
+    return item
+
+
 def retrieve(
     *,
     user,
@@ -254,111 +356,48 @@ def retrieve(
     query_tokens = sorted({cipher.blind_token(t) for t in lexical_terms(query)})
     where, params = _where(user.id, filters, time_range)
     with connection.cursor() as cursor:
-        dense = _dense(cursor, where, params, vector)
-        total = _user_memory_count(cursor, user.id) if query_tokens else 0
+        total = _user_memory_count(cursor, user.id)
+        dense = dense_candidates(
+            cursor,
+            user_id=user.id,
+            where=where,
+            params=params,
+            vector=vector,
+            limit=POOL,
+            current_count=total,
+        )
         lexical = _lexical(cursor, where, params, query_tokens, total)
-    fused = _fuse([(dense, weights.dense), (lexical, weights.lexical)])
-    rows = {
-        row["id"]: row
-        for row in Memory.objects.filter(user=user, pk__in=list(fused)).values(
-            "id",
-            "embedding",
-            "importance",
-            "strength",
-            "strength_at",
-            "recall_count",
-            "valid_from",
-            "event_time",
-            "event_end",
-            "domains",
-            "pinned",
-            "privacy",
-            "policy",
-            "token_count",
-        )
-    }
-    query_domains = set(tag_domains(query, vector))
-    scores, vectors = {}, {}
-    for memory_id, base in fused.items():
-        row = rows.get(memory_id)
-        if row is None or not _policy_allows(row, purpose, filters, now):
-            continue
-        age_days = max(0.0, (now - row["valid_from"]).total_seconds() / 86400)
-        boost = (
-            weights.importance * row["importance"]
-            + weights.strength
-            * decayed_strength(row["strength"], row["strength_at"], row["recall_count"], now)
-            + weights.recency * math.exp(-age_days / 30)
-            + weights.domain * (1.0 if query_domains & set(row["domains"]) else 0.0)
-            + weights.time_match * _time_match(row, time_range)
-            + weights.pinned * row["pinned"]
-        )
-        scores[memory_id] = base * (1 + boost)
-        vectors[memory_id] = np.asarray(row["embedding"], dtype=np.float32)
-    order = sorted(scores, key=scores.get, reverse=True)
-    chosen = _mmr(order[: max(POOL, 3 * k)], scores, vectors, k, weights.mmr_lambda)
+        fused = _fuse([(dense, weights.dense), (lexical, weights.lexical)])
+        shortlist = sorted(fused, key=fused.get, reverse=True)[: max(RESCORED, 3 * k)]
+        rows = _candidates(cursor, user.id, shortlist)
+        query_domains = set(tag_domains(query, vector))
+        scores = {}
+        for memory_id in shortlist:
+            base, row = fused[memory_id], rows.get(memory_id)
+            if row is None or not _policy_allows(row, purpose, filters, now):
+                continue
+            scores[memory_id] = base * (1 + _boost(row, weights, query_domains, time_range, now))
+        order = sorted(scores, key=scores.get, reverse=True)[: max(POOL, 3 * k)]
+        vectors = {memory_id: rows[memory_id]["embedding"] for memory_id in order}
+        chosen = _mmr(order, scores, vectors, k, weights.mmr_lambda)
 
-    texts = {
-        m.id: m
-        for m in Memory.objects.filter(user=user, pk__in=chosen).only(
-            "id",
-            "text_ct",
-            "kind",
-            "domains",
-            "language",
-            "created_at",
-            "valid_from",
-            "event_time",
-            "event_end",
-            "token_count",
-        )
-    }
-    sources: dict[int, list[tuple[int | None, str]]] = {}
-    for memory_id, message_id, external_id in MemorySource.objects.filter(
-        memory_id__in=chosen
-    ).values_list("memory_id", "message_id", "external_id"):
-        sources.setdefault(memory_id, []).append((message_id, external_id))
-
-    items: list[RetrievedMemory] = []
-    used = 0
-    for memory_id in chosen:
-        memory = texts[memory_id]
-        event = None
-        if memory.event_time is not None:
-            event = TimeRange(
-                memory.event_time.date(), (memory.event_end or memory.event_time).date()
-            )
-        item = RetrievedMemory(
-            id=memory.id,
-            text=cipher.decrypt(memory.text_ct),
-            kind=memory.kind,
-            domains=memory.domains,
-            language=memory.language,
-            created_at=memory.created_at,
-            valid_from=memory.valid_from,
-            event=event,
-            score=scores[memory_id],
-            tokens=0,
-            external_ids=[e for _, e in sources.get(memory_id, []) if e],
-            message_ids=[m for m, _ in sources.get(memory_id, []) if m],
-        )
-        item.tokens = len(item.context_text().split())
-        if budget is not None and items and used + item.tokens > budget:
-            break
-        used += item.tokens
-        items.append(item)
-
-    searched = clock.perf_counter()
-    returned = [item.id for item in items]
-    with transaction.atomic():
-        AuditEvent.objects.create(
-            actor=actor or user,
-            subject_user_id=user.id,
-            action="retrieve",
+        items: list[RetrievedMemory] = []
+        used = 0
+        for memory_id in chosen:
+            item = _item(rows[memory_id], scores[memory_id], cipher)
+            if budget is not None and items and used + item.tokens > budget:
+                break
+            used += item.tokens
+            items.append(item)
+        searched = clock.perf_counter()
+        _audit_and_reinforce(
+            cursor,
+            actor_id=(actor or user).id,
+            user_id=user.id,
             purpose=purpose,
-            memory_ids=returned,
+            ids=[item.id for item in items],
+            at=now,
         )
-        reinforce_recalled(memory_ids=returned, at=now)
     return RetrievalResult(
         items=items,
         time_range=time_range,

@@ -65,13 +65,23 @@ def _matching_at_least(cursor, where: str, params: list, limit: int) -> int:
 
 
 def dense_candidates(
-    cursor, *, user_id: int, where: str, params: list, vector: np.ndarray, limit: int
+    cursor,
+    *,
+    user_id: int,
+    where: str,
+    params: list,
+    vector: np.ndarray,
+    limit: int,
+    current_count: int | None = None,
 ) -> list[int]:
     """Ids of the `limit` memories nearest to `vector` (cosine) among those `where` selects.
 
-    `where` must start with the literal `user_id = <id>` clause (see `retrieval._where`)."""
+    `where` must start with the literal `user_id = <id>` clause (see `retrieval._where`).
+    A `current_count` well below the threshold skips looking for an index that cannot exist
+    (indexes are dropped below half the threshold)."""
     literal = vector_literal(vector)
-    if _index_state(cursor, index_name(user_id)) != "valid":
+    small = current_count is not None and current_count < settings.MEMORY_USER_INDEX_THRESHOLD // 2
+    if small or _index_state(cursor, index_name(user_id)) != "valid":
         return _exact(cursor, where, params, literal, limit)
     ef_search = max(settings.MEMORY_HNSW_EF_SEARCH, 2 * limit)
     with transaction.atomic(using=cursor.db.alias):

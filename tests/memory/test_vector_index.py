@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from memory.benchmark import copy_memories, memory_row
 from memory.models import Memory
-from memory.retrieval import POOL, Filters, _dense, _where, retrieve
+from memory.retrieval import POOL, Filters, _where, retrieve
 from memory.vault import cipher_for
 from memory.vector_index import (
     dense_candidates,
@@ -138,7 +138,9 @@ def test_big_user_gets_exactly_k_of_their_own_memories(people):
 
     with connection.cursor() as cursor:
         where, params = _where(big.id, Filters(), None)
-        dense = _dense(cursor, where, params, query)
+        dense = dense_candidates(
+            cursor, user_id=big.id, where=where, params=params, vector=query, limit=POOL
+        )
     result = retrieve(
         user=big,
         query="garden pottery",
@@ -186,7 +188,12 @@ def test_user_below_the_threshold_gets_the_exact_ranking(people):
 
     with connection.cursor() as cursor:
         where, params = _where(small.id, Filters(), None)
-        ranked = [_dense(cursor, where, params, query) for query in queries]
+        ranked = [
+            dense_candidates(
+                cursor, user_id=small.id, where=where, params=params, vector=query, limit=POOL
+            )
+            for query in queries
+        ]
 
     assert len(ids) == 22  # two of the 24 are superseded
     assert user_vector_indexes() == {}
