@@ -417,6 +417,12 @@ def load_memories(config: BenchConfig, corpus: Corpus, report: Report) -> Loaded
             report.say(f"  index {name}: {took:.1f}s")
         report.row("table indexes", f"{len(definitions)} built in {total:.1f}s")
         at = clock.perf_counter()
+        cursor.execute(
+            "INSERT INTO memory_termstat (user_id, token, df) SELECT user_id, token, count(*) "
+            "FROM memory_memory, unnest(lexical_tokens) AS token GROUP BY user_id, token"
+        )
+        report.row("term statistics", f"{clock.perf_counter() - at:.1f}s")
+        at = clock.perf_counter()
         cursor.execute("VACUUM ANALYZE memory_memory")
         report.row("vacuum analyze", f"{clock.perf_counter() - at:.1f}s")
         cursor.execute("RESET maintenance_work_mem")

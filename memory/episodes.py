@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from macaron.embeddings import get_embedder
 from memory.gate import score
+from memory.lexicon import term_stats_add
 from memory.models import Conversation, Episode, Memory, MemorySource, Message
 from memory.text import count_tokens, detect_language, lexical_terms, normalise, split_sentences
 from memory.timeexpr import resolve_time
@@ -97,6 +98,7 @@ def conversation_compress(*, conversation_id: int) -> int:
                 strength=1.0,
                 strength_at=timezone.now(),
             )
+            term_stats_add(user_id=conversation.user_id, tokens=memory.lexical_tokens)
             MemorySource.objects.bulk_create(
                 [MemorySource(memory=memory, message=m, external_id=m.external_id) for m in sources]
             )

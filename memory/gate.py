@@ -107,11 +107,13 @@ def slot_of(text: str) -> str | None:
 
 def score(text: str, event: TimeRange | None) -> tuple[float, list[str]]:
     reasons = []
-    value = 0.25
     body = text.split(":", 1)[1] if re.match(r"^[^:]{1,40}:", text) else text
     words = content_words(body)
     if (TRIVIA_RE.match(body.strip()) or len(words) < 2) and not REMEMBER_RE.search(text):
         return 0.05, ["trivia"]
+    # Three content words carry a fact ("the cello, twice a week"); two are small talk
+    # ("the weather is nice") unless something else lifts them.
+    value = GATE_THRESHOLD if len(words) >= 3 or REMEMBER_RE.search(text) else 0.25
     checks = [
         (REMEMBER_RE.search(text), 0.35, "asked to remember"),
         (HEALTH_RE.search(body), 0.25, "health"),

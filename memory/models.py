@@ -118,6 +118,19 @@ class Memory(TimeStampedModel):
         ]
 
 
+class TermStat(models.Model):
+    """Document frequency of a blind-index token in one person's memories (for BM25's IDF and
+    to search by the rarest query terms first). Only grows: forgetting leaves it slightly high,
+    which IDF tolerates."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    token = models.BigIntegerField()
+    df = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="termstat_unique")]
+
+
 class MemorySource(models.Model):
     """Provenance: what a memory was derived from (a message, an entry, an external id)."""
 

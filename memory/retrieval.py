@@ -11,7 +11,6 @@ Every call writes an audit event and reinforces what it returned.
 import json
 import math
 import time as clock
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
@@ -22,6 +21,7 @@ from django.utils import timezone
 from macaron.embeddings import get_embedder
 from macaron.errors import DomainError
 from memory.domains import tag_domains
+from memory.lexicon import document_frequencies
 from memory.models import Memory
 from memory.services import decayed_strength
 from memory.text import lexical_terms
@@ -144,25 +144,32 @@ def _where(user_id: int, filters: Filters, time_range: TimeRange | None) -> tupl
     return " AND ".join(clauses), params
 
 
-def _lexical(cursor, where: str, params: list, tokens: list[int], total: int) -> list[int]:
-    if not tokens:
+def _lexical(
+    cursor, user_id: int, where: str, params: list, tokens: list[int], total: int
+) -> list[int]:
+    """BM25 over the blind index. Rows are fetched by the query's rarest terms first (up to
+    LEXICAL_CANDIDATE_CAP postings), so a term shared by thousands of memories costs nothing;
+    every query term still counts in the score of the rows fetched."""
+    df = document_frequencies(cursor, user_id=user_id, tokens=tokens) if tokens else {}
+    if not df:
         return []
+    selective, postings = [], 0
+    for token in sorted(df, key=df.get):
+        if selective and postings + df[token] > LEXICAL_CANDIDATE_CAP:
+            break
+        selective.append(token)
+        postings += df[token]
     cursor.execute(
         f"SELECT id, lexical_tokens, token_count FROM memory_memory "
         f"WHERE {where} AND lexical_tokens && %s::bigint[] LIMIT {LEXICAL_CANDIDATE_CAP}",
-        [*params, tokens],
+        [*params, selective],
     )
-    rows = cursor.fetchall()
-    if not rows:
-        return []
-    wanted = set(tokens)
-    df = Counter(t for _, row_tokens, _ in rows for t in set(row_tokens) & wanted)
-    n = max(total, len(rows))
-    idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+    n = max(total, 1)
+    idf = {t: math.log(1 + max(0.0, n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
     scored = []
-    for memory_id, row_tokens, length in rows:
+    for memory_id, row_tokens, length in cursor.fetchall():
         norm = BM25_K1 * (1 - BM25_B + BM25_B * (length or AVG_TOKENS) / AVG_TOKENS)
-        score = sum(idf[t] * (BM25_K1 + 1) / (1 + norm) for t in set(row_tokens) & wanted)
+        score = sum(idf[t] * (BM25_K1 + 1) / (1 + norm) for t in idf.keys() & set(row_tokens))
         scored.append((score, memory_id))
     scored.sort(reverse=True)
     return [memory_id for _, memory_id in scored[:POOL]]
@@ -366,7 +373,7 @@ def retrieve(
             limit=POOL,
             current_count=total,
         )
-        lexical = _lexical(cursor, where, params, query_tokens, total)
+        lexical = _lexical(cursor, user.id, where, params, query_tokens, total)
         fused = _fuse([(dense, weights.dense), (lexical, weights.lexical)])
         shortlist = sorted(fused, key=fused.get, reverse=True)[: max(RESCORED, 3 * k)]
         rows = _candidates(cursor, user.id, shortlist)

@@ -19,6 +19,7 @@ from macaron.errors import DomainError, NotFound, TooLarge
 from memory.domains import tag_domains
 from memory.episodes import EPISODE_MESSAGES, SHORT_TERM_WINDOW
 from memory.gate import Candidate, extract_candidates, slot_of
+from memory.lexicon import term_stats_add
 from memory.models import (
     AuditEvent,
     Conversation,
@@ -264,6 +265,7 @@ def _remember_one(
         strength=1.0,
         strength_at=now,
     )
+    term_stats_add(user_id=user.id, tokens=memory.lexical_tokens)
     _add_source(memory, origin)
     if candidate.slot:
         superseded = current.filter(slot_key=memory.slot_key).exclude(pk=memory.pk)
@@ -349,6 +351,7 @@ def memory_update(
             memory.content_key = cipher.keyed_hash(normalise(text))
             memory.embedding = vector.tolist()
             memory.lexical_tokens = sorted({cipher.blind_token(t) for t in lexical_terms(text)})
+            term_stats_add(user_id=user.id, tokens=memory.lexical_tokens)
             memory.token_count = count_tokens(text)
             memory.language = detect_language(text)
             memory.domains = tag_domains(text, vector)

@@ -1,0 +1,110 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from memory import retrieval
+from memory.lexicon import document_frequencies
+from memory.retrieval import Filters, _where, retrieve
+from memory.services import MessageIn, conversation_create, memory_create, messages_ingest
+from memory.text import lexical_terms
+from memory.vault import cipher_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_term_statistics_count_memories_per_token(user):
+    memory_create(user=user, text="I drink green tea every morning")
+    memory_create(user=user, text="Green smoothies are my breakfast on Sundays")
+    cipher = cipher_for(user.id)
+    green, tea = (cipher.blind_token(t) for t in lexical_terms("green tea"))
+    with connection.cursor() as cursor:
+        df = document_frequencies(cursor, user_id=user.id, tokens=[green, tea])
+    assert df == {green: 2, tea: 1}
+
+
+def test_lexical_channel_fetches_rare_terms_first(user, monkeypatch):
+    for n in range(8):
+        memory_create(user=user, text=f"I had coffee with a colleague on day {n} of the sprint")
+    target = memory_create(user=user, text="The best coffee I ever had was in Zanzibar")
+    monkeypatch.setattr(retrieval, "LEXICAL_CANDIDATE_CAP", 3)
+    cipher = cipher_for(user.id)
+    tokens = sorted({cipher.blind_token(t) for t in lexical_terms("coffee in Zanzibar")})
+    where, params = _where(user.id, Filters(), None)
+    with connection.cursor() as cursor:
+        ranked = retrieval._lexical(cursor, user.id, where, params, tokens, total=9)
+    assert ranked[0] == target.id
+
+
+def test_reply_is_found_by_the_question_it_answers(user):
+    conversation = conversation_create(user=user)
+    at = datetime(2024, 5, 8, 12, 0, tzinfo=UTC)
+    messages_ingest(
+        user=user,
+        conversation=conversation,
+        messages=[
+            MessageIn(text="Which instrument are you learning these days?", sent_at=at),
+            MessageIn(
+                text="The cello, twice a week with a teacher.", sent_at=at, external_id="D1:2"
+            ),
+            MessageIn(text="I repainted the kitchen walls a warm yellow.", sent_at=at),
+            MessageIn(text="We adopted a second cat from the shelter.", sent_at=at),
+        ],
+    )
+    result = retrieve(user=user, query="What instrument is the person learning?", k=4)
+    texts = [item.text for item in result.items]
+    # The reply never names "instrument"; it is found through the question it answers.
+    assert texts.index("The cello, twice a week with a teacher.") <= 1
+    assert result.items[texts.index("The cello, twice a week with a teacher.")].external_ids == [
+        "D1:2"
+    ]
+
+
+def test_time_expression_in_query_prefers_memories_of_that_time(user):
+    conversation = conversation_create(user=user)
+    may = datetime(2024, 5, 20, 9, 0, tzinfo=UTC)
+    june = datetime(2024, 6, 20, 9, 0, tzinfo=UTC)
+    messages_ingest(
+        user=user,
+        conversation=conversation,
+        messages=[
+            MessageIn(
+                text="I went hiking in the Alps with my brother.", sent_at=may, external_id="may"
+            ),
+            MessageIn(
+                text="I went hiking in the Pyrenees with my sister.",
+                sent_at=june,
+                external_id="june",
+            ),
+        ],
+    )
+    now = datetime(2024, 7, 1, tzinfo=UTC)
+    result = retrieve(user=user, query="Where did I go hiking in May?", k=2, now=now)
+    assert result.time_range is not None and result.time_range.label() == "May 2024"
+    assert result.items[0].external_ids == ["may"]
+    strict = retrieve(
+        user=user,
+        query="Where did I go hiking in June?",
+        k=2,
+        now=now,
+        filters=Filters(strict_time=True),
+    )
+    assert [item.external_ids for item in strict.items] == [["june"]]
+
+
+def test_budget_cuts_the_context_but_keeps_the_best(user):
+    for n in range(6):
+        memory_create(
+            user=user, text=f"My running log entry number {n}: ten kilometres along the river"
+        )
+    result = retrieve(user=user, query="running along the river", k=6, budget=30)
+    assert 1 <= len(result.items) < 6
+    assert result.context_tokens <= 30 or len(result.items) == 1
+
+
+@pytest.mark.parametrize("bad", [{"query": ""}, {"query": "x" * 2001}, {"query": "ok", "k": 0}])
+def test_bad_queries_are_refused(user, bad):
+    from macaron.errors import DomainError
+
+    with pytest.raises(DomainError):
+        retrieve(user=user, **bad)
