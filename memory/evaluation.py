@@ -134,6 +134,11 @@ def load_dataset(path: Path) -> list[Sample]:
     return samples
 
 
+def evidence_ids(values: list[str]) -> set[str]:
+    """Evidence ids, also when several share one string ("D8:6; D9:17")."""
+    return {normalise_dia_id(part) for value in values for part in re.split(r"[;,\s]+", value) if part}
+
+
 def normalise_dia_id(value: str) -> str:
     match = re.match(r"^\s*D(\d+)\s*:\s*0*(\d+)\s*$", value)
     return f"D{match.group(1)}:{match.group(2)}" if match else value.strip()
@@ -233,7 +238,7 @@ def evaluate(
                 )
                 latencies.append(result.embed_ms + result.search_ms)
                 search_latencies.append(result.search_ms)
-                evidence = {normalise_dia_id(e) for e in qa.evidence}
+                evidence = evidence_ids(qa.evidence)
                 covered_at = {}
                 for n in RECALL_AT:
                     covered = {e for item in result.items[:n] for e in item.external_ids}
