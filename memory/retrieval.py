@@ -24,7 +24,7 @@ from memory.domains import tag_domains
 from memory.lexicon import document_frequencies
 from memory.models import Memory
 from memory.services import decayed_strength
-from memory.text import lexical_terms
+from memory.text import lexical_terms, named_entities
 from memory.timeexpr import TimeRange, resolve_time
 from memory.vault import cipher_for
 from memory.vector_index import dense_candidates
@@ -51,6 +51,7 @@ class Weights:
     domain: float = 0.1
     time_match: float = 0.5
     pinned: float = 0.2
+    entity: float = 0.3
     mmr_lambda: float = 0.8
 
 
@@ -189,7 +190,7 @@ def _user_memory_count(cursor, user_id: int) -> int:
 CANDIDATE_SQL = """
 SELECT m.id, m.embedding::text, m.importance, m.strength, m.strength_at, m.recall_count,
        m.valid_from, m.event_time, m.event_end, m.domains, m.pinned, m.privacy, m.policy,
-       m.kind, m.language, m.created_at, m.text_ct,
+       m.kind, m.language, m.created_at, m.text_ct, m.lexical_tokens,
        ARRAY(SELECT s.external_id FROM memory_memorysource s
               WHERE s.memory_id = m.id AND s.external_id <> '' ORDER BY s.id),
        ARRAY(SELECT s.message_id FROM memory_memorysource s
@@ -215,6 +216,7 @@ CANDIDATE_COLUMNS = (
     "language",
     "created_at",
     "text_ct",
+    "lexical_tokens",
     "external_ids",
     "message_ids",
 )
@@ -291,7 +293,12 @@ def _mmr(
 
 
 def _boost(
-    row: dict, weights: Weights, query_domains: set[str], time_range, now: datetime
+    row: dict,
+    weights: Weights,
+    query_domains: set[str],
+    time_range,
+    now: datetime,
+    entity_tokens: set[int],
 ) -> float:
     age_days = max(0.0, (now - row["valid_from"]).total_seconds() / 86400)
     strength = decayed_strength(row["strength"], row["strength_at"], row["recall_count"], now)
@@ -302,6 +309,7 @@ def _boost(
         + weights.domain * (1.0 if query_domains & set(row["domains"]) else 0.0)
         + weights.time_match * _time_match(row, time_range)
         + weights.pinned * row["pinned"]
+        + weights.entity * (1.0 if entity_tokens & set(row["lexical_tokens"]) else 0.0)
     )
 
 
@@ -361,6 +369,9 @@ def retrieve(
     time_range = resolve_time(query, now)
     cipher = cipher_for(user.id)
     query_tokens = sorted({cipher.blind_token(t) for t in lexical_terms(query)})
+    # People, places and things the query names ("What did Anna say…"): memories that
+    # mention them are preferred.
+    entity_tokens = {cipher.blind_token(t) for t in lexical_terms(" ".join(named_entities(query)))}
     where, params = _where(user.id, filters, time_range)
     with connection.cursor() as cursor:
         total = _user_memory_count(cursor, user.id)
@@ -383,7 +394,8 @@ def retrieve(
             base, row = fused[memory_id], rows.get(memory_id)
             if row is None or not _policy_allows(row, purpose, filters, now):
                 continue
-            scores[memory_id] = base * (1 + _boost(row, weights, query_domains, time_range, now))
+            boost = _boost(row, weights, query_domains, time_range, now, entity_tokens)
+            scores[memory_id] = base * (1 + boost)
         order = sorted(scores, key=scores.get, reverse=True)[: max(POOL, 3 * k)]
         vectors = {memory_id: rows[memory_id]["embedding"] for memory_id in order}
         chosen = _mmr(order, scores, vectors, k, weights.mmr_lambda)

@@ -142,3 +142,24 @@ def detect_language(text: str) -> str:
     if letters < 12:
         return "und"
     return _detect(text[:400])
+
+
+NAME_RE = re.compile(r"\b[A-Z][\w'-]*[a-z][\w'-]*\b")
+_QUESTION_WORDS = (
+    "what when where who whom whose which why how did does do is are was were would "
+    "could should can will have has had i my me you your we our"
+)
+QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
+
+
+def named_entities(text: str) -> list[str]:
+    """Capitalised words that are not question words or sentence openers ("Caroline", "Tokyo")."""
+    names = []
+    for match in NAME_RE.finditer(text):
+        word = match.group(0)
+        start = match.start()
+        opener = start == 0 or text[:start].rstrip()[-1:] in ".!?"
+        if word.casefold() in QUESTION_WORDS or (opener and word.casefold() in STOPWORDS):
+            continue
+        names.append(word)
+    return names
