@@ -7,16 +7,22 @@ Idempotent: an episode is unique per (conversation, first message) and the conve
 locked while compressing, so a re-run or a concurrent run adds nothing.
 """
 
+import logging
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from macaron.embeddings import get_embedder
+from macaron.llm import LLMError, get_provider
 from memory.gate import score
 from memory.lexicon import term_stats_add
 from memory.models import Conversation, Episode, Memory, MemorySource, Message
 from memory.text import count_tokens, detect_language, lexical_terms, normalise, split_sentences
 from memory.timeexpr import resolve_time
 from memory.vault import cipher_for
+
+logger = logging.getLogger(__name__)
 
 SHORT_TERM_WINDOW = 16
 EPISODE_MESSAGES = 16
@@ -48,6 +54,22 @@ def extractive_summary(messages: list[tuple[Message, str]]) -> tuple[str, list[M
     return " ".join(sentence for _, sentence, _ in kept), sources
 
 
+def summarise_chunk(messages: list[tuple[Message, str]]) -> tuple[str, list[Message]]:
+    """An LLM summary (derived from every message) when a provider is configured; the
+    extractive one offline, or when the provider fails, so compression never stalls."""
+    if settings.LLM_BASE_URL:
+        try:
+            summary = get_provider().summarise(
+                [text for _, text in messages], max_words=SUMMARY_TOKENS
+            )
+        except LLMError:
+            logger.warning("episode summary fell back to extractive: provider unavailable")
+        else:
+            if summary.strip():
+                return summary.strip(), [message for message, _ in messages]
+    return extractive_summary(messages)
+
+
 def conversation_compress(*, conversation_id: int) -> int:
     """Compress every full chunk of messages older than the short-term window; returns how
     many episodes were created."""
@@ -66,7 +88,7 @@ def conversation_compress(*, conversation_id: int) -> int:
         embedder = get_embedder()
         for start in range(0, len(older) - EPISODE_MESSAGES + 1, EPISODE_MESSAGES):
             chunk = older[start : start + EPISODE_MESSAGES]
-            summary, sources = extractive_summary([(m, cipher.decrypt(m.text_ct)) for m in chunk])
+            summary, sources = summarise_chunk([(m, cipher.decrypt(m.text_ct)) for m in chunk])
             episode, is_new = Episode.objects.get_or_create(
                 conversation=conversation,
                 first_message=chunk[0],
