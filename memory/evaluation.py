@@ -136,7 +136,9 @@ def load_dataset(path: Path) -> list[Sample]:
 
 def evidence_ids(values: list[str]) -> set[str]:
     """Evidence ids, also when several share one string ("D8:6; D9:17")."""
-    return {normalise_dia_id(part) for value in values for part in re.split(r"[;,\s]+", value) if part}
+    return {
+        normalise_dia_id(part) for value in values for part in re.split(r"[;,\s]+", value) if part
+    }
 
 
 def normalise_dia_id(value: str) -> str:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from macaron.embeddings import get_embedder
 from macaron.errors import DomainError
 from memory.domains import tag_domains
+from memory.expansion import EXPANSION_WEIGHT, expansion_terms
 from memory.lexicon import document_frequencies
 from memory.models import Memory
 from memory.services import decayed_strength
@@ -146,12 +147,20 @@ def _where(user_id: int, filters: Filters, time_range: TimeRange | None) -> tupl
 
 
 def _lexical(
-    cursor, user_id: int, where: str, params: list, tokens: list[int], total: int
+    cursor,
+    user_id: int,
+    where: str,
+    params: list,
+    tokens: list[int],
+    total: int,
+    expansion: list[int] = (),
 ) -> list[int]:
-    """BM25 over the blind index. Rows are fetched by the query's rarest terms first (up to
+    """BM25 over the blind index. Rows are fetched by the rarest terms first (up to
     LEXICAL_CANDIDATE_CAP postings), so a term shared by thousands of memories costs nothing;
-    every query term still counts in the score of the rows fetched."""
-    df = document_frequencies(cursor, user_id=user_id, tokens=tokens) if tokens else {}
+    every query term still counts in the score of the rows fetched. Expansion terms (sub-topics)
+    count at EXPANSION_WEIGHT."""
+    weight = {t: EXPANSION_WEIGHT for t in expansion} | {t: 1.0 for t in tokens}
+    df = document_frequencies(cursor, user_id=user_id, tokens=list(weight)) if weight else {}
     if not df:
         return []
     selective, postings = [], 0
@@ -166,7 +175,7 @@ def _lexical(
         [*params, selective],
     )
     n = max(total, 1)
-    idf = {t: math.log(1 + max(0.0, n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+    idf = {t: weight[t] * math.log(1 + max(0.0, n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
     scored = []
     for memory_id, row_tokens, length in cursor.fetchall():
         norm = BM25_K1 * (1 - BM25_B + BM25_B * (length or AVG_TOKENS) / AVG_TOKENS)
@@ -369,6 +378,7 @@ def retrieve(
     time_range = resolve_time(query, now)
     cipher = cipher_for(user.id)
     query_tokens = sorted({cipher.blind_token(t) for t in lexical_terms(query)})
+    expansion_tokens = [cipher.blind_token(t) for t in expansion_terms(query)]
     # People, places and things the query names ("What did Anna say…"): memories that
     # mention them are preferred.
     entity_tokens = {cipher.blind_token(t) for t in lexical_terms(" ".join(named_entities(query)))}
@@ -384,7 +394,9 @@ def retrieve(
             limit=POOL,
             current_count=total,
         )
-        lexical = _lexical(cursor, user.id, where, params, query_tokens, total)
+        lexical = _lexical(
+            cursor, user.id, where, params, query_tokens, total, expansion=expansion_tokens
+        )
         fused = _fuse([(dense, weights.dense), (lexical, weights.lexical)])
         shortlist = sorted(fused, key=fused.get, reverse=True)[: max(RESCORED, 3 * k)]
         rows = _candidates(cursor, user.id, shortlist)

@@ -126,7 +126,7 @@ def messages_ingest(
         pending = []
         for message, item in zip(stored, messages, strict=True):
             text = item.text.strip()
-            if item.role != Message.Role.SYSTEM:
+            if item.role == Message.Role.USER:  # what the companion says is not a fact about them
                 for candidate in extract_candidates(text, _aware(item.sent_at)):
                     candidate.context = previous[-CONTEXT_CHARS:] if CONTEXT_CHARS else ""
                     pending.append((message, candidate))

@@ -108,3 +108,53 @@ def test_bad_queries_are_refused(user, bad):
 
     with pytest.raises(DomainError):
         retrieve(user=user, **bad)
+
+
+def test_query_expansion_adds_sub_topics_but_not_the_query_terms():
+    from memory.expansion import expansion_terms
+
+    assert expansion_terms("When is the fireworks festival?") == ["ticket", "date", "weather"]
+    assert "チケ" in expansion_terms("花火大会はいつ？")
+    assert expansion_terms("What did Caroline research?") == []
+
+
+def test_expansion_surfaces_a_sub_topic_memory_in_the_lexical_channel(user):
+    target = memory_create(user=user, text="Bought two tickets for Saturday night, row F")
+    memory_create(user=user, text="Repainted the garden fence green")
+    memory_create(user=user, text="Booked the dentist for a cleaning")
+    cipher = cipher_for(user.id)
+    query = "anything about the festival"
+    tokens = sorted({cipher.blind_token(t) for t in lexical_terms(query)})
+    from memory.expansion import expansion_terms
+
+    expansion = [cipher.blind_token(t) for t in expansion_terms(query)]
+    where, params = _where(user.id, Filters(), None)
+    with connection.cursor() as cursor:
+        plain = retrieval._lexical(cursor, user.id, where, params, tokens, total=3)
+        expanded = retrieval._lexical(
+            cursor, user.id, where, params, tokens, total=3, expansion=expansion
+        )
+    assert target.id not in plain
+    assert expanded[0] == target.id
+
+
+def test_what_the_companion_says_is_stored_but_not_remembered_as_a_fact(user):
+    from memory.models import Memory, Message
+
+    conversation = conversation_create(user=user)
+    at = datetime(2024, 5, 8, 12, 0, tzinfo=UTC)
+    messages_ingest(
+        user=user,
+        conversation=conversation,
+        messages=[
+            MessageIn(
+                text="Hi! I'm Mochi and I love planning picnics with you.",
+                sent_at=at,
+                role="companion",
+            ),
+            MessageIn(text="I started learning the cello with a teacher this week.", sent_at=at),
+        ],
+    )
+    assert Message.objects.filter(conversation=conversation).count() == 2
+    [memory] = Memory.objects.filter(user=user)
+    assert "cello" in cipher_for(user.id).decrypt(memory.text_ct)
