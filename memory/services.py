@@ -18,7 +18,8 @@ from macaron.embeddings import get_embedder
 from macaron.errors import DomainError, NotFound, TooLarge
 from memory.domains import tag_domains
 from memory.episodes import EPISODE_MESSAGES, SHORT_TERM_WINDOW
-from memory.gate import Candidate, extract_candidates, slot_of
+from memory.extraction import candidates_for
+from memory.gate import Candidate, slot_of
 from memory.lexicon import term_stats_add
 from memory.models import (
     AuditEvent,
@@ -127,7 +128,7 @@ def messages_ingest(
         for message, item in zip(stored, messages, strict=True):
             text = item.text.strip()
             if item.role == Message.Role.USER:  # what the companion says is not a fact about them
-                for candidate in extract_candidates(text, _aware(item.sent_at)):
+                for candidate in candidates_for(text, _aware(item.sent_at)):
                     candidate.context = previous[-CONTEXT_CHARS:] if CONTEXT_CHARS else ""
                     pending.append((message, candidate))
             previous = text
