@@ -526,3 +526,42 @@ def user_erase(*, user, actor=None, reason: str = "erasure request") -> None:
             action="erase",
             purpose=reason[:120],
         )
+
+
+# Embedding model changes ------------------------------------------------------------------
+
+
+def memories_reembed(*, batch_size: int = 256, max_batches: int | None = None) -> int:
+    """Re-embed memories written by another embedding model than the configured one, in
+    batches (decrypt, embed, update). Idempotent: done rows match the model and are skipped.
+    The column is vector(384): a model of another dimension needs a schema migration first."""
+    embedder = get_embedder()
+    if embedder.dim != Memory._meta.get_field("embedding").dimensions:
+        raise DomainError(
+            f"The configured model makes {embedder.dim}-d vectors; the column holds "
+            f"{Memory._meta.get_field('embedding').dimensions}-d vectors."
+        )
+    done = 0
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        stale = list(
+            Memory.objects.exclude(embedding_model=embedder.name)
+            .order_by("user_id", "id")
+            .only("id", "user_id", "text_ct")[:batch_size]
+        )
+        if not stale:
+            break
+        ciphers: dict[int, UserCipher] = {}
+        texts = []
+        for memory in stale:
+            cipher = ciphers.setdefault(memory.user_id, cipher_for(memory.user_id))
+            texts.append(cipher.decrypt(memory.text_ct))
+        vectors = embedder.embed_documents(texts)
+        with transaction.atomic():
+            for memory, vector in zip(stale, vectors, strict=True):
+                Memory.objects.filter(pk=memory.pk).update(
+                    embedding=vector.tolist(), embedding_model=embedder.name
+                )
+        done += len(stale)
+        batches += 1
+    return done

@@ -47,3 +47,10 @@ def sync_user_vector_indexes() -> int:
     for user_id in wanted:
         ensure_user_vector_index.delay(user_id)
     return len(wanted)
+
+
+@shared_task(name="memory.reembed", acks_late=True, time_limit=3600, soft_time_limit=3500)
+def reembed() -> int:
+    from memory.services import memories_reembed
+
+    return memories_reembed()

@@ -201,6 +201,8 @@ CELERY_RESULT_EXTENDED = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "memory-decay": {"task": "memory.decay_strength", "schedule": 6 * 3600.0},
+    # After EMBEDDING_BACKEND/EMBEDDING_MODEL changes, older memories are re-embedded here.
+    "memory-reembed": {"task": "memory.reembed", "schedule": 3600.0},
 }
 
 # Embeddings: which backend/model memory uses (see README, "Choosing the embedding model").
