@@ -43,3 +43,22 @@ class ProfileForm(forms.ModelForm):
         labels = {"preferred_language": "Language"}
 
     preferred_language = forms.ChoiceField(choices=settings.LANGUAGES, label="Language")
+
+
+class CompanionNameForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False)  # the service says what is allowed
+
+    def __init__(self, *args, label: str = "Name", help_text: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = label
+        self.fields["name"].help_text = help_text
+        self.fields["name"].widget.attrs.update({"autocomplete": "off", "maxlength": 40})
+
+
+class InterestsForm(forms.Form):
+    interests = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, required=False)
+
+    def __init__(self, *args, choices=(), label: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["interests"].choices = choices
+        self.fields["interests"].label = label

@@ -2,9 +2,13 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from macaron.models import TimeStampedModel
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
 
@@ -54,3 +58,43 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def name(self) -> str:
         return self.display_name or self.email.split("@")[0]
+
+
+class Companion(TimeStampedModel):
+    """The person's companion: born from the personality test, renamed at will."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="companion"
+    )
+    name = models.CharField(max_length=40)
+    colour = models.CharField(max_length=7)  # "#rrggbb"
+    traits = ArrayField(models.CharField(max_length=24), default=list)
+    personality_code = models.CharField(max_length=80)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(colour__regex=r"^#[0-9a-f]{6}$"), name="companion_colour_hex"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Onboarding(TimeStampedModel):
+    """Where a person is in onboarding. Answers hold option ids only, never free text."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="onboarding"
+    )
+    answers = models.JSONField(default=dict, blank=True)  # question id -> option id
+    interests = ArrayField(models.CharField(max_length=24), default=list, blank=True)
+    welcome_gift = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    skipped_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # memory.Conversation's id; a plain integer so accounts never depends on memory's models.
+    first_conversation_id = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"onboarding of user {self.user_id}"

@@ -7,9 +7,11 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from accounts.models import User
-from macaron.errors import Conflict, DomainError
+from accounts import onboarding as quiz
+from accounts.models import Companion, Onboarding, User
+from macaron.errors import Conflict, DomainError, NotFound
 
 PROFILE_FIELDS = ("display_name", "time_zone", "preferred_language")
 
@@ -94,3 +96,134 @@ def demo_account_ensure() -> DemoAccount:
     user.set_password(password)
     user.save(update_fields=["password"])
     return DemoAccount(email=email, password=password)
+
+
+# Onboarding --------------------------------------------------------------------------------
+# The orchestration that reaches into memory (completing onboarding) lives in accounts.welcome.
+
+COMPANION_NAME_MAX = 40
+
+
+def onboarding_lock(*, user: User) -> Onboarding:
+    """The person's onboarding row, created on first use and locked for this transaction."""
+    Onboarding.objects.get_or_create(user=user)
+    return Onboarding.objects.select_for_update().get(user=user)
+
+
+def _refuse_if_complete(onboarding: Onboarding) -> None:
+    if onboarding.completed_at is not None:
+        raise Conflict("Onboarding is already complete.", code="onboarding_complete")
+
+
+def onboarding_answer(*, user: User, question_id: str, option_id: str) -> Onboarding:
+    """Record one answer (an option id); the last answer brings the companion to life, and a
+    changed answer afterwards refreshes its personality."""
+    if quiz.option_for(question_id, option_id) is None:
+        known = question_id in quiz.QUESTIONS_BY_ID
+        raise DomainError(
+            "Unknown option for this question." if known else "Unknown question.",
+            code="unknown_option" if known else "unknown_question",
+            fields={"option" if known else "question": ["Not one of the choices."]},
+        )
+    with transaction.atomic():
+        onboarding = onboarding_lock(user=user)
+        _refuse_if_complete(onboarding)
+        answers = quiz.clean_answers({**onboarding.answers, question_id: option_id})
+        if answers != onboarding.answers:
+            onboarding.answers = answers
+            onboarding.save(update_fields=["answers", "updated_at"])
+        if quiz.next_question(answers) is None:
+            companion_create(user=user)
+    return onboarding
+
+
+def companion_create(*, user: User) -> Companion:
+    """Give the companion its colour, traits and (first time only) name from the answers."""
+    with transaction.atomic():
+        onboarding = onboarding_lock(user=user)
+        if quiz.next_question(onboarding.answers) is not None:
+            raise DomainError(
+                f"Answer all {quiz.QUESTION_COUNT} questions first.", code="unanswered"
+            )
+        personality = quiz.personality_from_answers(onboarding.answers)
+        companion, _ = Companion.objects.update_or_create(
+            user=user,
+            defaults={
+                "colour": personality.colour,
+                "traits": personality.traits,
+                "personality_code": personality.code,
+            },
+            create_defaults={
+                "name": personality.names[0],
+                "colour": personality.colour,
+                "traits": personality.traits,
+                "personality_code": personality.code,
+            },
+        )
+    return companion
+
+
+def companion_get(*, user: User) -> Companion:
+    companion = Companion.objects.filter(user=user).first()
+    if companion is None:
+        raise NotFound("There is no companion yet; take the personality test first.")
+    return companion
+
+
+def clean_companion_name(name) -> str:
+    name = " ".join(name.split()) if isinstance(name, str) else ""
+    if not name:
+        raise DomainError(
+            "Give your companion a name.", code="invalid_name", fields={"name": ["Required."]}
+        )
+    if len(name) > COMPANION_NAME_MAX or not name.isprintable():
+        raise DomainError(
+            f"A name has at most {COMPANION_NAME_MAX} letters.",
+            code="invalid_name",
+            fields={"name": [f"At most {COMPANION_NAME_MAX} characters, no control characters."]},
+        )
+    return name
+
+
+def companion_rename(*, user: User, name: str) -> Companion:
+    name = clean_companion_name(name)
+    companion = companion_get(user=user)
+    if companion.name != name:
+        companion.name = name
+        companion.save(update_fields=["name", "updated_at"])
+    return companion
+
+
+def onboarding_choose_interests(*, user: User, interests: list[str]) -> Onboarding:
+    if not isinstance(interests, list | tuple) or not all(isinstance(i, str) for i in interests):
+        raise DomainError("Interests are a list of names.", fields={"interests": ["A list."]})
+    unknown = sorted(set(interests) - set(quiz.INTERESTS_BY_SLUG))
+    if unknown:
+        raise DomainError(
+            "Unknown interest.",
+            code="unknown_interest",
+            fields={"interests": [f"Choose from: {', '.join(quiz.INTERESTS_BY_SLUG)}."]},
+        )
+    chosen = quiz.sorted_interests(interests)
+    if not quiz.MIN_INTERESTS <= len(chosen) <= quiz.MAX_INTERESTS:
+        raise DomainError(
+            f"Pick between {quiz.MIN_INTERESTS} and {quiz.MAX_INTERESTS} interests.",
+            code="interest_count",
+            fields={"interests": [f"Pick {quiz.MIN_INTERESTS} to {quiz.MAX_INTERESTS}."]},
+        )
+    with transaction.atomic():
+        onboarding = onboarding_lock(user=user)
+        _refuse_if_complete(onboarding)
+        onboarding.interests = chosen
+        onboarding.save(update_fields=["interests", "updated_at"])
+    return onboarding
+
+
+def onboarding_skip(*, user: User) -> Onboarding:
+    """Not now: home stops sending the person to the test; they can come back any time."""
+    with transaction.atomic():
+        onboarding = onboarding_lock(user=user)
+        if onboarding.completed_at is None and onboarding.skipped_at is None:
+            onboarding.skipped_at = timezone.now()
+            onboarding.save(update_fields=["skipped_at", "updated_at"])
+    return onboarding

@@ -34,7 +34,7 @@ def signup(request):
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to Macaron, {user.name}!")
-            return redirect("home")
+            return redirect("onboarding")
     return render(
         request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200
     )

@@ -54,10 +54,20 @@ class Message(models.Model):
     episode = models.ForeignKey(
         "Episode", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
+    # The sender's idempotency key: a repeated send with the same key is stored once. NULL (no
+    # key) rather than "", so the partial unique constraint below covers only real keys.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [models.Index(fields=["conversation", "sent_at", "id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="message_client_id_once",
+            )
+        ]
 
 
 class Memory(TimeStampedModel):

@@ -1,9 +1,26 @@
 from django.urls import path
 
-from accounts.api import views
+from accounts.api import onboarding, views
 
 urlpatterns = [
     path("auth/signup/", views.SignupApi.as_view(), name="signup"),
     path("auth/token/", views.TokenApi.as_view(), name="token"),
     path("me/", views.MeApi.as_view(), name="me"),
+    path("onboarding/", onboarding.OnboardingApi.as_view(), name="onboarding"),
+    path(
+        "onboarding/answers/",
+        onboarding.OnboardingAnswerApi.as_view(),
+        name="onboarding-answers",
+    ),
+    path(
+        "onboarding/interests/",
+        onboarding.OnboardingInterestsApi.as_view(),
+        name="onboarding-interests",
+    ),
+    path(
+        "onboarding/complete/",
+        onboarding.OnboardingCompleteApi.as_view(),
+        name="onboarding-complete",
+    ),
+    path("companion/", onboarding.CompanionApi.as_view(), name="companion"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from memory.api import views
+from memory.api import chat, views
 
 urlpatterns = [
     path("memories/", views.MemoryListApi.as_view(), name="memory-list"),
@@ -11,5 +11,16 @@ urlpatterns = [
         "memories/<int:memory_id>/feedback/",
         views.MemoryFeedbackApi.as_view(),
         name="memory-feedback",
+    ),
+    path("conversations/", chat.ConversationListApi.as_view(), name="conversation-list"),
+    path(
+        "conversations/<int:conversation_id>/",
+        chat.ConversationDetailApi.as_view(),
+        name="conversation-detail",
+    ),
+    path(
+        "conversations/<int:conversation_id>/messages/",
+        chat.ConversationMessagesApi.as_view(),
+        name="conversation-messages",
     ),
 ]

@@ -21,11 +21,16 @@ def signup_data(**overrides):
     return data
 
 
-def test_signup_creates_account_and_logs_in(client):
+def test_signup_creates_account_logs_in_and_starts_onboarding(client):
     response = client.post(reverse("signup"), signup_data(), follow=True)
     assert response.status_code == 200
-    assert response.redirect_chain[-1][0] == reverse("home")
-    assert b"Hello, Ada" in response.content
+    assert [url for url, _ in response.redirect_chain] == [
+        reverse("onboarding"),
+        reverse("onboarding_question", args=[1]),
+    ]
+    assert b"Question 1 / 10" in response.content
+    home = client.get(reverse("home"))
+    assert b"Hello, Ada" in home.content
     user = User.objects.get()
     assert user.email == "ada@example.org"
     assert user.time_zone == "Europe/London"

@@ -12,6 +12,8 @@ def test_sign_up_log_out_log_in_and_see_home(live_server, page):
     page.fill("#id_password", "chromium-headless-42")
     page.fill("#id_password_confirm", "chromium-headless-42")
     page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/welcome/q/1/")
+    page.click("text=Skip for now")
     page.wait_for_url(f"{live_server.url}/")
     assert page.locator("h1").inner_text() == "Hello, Bea"
     assert User.objects.filter(email="browser@example.org").exists()

@@ -53,10 +53,10 @@ def test_offline_episode_is_extractive_and_idempotent(user):
 
 
 def test_llm_summary_when_a_provider_is_configured(user, settings, fake_llm):
+    conversation = long_conversation(user)  # written offline; the provider only summarises
     settings.LLM_BASE_URL = fake_llm.url
     settings.LLM_TIMEOUT_S = 2
     fake_llm.then(completion("The person practised violin daily with Ms Ito in March."))
-    conversation = long_conversation(user)
     assert conversation_compress(conversation_id=conversation.id) == 1
     memory = Memory.objects.get(kind=Memory.Kind.EPISODE)
     assert cipher_for(user.id).decrypt(memory.text_ct) == (
@@ -68,10 +68,10 @@ def test_llm_summary_when_a_provider_is_configured(user, settings, fake_llm):
 
 
 def test_provider_failure_falls_back_to_the_extractive_summary(user, settings, fake_llm):
+    conversation = long_conversation(user)
     settings.LLM_BASE_URL = fake_llm.url
     settings.LLM_TIMEOUT_S = 2
     fake_llm.then(status(400))
-    conversation = long_conversation(user)
     assert conversation_compress(conversation_id=conversation.id) == 1
     memory = Memory.objects.get(kind=Memory.Kind.EPISODE)
     assert "violin" in cipher_for(user.id).decrypt(memory.text_ct)
