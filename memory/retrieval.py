@@ -35,6 +35,7 @@ MAX_K = 100
 POOL = 60  # candidates per channel; independent of k so that top-k is a prefix of top-(k+n)
 RRF_K = 10  # small: the top of each channel counts most (measured: README, memory benchmark)
 LEXICAL_CANDIDATE_CAP = 2_000
+LEXICAL_POSTINGS = 400  # rows fetched by the rarest terms; commoner terms only add to scores
 COUNT_CAP = 20_000
 RESCORED = 50  # fused candidates that are re-scored and diversified
 BM25_K1, BM25_B, AVG_TOKENS = 1.2, 0.75, 20.0
@@ -165,7 +166,7 @@ def _lexical(
         return []
     selective, postings = [], 0
     for token in sorted(df, key=df.get):
-        if selective and postings + df[token] > LEXICAL_CANDIDATE_CAP:
+        if selective and postings + df[token] > LEXICAL_POSTINGS:
             break
         selective.append(token)
         postings += df[token]
@@ -197,7 +198,7 @@ def _user_memory_count(cursor, user_id: int) -> int:
 
 
 CANDIDATE_SQL = """
-SELECT m.id, m.embedding::text, m.importance, m.strength, m.strength_at, m.recall_count,
+SELECT m.id, vector_send(m.embedding), m.importance, m.strength, m.strength_at, m.recall_count,
        m.valid_from, m.event_time, m.event_end, m.domains, m.pinned, m.privacy, m.policy,
        m.kind, m.language, m.created_at, m.text_ct, m.lexical_tokens,
        ARRAY(SELECT s.external_id FROM memory_memorysource s
@@ -237,7 +238,8 @@ def _candidates(cursor, user_id: int, ids: list[int]) -> dict[int, dict]:
     rows = {}
     for values in cursor.fetchall():
         row = dict(zip(CANDIDATE_COLUMNS, values, strict=True))
-        row["embedding"] = np.array(row["embedding"][1:-1].split(","), dtype=np.float32)
+        # pgvector's binary form: dim (int16), unused (int16), then big-endian float32s
+        row["embedding"] = np.frombuffer(row["embedding"], dtype=">f4", offset=4).astype(np.float32)
         if isinstance(row["policy"], str):  # Django leaves jsonb undecoded on raw cursors
             row["policy"] = json.loads(row["policy"])
         rows[row["id"]] = row
