@@ -27,7 +27,7 @@ def test_lexical_channel_fetches_rare_terms_first(user, monkeypatch):
     for n in range(8):
         memory_create(user=user, text=f"I had coffee with a colleague on day {n} of the sprint")
     target = memory_create(user=user, text="The best coffee I ever had was in Zanzibar")
-    monkeypatch.setattr(retrieval, "LEXICAL_CANDIDATE_CAP", 3)
+    monkeypatch.setattr(retrieval, "LEXICAL_POSTINGS", 3)
     cipher = cipher_for(user.id)
     tokens = sorted({cipher.blind_token(t) for t in lexical_terms("coffee in Zanzibar")})
     where, params = _where(user.id, Filters(), None)
