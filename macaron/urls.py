@@ -16,6 +16,7 @@ urlpatterns = [
     path("welcome/", include("accounts.onboarding_urls")),
     path("memories/", include("memory.urls")),
     path("chat/", include("memory.chat_urls")),
+    path("notifications/", include("memory.reminder_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "v1"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),

@@ -8,7 +8,9 @@ A turn has two halves so that the web page and the API can stream the reply:
 2. `chat_reply_stream` yields the companion's reply as the provider writes it and, only once
    it is complete, stores it through the same write path and records a "used" reward event for
    every memory the companion was shown. If the provider fails, nothing is stored for the
-   companion and the person's message stays (it is never lost).
+   companion and the person's message stays (it is never lost). First the router
+   (`memory.router`) may hand the message to a sub-agent; then the handler's text is the reply
+   (see "Routing to a sub-agent" at the end).
 
 A `client_id` makes a send idempotent: repeating it in the same conversation (a double click,
 a retried request) returns the turn already stored instead of storing the message twice, and
@@ -32,6 +34,7 @@ from macaron.llm import CompanionContext, LLMError, get_provider
 from memory.episodes import SHORT_TERM_WINDOW
 from memory.models import AuditEvent, Conversation, Memory, Message, RewardEvent
 from memory.retrieval import MAX_QUERY_CHARS, retrieve
+from memory.router import route, route_dispatch
 from memory.services import (
     MAX_MESSAGE_CHARS,
     MessageIn,
@@ -72,6 +75,14 @@ class UsedMemory:
 
 
 @dataclass(frozen=True)
+class RoutedView:
+    """A reply that handed the message to a sub-agent: which intent, with which preferences."""
+
+    intent: str
+    preferences: tuple[UsedMemory, ...] = ()
+
+
+@dataclass(frozen=True)
 class MessageView:
     id: int
     conversation_id: int
@@ -80,6 +91,7 @@ class MessageView:
     sent_at: datetime
     client_id: str | None = None
     memories: tuple[UsedMemory, ...] = ()
+    routed: RoutedView | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,9 @@ class PreparedTurn:
 # Small helpers ----------------------------------------------------------------------------
 
 
-def _message_view(message: Message, cipher: UserCipher, memories=()) -> MessageView:
+def _message_view(
+    message: Message, cipher: UserCipher, memories=(), routed: RoutedView | None = None
+) -> MessageView:
     return MessageView(
         id=message.id,
         conversation_id=message.conversation_id,
@@ -127,6 +141,7 @@ def _message_view(message: Message, cipher: UserCipher, memories=()) -> MessageV
         sent_at=message.sent_at,
         client_id=message.client_id,
         memories=tuple(memories),
+        routed=routed,
     )
 
 
@@ -354,7 +369,11 @@ class ConversationMessages(Sequence):
         rows = list(self.rows[index])
         replies = [row.id for row in rows if row.role == Message.Role.COMPANION]
         used = _used_memories(self.user, self.cipher, replies)
-        return [_message_view(row, self.cipher, used.get(row.id, ())) for row in rows]
+        routed = _routed_replies(self.user, self.cipher, replies)
+        return [
+            _message_view(row, self.cipher, used.get(row.id, ()), routed.get(row.id))
+            for row in rows
+        ]
 
 
 def conversation_messages(*, user, conversation_id: int) -> ConversationMessages:
@@ -409,7 +428,8 @@ def _resumed_turn(user, message: Message, text: str, cipher: UserCipher) -> Prep
     reply = _sent_before(message.conversation_id, message.client_id + REPLY_SUFFIX)
     if reply is not None:
         used = _used_memories(user, cipher, [reply.id]).get(reply.id, [])
-        reply_view = _message_view(reply, cipher, used)
+        routed = _routed_replies(user, cipher, [reply.id]).get(reply.id)
+        reply_view = _message_view(reply, cipher, used, routed)
         return PreparedTurn(
             user=user,
             conversation_id=message.conversation_id,
@@ -479,7 +499,7 @@ def chat_turn_start(
     )
 
 
-def _store_reply(turn: PreparedTurn, text: str) -> MessageView:
+def _store_reply(turn: PreparedTurn, text: str, routed: RoutedView | None = None) -> MessageView:
     user = turn.user
     cipher = cipher_for(user.id)
     reply_key = turn.message.client_id + REPLY_SUFFIX if turn.message.client_id else None
@@ -491,7 +511,8 @@ def _store_reply(turn: PreparedTurn, text: str) -> MessageView:
         earlier = _sent_before(turn.conversation_id, reply_key)
         if earlier is not None:  # a concurrent duplicate of this send answered first
             used = _used_memories(user, cipher, [earlier.id]).get(earlier.id, [])
-            return _message_view(earlier, cipher, used)
+            earlier_routed = _routed_replies(user, cipher, [earlier.id]).get(earlier.id)
+            return _message_view(earlier, cipher, used, earlier_routed)
         [reply] = messages_ingest(
             user=user,
             conversation=conversation,
@@ -513,7 +534,9 @@ def _store_reply(turn: PreparedTurn, text: str) -> MessageView:
             except NotFound:  # forgotten while the companion answered: no chip for it
                 continue
             shown.append(memory)
-    return _message_view(reply, cipher, shown)
+        if routed is not None:
+            _routed_record(turn, reply, routed)
+    return _message_view(reply, cipher, shown, routed)
 
 
 def chat_reply_stream(turn: PreparedTurn) -> Iterator[str]:
@@ -523,6 +546,9 @@ def chat_reply_stream(turn: PreparedTurn) -> Iterator[str]:
     companion and the person's message stays stored. A repeated send that was already
     answered yields the stored reply without asking the provider again."""
     if turn.reply is not None:
+        yield turn.reply.text
+        return
+    if _routed_reply(turn) is not None:  # a sub-agent's need: its handler answered
         yield turn.reply.text
         return
     parts: list[str] = []
@@ -548,3 +574,79 @@ def chat_reply(turn: PreparedTurn) -> MessageView:
         pass
     assert turn.reply is not None
     return turn.reply
+
+
+# Routing to a sub-agent ----------------------------------------------------------------------
+#
+# Before the companion answers, the router (memory.router; sub-agents register their intents at
+# start-up) may recognise a need that belongs to a sub-agent or the builder. Then the handler's
+# text is the reply, stored through the same path as any reply; an audit event (ids only) marks
+# the reply as routed so its badge survives a reload.
+
+ROUTE_ACTION = "chat_route"
+
+
+def _routed_reply(turn: PreparedTurn) -> MessageView | None:
+    decision = route(user=turn.user, text=turn.message.text)
+    if decision is None:
+        return None
+    with transaction.atomic():  # the handler's record and the reply are kept together
+        routed = route_dispatch(
+            user=turn.user,
+            text=turn.message.text,
+            decision=decision,
+            message_id=turn.message.id,
+        )
+        text = routed.result.text.strip()[:MAX_MESSAGE_CHARS]
+        if not text:
+            raise LLMError(NO_REPLY_MESSAGE, reason="invalid_output")
+        preferences = tuple(UsedMemory(id=p.id, text=p.text) for p in routed.request.preferences)
+        view = RoutedView(intent=routed.request.intent, preferences=preferences)
+        turn.reply = _store_reply(turn, text, routed=view)
+    return turn.reply
+
+
+def _routed_record(turn: PreparedTurn, reply: Message, routed: RoutedView) -> None:
+    AuditEvent.objects.create(
+        actor=turn.user,
+        subject_user_id=turn.user.id,
+        action=ROUTE_ACTION,
+        purpose=f"routed to {routed.intent}",
+        memory_ids=[memory.id for memory in routed.preferences],
+        detail={
+            "message_id": reply.id,
+            "conversation_id": turn.conversation_id,
+            "intent": routed.intent,
+        },
+    )
+
+
+def _routed_replies(user, cipher: UserCipher, reply_ids: list[int]) -> dict[int, RoutedView]:
+    """Which of these replies were routed, with the preferences passed (at most two queries)."""
+    if not reply_ids:
+        return {}
+    events = list(
+        AuditEvent.objects.filter(
+            subject_user_id=user.id, action=ROUTE_ACTION, detail__message_id__in=reply_ids
+        ).values_list("detail", "memory_ids")
+    )
+    if not events:
+        return {}
+    wanted = {memory_id for _, memory_ids in events for memory_id in memory_ids}
+    texts = {
+        memory_id: cipher.decrypt(text_ct)
+        for memory_id, text_ct in Memory.objects.filter(user=user, pk__in=wanted).values_list(
+            "id", "text_ct"
+        )
+    }
+    return {
+        int(detail["message_id"]): RoutedView(
+            intent=detail["intent"],
+            preferences=tuple(
+                UsedMemory(id=memory_id, text=texts[memory_id])
+                for memory_id in memory_ids
+                if memory_id in texts
+            ),
+        )
+        for detail, memory_ids in events
+    }

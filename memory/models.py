@@ -224,3 +224,32 @@ class RewardEvent(models.Model):
     reward = models.FloatField()
     features = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Reminder(models.Model):
+    """A date the person mentioned (a plan or an event memory), raised by the companion at the
+    right time. A raised, not dismissed reminder is what the UI shows as a notification."""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled"
+        RAISED = "raised"
+        DISMISSED = "dismissed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    memory = models.ForeignKey(Memory, on_delete=models.CASCADE, related_name="reminders")
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SCHEDULED)
+    raised_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state="scheduled"),
+                name="reminder_scheduled_due",
+            ),
+            models.Index(fields=["user", "state", "-raised_at"], name="reminder_user_state"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["memory"], name="reminder_once_per_memory")]

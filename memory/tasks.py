@@ -54,3 +54,10 @@ def reembed() -> int:
     from memory.services import memories_reembed
 
     return memories_reembed()
+
+
+@shared_task(name="memory.raise_due_reminders", acks_late=True, time_limit=120, soft_time_limit=100)
+def raise_due_reminders() -> int:
+    from memory.reminders import reminders_raise_due
+
+    return reminders_raise_due()

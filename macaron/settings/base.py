@@ -241,3 +241,9 @@ CELERY_BEAT_SCHEDULE["memory-vector-indexes"] = {
     "task": "memory.sync_user_vector_indexes",
     "schedule": 15 * 60.0,
 }
+# Proactive reminders: dates the person mentioned are raised as notifications when due.
+CELERY_BEAT_SCHEDULE["memory-raise-reminders"] = {
+    "task": "memory.raise_due_reminders",
+    "schedule": 60.0,
+    "options": {"expires": 55},  # a missed run is covered by the next one
+}

@@ -7,7 +7,9 @@ events (`stream: true`):
                      "conversation_title" when it just gave the conversation its title)
     event: memories  data: {"memories": [{"id", "text"}]} what the companion was reminded of
     event: chunk     data: {"text": "..."}               the reply, as it is written
-    event: done      data: {"message": {...}, "memories": [...]}   the reply, stored
+    event: done      data: {"message": {...}, "memories": [...]}   the reply, stored; with
+                     "routed": {"intent", "preferences"} when a sub-agent took the message
+                     (its handler wrote the reply; the memories passed to it as preferences)
     event: error     data: {"code", "message", "status"} nothing stored for the companion
 
 A repeated `client_id` replays the stored turn (200) instead of storing it twice. Someone
@@ -69,7 +71,22 @@ class UsedMemoryOutput(serializers.Serializer):
     text = serializers.CharField()
 
 
-class MessageOutput(serializers.Serializer):
+class RoutedOutput(serializers.Serializer):
+    intent = serializers.CharField(help_text="The sub-agent intent the message was routed to")
+    preferences = UsedMemoryOutput(many=True, help_text="The memories passed along with it")
+
+
+class WithoutRoutedWhenNone(serializers.Serializer):
+    """`routed` appears only on what a sub-agent took, so other outputs keep their shape."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data.get("routed") is None:
+            data.pop("routed", None)
+        return data
+
+
+class MessageOutput(WithoutRoutedWhenNone):
     id = serializers.IntegerField()
     conversation_id = serializers.IntegerField()
     role = serializers.CharField()
@@ -77,6 +94,7 @@ class MessageOutput(serializers.Serializer):
     sent_at = serializers.DateTimeField()
     client_id = serializers.CharField(allow_null=True)
     memories = UsedMemoryOutput(many=True, help_text="What the companion remembered (replies)")
+    routed = RoutedOutput(required=False, help_text="Only on a reply that routed to a sub-agent")
 
 
 class SendInput(StrictSerializer):
@@ -92,10 +110,11 @@ class SendInput(StrictSerializer):
     stream = serializers.BooleanField(required=False, default=False)
 
 
-class TurnOutput(serializers.Serializer):
+class TurnOutput(WithoutRoutedWhenNone):
     message = MessageOutput()
     reply = MessageOutput()
     memories = UsedMemoryOutput(many=True)
+    routed = RoutedOutput(required=False, help_text="Only when a sub-agent took the message")
 
 
 def _event(name: str, data: dict) -> bytes:
@@ -122,13 +141,13 @@ def turn_events(turn: PreparedTurn) -> Iterator[bytes]:
         yield _event("error", {"code": "server_error", "message": SERVER_ERROR, "status": 500})
         raise
     reply = turn.reply
-    yield _event(
-        "done",
-        {
-            "message": MessageOutput(reply).data,
-            "memories": UsedMemoryOutput(reply.memories, many=True).data,
-        },
-    )
+    done = {
+        "message": MessageOutput(reply).data,
+        "memories": UsedMemoryOutput(reply.memories, many=True).data,
+    }
+    if reply.routed is not None:
+        done["routed"] = RoutedOutput(reply.routed).data
+    yield _event("done", done)
 
 
 def turn_stream_response(turn: PreparedTurn) -> StreamingHttpResponse:
@@ -232,6 +251,8 @@ class ConversationMessagesApi(APIView):
         replayed = turn.reply is not None
         reply = chat_reply(turn)  # LLMError: 502; the person's message stays stored
         body = {"message": turn.message, "reply": reply, "memories": reply.memories}
+        if reply.routed is not None:
+            body["routed"] = reply.routed
         return Response(
             TurnOutput(body).data,
             status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,

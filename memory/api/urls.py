@@ -1,6 +1,6 @@
 from django.urls import path
 
-from memory.api import chat, views
+from memory.api import chat, reminders, views
 
 urlpatterns = [
     path("memories/", views.MemoryListApi.as_view(), name="memory-list"),
@@ -23,4 +23,11 @@ urlpatterns = [
         chat.ConversationMessagesApi.as_view(),
         name="conversation-messages",
     ),
+    path("notifications/", reminders.NotificationListApi.as_view(), name="notification-list"),
+    path(
+        "notifications/<int:reminder_id>/dismiss/",
+        reminders.NotificationDismissApi.as_view(),
+        name="notification-dismiss",
+    ),
+    path("reminders/", reminders.ReminderListApi.as_view(), name="reminder-list"),
 ]

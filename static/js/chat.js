@@ -114,6 +114,19 @@
     item.appendChild(list);
   }
 
+  // A reply the companion handed to a sub-agent gets a small "→ intent" badge.
+  function routedBadge(item, routed) {
+    var old = item.querySelector(".routed-badge");
+    if (old) old.remove();
+    if (!routed || !routed.intent) return;
+    var badge = document.createElement("span");
+    badge.className = "routed-badge";
+    badge.dataset.intent = routed.intent;
+    badge.title = "Handed to a sub-agent";
+    badge.textContent = "→ " + routed.intent;
+    item.insertBefore(badge, item.firstChild);
+  }
+
   // Server-sent events: "event: name\ndata: json\n\n" blocks, possibly split across reads.
   async function readEvents(response, onEvent) {
     var reader = response.body.getReader();
@@ -203,6 +216,7 @@
           reply.dataset.messageId = data.message.id;
           reply.classList.remove("streaming");
           chips(reply, data.memories || memories);
+          routedBadge(reply, data.routed);
           finished = true;
           scrollDown();
         } else if (name === "error") {

@@ -158,3 +158,20 @@ def test_what_the_companion_says_is_stored_but_not_remembered_as_a_fact(user):
     assert Message.objects.filter(conversation=conversation).count() == 2
     [memory] = Memory.objects.filter(user=user)
     assert "cello" in cipher_for(user.id).decrypt(memory.text_ct)
+
+
+def test_relative_dates_are_resolved_in_the_persons_time_zone(user):
+    from memory.models import Memory
+
+    user.time_zone = "Asia/Tokyo"
+    user.save(update_fields=["time_zone"])
+    conversation = conversation_create(user=user)
+    # 23:30 UTC on 7 May is already 08:30 on 8 May in Tokyo: "tomorrow" is 9 May there.
+    at = datetime(2024, 5, 7, 23, 30, tzinfo=UTC)
+    messages_ingest(
+        user=user,
+        conversation=conversation,
+        messages=[MessageIn(text="I have my dentist appointment tomorrow morning.", sent_at=at)],
+    )
+    memory = Memory.objects.get(user=user)
+    assert memory.event_time == datetime(2024, 5, 8, 15, 0, tzinfo=UTC)  # 9 May 00:00 in Tokyo
