@@ -175,3 +175,12 @@ def test_relative_dates_are_resolved_in_the_persons_time_zone(user):
     )
     memory = Memory.objects.get(user=user)
     assert memory.event_time == datetime(2024, 5, 8, 15, 0, tzinfo=UTC)  # 9 May 00:00 in Tokyo
+
+
+def test_a_memory_in_japanese_is_found_by_an_english_question(user):
+    target = memory_create(user=user, text="私は毎朝ジョギングをしています")
+    memory_create(user=user, text="My tax return is due in April")
+    memory_create(user=user, text="The cat sleeps on the sofa all afternoon")
+    result = retrieve(user=user, query="Do I go running in the morning?", k=1)
+    assert [item.id for item in result.items] == [target.id]
+    assert result.items[0].language == "ja"
