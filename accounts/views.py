@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm, SignupForm
 from accounts.services import profile_update, user_signup
@@ -33,7 +34,7 @@ def signup(request):
             add_domain_error(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to Macaron, {user.name}!")
+            messages.success(request, _("Welcome to Macaron, %(name)s!") % {"name": user.name})
             return redirect("onboarding")
     return render(
         request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200
@@ -49,7 +50,7 @@ def profile(request):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Profile saved.")
+            messages.success(request, _("Profile saved."))
             return redirect("profile")
     return render(
         request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200

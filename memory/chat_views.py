@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.views import add_domain_error
@@ -127,7 +128,7 @@ def chat_rename(request, conversation_id: int):
     if form.errors:
         messages.error(request, next(iter(form.errors.values()))[0])
     else:
-        messages.success(request, "Conversation renamed.")
+        messages.success(request, _("Conversation renamed."))
     return redirect("chat-conversation", conversation_id=conversation_id)
 
 
@@ -137,6 +138,8 @@ def chat_delete(request, conversation_id: int):
     conversation = _detail_or_404(request.user, conversation_id)
     if request.method == "POST":
         conversation_delete(user=request.user, conversation_id=conversation_id)
-        messages.success(request, "Conversation deleted. What I learned from it stays remembered.")
+        messages.success(
+            request, _("Conversation deleted. What I learned from it stays remembered.")
+        )
         return redirect("chat")
     return render(request, "chat/delete.html", {"conversation": conversation})

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from macaron.errors import NotFound
@@ -27,5 +28,5 @@ def notification_dismiss(request, reminder_id: int):
         reminder_dismiss(user=request.user, reminder_id=reminder_id)
     except NotFound:
         raise Http404("No such reminder.") from None
-    messages.success(request, "Dismissed.")
+    messages.success(request, _("Dismissed."))
     return redirect("notifications")

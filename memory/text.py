@@ -130,8 +130,32 @@ def _detect(text: str) -> str:
     return code
 
 
+FUNCTION_WORDS = {
+    "en": "the and is are was you i to of it that with for this my have not what but",
+    "es": "el la los las y es que de en un una por con para no lo muy pero mi",
+    "fr": "le la les et est que de un une pour pas je tu il elle nous avec mais très",
+    "de": "der die das und ist nicht ich du ein eine mit für auf sie es zu wir sehr",
+    "it": "il lo gli e è che di un una per non sono con ma molto io mi della",
+    "pt": "o os as e é que de um uma para não com em eu muito mas você",
+    "nl": "de het een en is niet ik je met voor op dat van zijn wij heel maar",
+}
+_FUNCTION_SETS = {code: frozenset(words.split()) for code, words in FUNCTION_WORDS.items()}
+
+
+def _function_word_guess(text: str) -> str | None:
+    """A fast guess for Latin-script text from function words; None when it is not clear-cut."""
+    tokens = WORD_RE.findall(normalise(text))
+    hits = sorted(
+        ((sum(t in words for t in tokens), code) for code, words in _FUNCTION_SETS.items()),
+        reverse=True,
+    )
+    (best, code), (second, _) = hits[0], hits[1]
+    return code if best >= 3 and best >= 2 * second else None
+
+
 def detect_language(text: str) -> str:
-    """ISO 639-1 code, `und` when unsure. Scripts decide CJK; langdetect decides the rest."""
+    """ISO 639-1 code, `und` when unsure. Scripts decide CJK; function words decide clear
+    Latin-script cases cheaply; langdetect decides the rest."""
     if HANGUL.search(text):
         return "ko"
     if HIRAGANA_KATAKANA.search(text):
@@ -141,7 +165,7 @@ def detect_language(text: str) -> str:
     letters = sum(ch.isalpha() for ch in text)
     if letters < 12:
         return "und"
-    return _detect(text[:400])
+    return _function_word_guess(text[:400]) or _detect(text[:400])
 
 
 NAME_RE = re.compile(r"\b[A-Z][\w'-]*[a-z][\w'-]*\b")

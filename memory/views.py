@@ -11,6 +11,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.views import add_domain_error
@@ -64,7 +66,7 @@ def memory_list(request):
         except DomainError as error:
             add_domain_error(create_form, error)
         else:
-            messages.success(request, "Got it — I will remember that.")
+            messages.success(request, _("Got it — I will remember that."))
             return redirect(_back(request))
 
     memories: list = []
@@ -106,7 +108,7 @@ def memory_edit(request, memory_id: int):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Memory updated.")
+            messages.success(request, _("Memory updated."))
             return redirect(_back(request))
     return render(
         request,
@@ -126,7 +128,7 @@ def memory_pin(request, memory_id: int):
         memory_update(user=request.user, memory_id=memory_id, pinned=pinned)
     except NotFound:
         raise Http404("No such memory.") from None
-    messages.success(request, "Pinned — I will not let this fade." if pinned else "Unpinned.")
+    messages.success(request, _("Pinned — I will not let this fade.") if pinned else _("Unpinned."))
     return redirect(_back(request))
 
 
@@ -136,11 +138,13 @@ def memory_privacy(request, memory_id: int):
     form = PrivacyForm(request.POST)
     _owned_or_404(request.user, memory_id)
     if not form.is_valid():
-        messages.error(request, "Choose one of the privacy levels.")
+        messages.error(request, _("Choose one of the privacy levels."))
         return redirect(_back(request))
     privacy = form.cleaned_data["privacy"]
     memory_update(user=request.user, memory_id=memory_id, privacy=privacy)
-    messages.success(request, f"Privacy set to {Memory.Privacy(privacy).label.lower()}.")
+    messages.success(
+        request, _("Privacy set to %(level)s.") % {"level": Memory.Privacy(privacy).label.lower()}
+    )
     return redirect(_back(request))
 
 
@@ -149,7 +153,7 @@ def memory_privacy(request, memory_id: int):
 def memory_forget(request, memory_id: int):
     _owned_or_404(request.user, memory_id)
     memories_forget(user=request.user, memory_ids=[memory_id])
-    messages.success(request, "Forgotten.")
+    messages.success(request, _("Forgotten."))
     return redirect(_back(request))
 
 
@@ -163,5 +167,9 @@ def memories_forget_many(request):
     owned = memory_ids_owned(user=request.user, memory_ids=form.cleaned_data["ids"])
     if owned:
         memories_forget(user=request.user, memory_ids=owned)
-    messages.success(request, f"Forgot {len(owned)} memor{'y' if len(owned) == 1 else 'ies'}.")
+    messages.success(
+        request,
+        ngettext("Forgot %(count)d memory.", "Forgot %(count)d memories.", len(owned))
+        % {"count": len(owned)},
+    )
     return redirect(_back(request))

@@ -127,3 +127,20 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def fake_llm():
+    """A running fake OpenAI-compatible server (tests.fake_llm); settings are left alone."""
+    import threading
+
+    from tests.fake_llm import FakeLLM
+
+    fake = FakeLLM()
+    thread = threading.Thread(target=fake.server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield fake
+    fake.release.set()
+    fake.server.shutdown()
+    fake.server.server_close()
+    thread.join(5)

@@ -1,4 +1,3 @@
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -7,21 +6,11 @@ from memory.episodes import EPISODE_MESSAGES, SHORT_TERM_WINDOW, conversation_co
 from memory.models import Episode, Memory, Message
 from memory.services import MessageIn, conversation_create, messages_ingest
 from memory.vault import cipher_for
-from tests.macaron.test_llm import FakeLLM, completion, status
+from tests.fake_llm import completion, status
 
 pytestmark = pytest.mark.django_db
 
 START = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def fake_llm():
-    fake = FakeLLM()
-    thread = threading.Thread(target=fake.server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
 
 
 def long_conversation(user):

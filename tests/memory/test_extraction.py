@@ -1,5 +1,4 @@
 import json
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -7,7 +6,7 @@ import pytest
 from memory.models import Memory
 from memory.services import MessageIn, conversation_create, messages_ingest
 from memory.vault import cipher_for
-from tests.macaron.test_llm import FakeLLM, completion, status
+from tests.fake_llm import completion, status
 
 pytestmark = pytest.mark.django_db
 AT = datetime(2024, 5, 8, 18, 0, tzinfo=UTC)
@@ -17,15 +16,11 @@ MESSAGE = (
 
 
 @pytest.fixture
-def fake_llm(settings):
-    fake = FakeLLM()
-    thread = threading.Thread(target=fake.server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    settings.LLM_BASE_URL = fake.url
+def fake_llm(fake_llm, settings):
+    """The shared fake server (tests/conftest.py), configured as the deployment's provider."""
+    settings.LLM_BASE_URL = fake_llm.url
     settings.LLM_TIMEOUT_S = 2
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+    return fake_llm
 
 
 def remembered(user) -> dict[str, Memory]:

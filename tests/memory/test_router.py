@@ -9,7 +9,6 @@ closest plain-conversation example: requests 0.87-0.96 / +0.04 to +0.14; chit-ch
 
 import ast
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from memory.router import (
 from memory.services import memory_create
 from memory.vault import cipher_for
 from subagents.models import RoutedRequest
-from tests.macaron.test_llm import FakeLLM, completion, status
+from tests.fake_llm import completion, status
 
 pytestmark = pytest.mark.django_db
 
@@ -41,17 +40,11 @@ def offline(settings):
 
 
 @pytest.fixture
-def fake_llm(settings):
-    fake = FakeLLM()
-    thread = threading.Thread(target=fake.server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    settings.LLM_BASE_URL = fake.url
+def fake_llm(fake_llm, settings):
+    """The shared fake server (tests/conftest.py), configured as the deployment's provider."""
+    settings.LLM_BASE_URL = fake_llm.url
     settings.LLM_TIMEOUT_S = 2
-    yield fake
-    fake.release.set()
-    fake.server.shutdown()
-    fake.server.server_close()
-    thread.join(5)
+    return fake_llm
 
 
 def decided(text: str) -> str | None:
