@@ -105,12 +105,21 @@ def slot_of(text: str) -> str | None:
     return None
 
 
+def is_question(text: str) -> bool:
+    """Every sentence of it is a question."""
+    sentences = split_sentences(text)
+    return bool(sentences) and all(s.rstrip().endswith(("?", "？")) for s in sentences)
+
+
 def score(text: str, event: TimeRange | None) -> tuple[float, list[str]]:
     reasons = []
     body = text.split(":", 1)[1] if re.match(r"^[^:]{1,40}:", text) else text
     words = content_words(body)
     if (TRIVIA_RE.match(body.strip()) or len(words) < 2) and not REMEMBER_RE.search(text):
         return 0.05, ["trivia"]
+    if is_question(body) and not (SELF_RE.search(body) and (event or NUMBER_RE.search(body))):
+        # "What do you remember about my allergies?" asks; it tells nothing new.
+        return 0.1, ["question"]
     # Three content words carry a fact ("the cello, twice a week"); two are small talk
     # ("the weather is nice") unless something else lifts them.
     value = GATE_THRESHOLD if len(words) >= 3 or REMEMBER_RE.search(text) else 0.25

@@ -456,3 +456,16 @@ def test_editing_a_memory_text_recomputes_its_slot(user):
     memory_create(user=user, text="My dog is called Max")
 
     assert Memory.objects.get(pk=memory.pk).valid_to is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["What do you remember about my allergies?", "Have you been to the new museum downtown?"],
+)
+def test_a_question_tells_nothing_to_remember(text):
+    assert extract_candidates(text, REFERENCE) == []
+
+
+def test_a_question_that_carries_a_dated_fact_is_kept():
+    [candidate] = extract_candidates("Did you know I got a puppy last week?", REFERENCE)
+    assert candidate.kind == "event"
