@@ -125,6 +125,17 @@ class Memory(TimeStampedModel):
             models.Index(
                 fields=["user"], condition=Q(valid_to__isnull=True), name="memory_current"
             ),
+            # the write path's exact-duplicate and same-fact lookups among current memories
+            models.Index(
+                fields=["user", "content_key"],
+                condition=Q(valid_to__isnull=True),
+                name="memory_current_content",
+            ),
+            models.Index(
+                fields=["user", "slot_key"],
+                condition=Q(valid_to__isnull=True, slot_key__isnull=False),
+                name="memory_current_slot",
+            ),
         ]
 
 
