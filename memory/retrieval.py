@@ -200,11 +200,7 @@ def _user_memory_count(cursor, user_id: int) -> int:
 CANDIDATE_SQL = """
 SELECT m.id, vector_send(m.embedding), m.importance, m.strength, m.strength_at, m.recall_count,
        m.valid_from, m.event_time, m.event_end, m.domains, m.pinned, m.privacy, m.policy,
-       m.kind, m.language, m.created_at, m.text_ct, m.lexical_tokens,
-       ARRAY(SELECT s.external_id FROM memory_memorysource s
-              WHERE s.memory_id = m.id AND s.external_id <> '' ORDER BY s.id),
-       ARRAY(SELECT s.message_id FROM memory_memorysource s
-              WHERE s.memory_id = m.id AND s.message_id IS NOT NULL ORDER BY s.id)
+       m.kind, m.language, m.created_at, m.text_ct, m.lexical_tokens
   FROM memory_memory m
  WHERE m.user_id = %s AND m.id = ANY(%s)
 """
@@ -227,9 +223,25 @@ CANDIDATE_COLUMNS = (
     "created_at",
     "text_ct",
     "lexical_tokens",
-    "external_ids",
-    "message_ids",
 )
+SOURCES_SQL = """
+SELECT memory_id,
+       array_agg(external_id ORDER BY id) FILTER (WHERE external_id <> ''),
+       array_agg(message_id ORDER BY id) FILTER (WHERE message_id IS NOT NULL)
+  FROM memory_memorysource
+ WHERE memory_id = ANY(%s)
+ GROUP BY memory_id
+"""
+
+
+def _add_sources(cursor, rows: dict[int, dict], ids: list[int]) -> None:
+    """Provenance of the memories that will be returned (not of every candidate)."""
+    for memory_id in ids:
+        rows[memory_id]["external_ids"], rows[memory_id]["message_ids"] = [], []
+    cursor.execute(SOURCES_SQL, [ids])
+    for memory_id, external_ids, message_ids in cursor.fetchall():
+        rows[memory_id]["external_ids"] = external_ids or []
+        rows[memory_id]["message_ids"] = message_ids or []
 
 
 def _candidates(cursor, user_id: int, ids: list[int]) -> dict[int, dict]:
@@ -414,6 +426,7 @@ def retrieve(
         vectors = {memory_id: rows[memory_id]["embedding"] for memory_id in order}
         chosen = _mmr(order, scores, vectors, k, weights.mmr_lambda)
 
+        _add_sources(cursor, rows, chosen)
         items: list[RetrievedMemory] = []
         used = 0
         for memory_id in chosen:
