@@ -28,7 +28,7 @@ from memory.services import decayed_strength
 from memory.text import lexical_terms, named_entities
 from memory.timeexpr import TimeRange, resolve_time
 from memory.vault import cipher_for
-from memory.vector_index import dense_candidates
+from memory.vector_index import current_memory_count, dense_candidates
 
 MAX_QUERY_CHARS = 2_000
 MAX_K = 100
@@ -186,17 +186,6 @@ def _lexical(
     return [memory_id for _, memory_id in scored[:POOL]]
 
 
-def _user_memory_count(cursor, user_id: int) -> int:
-    """How many current memories the person has, counted up to a cap: BM25's IDF needs the
-    order of magnitude, not an exact count of 100,000 rows on every query."""
-    cursor.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM memory_memory WHERE user_id = %s "
-        f"AND valid_to IS NULL LIMIT {COUNT_CAP}) capped",
-        [user_id],
-    )
-    return cursor.fetchone()[0]
-
-
 CANDIDATE_SQL = """
 SELECT m.id, vector_send(m.embedding), m.importance, m.strength, m.strength_at, m.recall_count,
        m.valid_from, m.event_time, m.event_end, m.domains, m.pinned, m.privacy, m.policy,
@@ -274,7 +263,7 @@ def _audit_and_reinforce(
     cursor, *, actor_id: int, user_id: int, purpose: str, ids: list[int], at
 ) -> None:
     """One atomic statement: the audit event of this read and the reinforcement of what it
-    returned (see `memory.services.reinforce_recalled` for the same rule on other paths)."""
+    returned (recall count +1, strength back to 1)."""
     cursor.execute(AUDIT_AND_REINFORCE_SQL, [actor_id, user_id, purpose, ids, at, at, user_id, ids])
 
 
@@ -398,7 +387,8 @@ def retrieve(
     entity_tokens = {cipher.blind_token(t) for t in lexical_terms(" ".join(named_entities(query)))}
     where, params = _where(user.id, filters, time_range)
     with connection.cursor() as cursor:
-        total = _user_memory_count(cursor, user.id)
+        # BM25's IDF needs the order of magnitude, not an exact count of 100,000 rows.
+        total = current_memory_count(cursor, user.id, cap=COUNT_CAP)
         dense = dense_candidates(
             cursor,
             user_id=user.id,

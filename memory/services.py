@@ -10,7 +10,6 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from pgvector.django import CosineDistance
@@ -530,16 +529,6 @@ def memories_decay(*, now: datetime | None = None, batch_size: int = 5000) -> in
                 [now, DECAY_DAYS, now, ids, now],
             )
             updated += cursor.rowcount
-
-
-def reinforce_recalled(*, memory_ids: list[int], at: datetime) -> None:
-    if memory_ids:
-        Memory.objects.filter(pk__in=memory_ids).update(
-            recall_count=F("recall_count") + 1,
-            last_recalled_at=at,
-            strength=1.0,
-            strength_at=at,
-        )
 
 
 def decayed_strength(

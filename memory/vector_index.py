@@ -100,7 +100,8 @@ def dense_candidates(
 # Building and dropping the per-user indexes ---------------------------------------------
 
 
-def _current_count(cursor, user_id: int, cap: int | None = None) -> int:
+def current_memory_count(cursor, user_id: int, cap: int | None = None) -> int:
+    """The person's current memories, counted up to `cap` when given."""
     limit = f"LIMIT {int(cap)}" if cap else ""
     cursor.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM memory_memory WHERE user_id = {int(user_id)} "
@@ -130,7 +131,7 @@ def user_vector_index_ensure(*, user_id: int, force: bool = False) -> bool:
     threshold = settings.MEMORY_USER_INDEX_THRESHOLD
     name = index_name(user_id)
     with connection.cursor() as cursor:
-        if not force and _current_count(cursor, user_id, cap=threshold) < threshold:
+        if not force and current_memory_count(cursor, user_id, cap=threshold) < threshold:
             return False
         if _index_state(cursor, name) == "valid":
             return False
