@@ -67,5 +67,11 @@ def test_first_entry_and_goal_met_hooks(user):
 
 def test_templates_fill_only_field_values():
     spec = workout()
-    assert template_fill("did {kind} for {minutes} min {nope}", spec=spec, values={
-        "kind": "yoga", "minutes": 20.0}) == "did yoga for 20 min"
+    assert (
+        template_fill(
+            "did {kind} for {minutes} min {nope}",
+            spec=spec,
+            values={"kind": "yoga", "minutes": 20.0},
+        )
+        == "did yoga for 20 min"
+    )
