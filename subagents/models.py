@@ -43,9 +43,20 @@ class Installation(TimeStampedModel):
     settings = models.JSONField(default=dict, blank=True)
     installed_at = models.DateTimeField()
     uninstalled_at = models.DateTimeField(null=True, blank=True)
+    # The reminders' schedules in clear (kinds, times, weekdays; never the messages) so the
+    # beat job finds due ones without decrypting anything; the next slot is precomputed.
+    schedule = models.JSONField(default=list, blank=True)
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "uninstalled_at", "installed_at"])]
+        indexes = [
+            models.Index(fields=["user", "uninstalled_at", "installed_at"]),
+            models.Index(
+                fields=["next_reminder_at"],
+                condition=models.Q(paused=False, uninstalled_at__isnull=True),
+                name="installation_reminder_due",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "client_token"],
@@ -100,3 +111,24 @@ class ReminderFire(models.Model):
                 fields=["installation", "reminder_index", "slot_at"], name="reminder_fire_once"
             )
         ]
+
+
+class ChatMessage(models.Model):
+    """A message of a tool's own small chat; the text is encrypted. A reply that logged an
+    entry points at it, for the undo."""
+
+    class Role(models.TextChoices):
+        PERSON = "person"
+        TOOL = "tool"
+
+    installation = models.ForeignKey(
+        Installation, on_delete=models.CASCADE, related_name="chat_messages"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    role = models.CharField(max_length=8, choices=Role.choices)
+    text_ct = models.BinaryField()
+    entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["installation", "created_at"])]

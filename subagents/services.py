@@ -18,11 +18,13 @@ from macaron.errors import Conflict, DomainError, NotFound
 from memory.selectors import user_time_zone
 from memory.vault import cipher_for
 from subagents.models import Entry, Installation, ReminderFire, RoutedRequest
+from subagents.reminders import installation_schedule_refresh
 from subagents.selectors import (
     goals_effective,
     goals_status,
     installation_get,
     installation_spec,
+    reminders_effective,
 )
 from subagents.spec import spec_validate
 from subagents.transfer import memory_writes_apply
@@ -80,16 +82,23 @@ def installation_create(
         if existing is not None:
             return existing
     cipher = cipher_for(user.id)
+    now = now or timezone.now()
     try:
         with transaction.atomic():
-            return Installation.objects.create(
+            installation = Installation.objects.create(
                 user=user,
                 spec_ct=cipher.encrypt(json.dumps(spec, ensure_ascii=False)),
                 spec_version=spec["spec_version"],
                 source=source,
                 client_token=token,
-                installed_at=now or timezone.now(),
+                installed_at=now,
             )
+            installation_schedule_refresh(
+                installation=installation,
+                reminders=reminders_effective(installation, spec),
+                now=now,
+            )
+            return installation
     except IntegrityError:  # the same token raced in from a second request
         return Installation.objects.get(user=user, client_token=token)
 
@@ -174,6 +183,10 @@ def installation_settings_update(
         if paused is not None:
             installation.paused = paused
         installation.save(update_fields=["settings", "paused", "updated_at"])
+        # New times (or a resume) count from now: nothing missed while paused is raised.
+        installation_schedule_refresh(
+            installation=installation, reminders=reminders_effective(installation, spec)
+        )
     return installation
 
 

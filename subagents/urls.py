@@ -13,6 +13,11 @@ urlpatterns = [
         views.tool_entries_delete,
         name="tool-entries-delete",
     ),
+    path(
+        "reminders/<int:fire_id>/dismiss/",
+        views.tool_reminder_dismiss,
+        name="tool-reminder-dismiss",
+    ),
     path("entries/<int:entry_id>/edit/", views.entry_edit, name="tool-entry-edit"),
     path("entries/<int:entry_id>/delete/", views.entry_remove, name="tool-entry-delete"),
 ]

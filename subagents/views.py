@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.views import add_domain_error
 from macaron.errors import DomainError, NotFound
 from subagents.forms import EntryForm, InstallForm, SettingsForm
+from subagents.reminders import reminder_dismiss
 from subagents.selectors import (
     entries_for_installation,
     entry_detail,
@@ -25,6 +26,7 @@ from subagents.selectors import (
     installation_spec,
     installation_views_data,
     installations_for_user,
+    reminder_notifications_for,
     reminders_effective,
     spec_localised,
 )
@@ -85,6 +87,7 @@ def tool_list(request):
         request,
         "subagents/list.html",
         {
+            "reminders": reminder_notifications_for(user=request.user, language=_language()),
             "tools": [tool for tool in tools if not tool.uninstalled],
             "uninstalled": [tool for tool in tools if tool.uninstalled],
         },
@@ -264,4 +267,19 @@ def tool_entries_delete(request, installation_id: int):
         messages.error(request, error.message)
         return redirect("tool", installation_id=installation_id)
     messages.success(request, _("Deleted %(count)s entries.") % {"count": count})
+    return redirect("tools")
+
+
+@login_required
+@require_POST
+def tool_reminder_dismiss(request, fire_id: int):
+    """Dismiss a tool's reminder; "Log now" (acted) opens the tool."""
+    acted = request.POST.get("acted") == "1"
+    try:
+        fire = reminder_dismiss(user=request.user, fire_id=fire_id, acted=acted)
+    except NotFound:
+        raise Http404("No such reminder.") from None
+    if acted:
+        return redirect("tool", installation_id=fire.installation_id)
+    messages.success(request, _("Dismissed."))
     return redirect("tools")

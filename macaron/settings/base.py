@@ -248,3 +248,9 @@ CELERY_BEAT_SCHEDULE["memory-raise-reminders"] = {
     "schedule": 60.0,
     "options": {"expires": 55},  # a missed run is covered by the next one
 }
+# Reminders of installed sub-agents (from their specs), in each person's time zone.
+CELERY_BEAT_SCHEDULE["subagents-raise-reminders"] = {
+    "task": "subagents.raise_due_reminders",
+    "schedule": 60.0,
+    "options": {"expires": 55},  # a missed run is covered by the next one
+}

@@ -55,3 +55,16 @@ class EntryOutput(serializers.Serializer):
 
 class ChatInput(StrictSerializer):
     text = serializers.CharField(max_length=2000)
+
+
+class ReminderOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    installation = serializers.IntegerField()
+    name = serializers.CharField()
+    icon = serializers.CharField()
+    message = serializers.CharField()
+    slot_at = serializers.DateTimeField()
+
+
+class ReminderDismissInput(StrictSerializer):
+    acted = serializers.BooleanField(required=False, default=False)

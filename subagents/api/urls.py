@@ -31,5 +31,11 @@ urlpatterns = [
         views.EntryListApi.as_view(),
         name="entry-list",
     ),
+    path("reminders/", views.ReminderListApi.as_view(), name="tool-reminder-list"),
+    path(
+        "reminders/<int:fire_id>/dismiss/",
+        views.ReminderDismissApi.as_view(),
+        name="tool-reminder-dismiss",
+    ),
     path("entries/<int:entry_id>/", views.EntryDetailApi.as_view(), name="entry-detail"),
 ]

@@ -16,8 +16,11 @@ from subagents.api.serializers import (
     InstallationCreateInput,
     InstallationDetailOutput,
     InstallationOutput,
+    ReminderDismissInput,
+    ReminderOutput,
     SettingsInput,
 )
+from subagents.reminders import reminder_dismiss
 from subagents.selectors import (
     entries_for_installation,
     entry_detail,
@@ -26,6 +29,7 @@ from subagents.selectors import (
     installation_spec,
     installation_views_data,
     installations_for_user,
+    reminder_notifications_for,
 )
 from subagents.services import (
     entry_create,
@@ -144,4 +148,20 @@ class EntryDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, entry_id: int, *args, **kwargs):
         entry_delete(user=request.user, entry_id=entry_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReminderListApi(APIView):
+    @extend_schema(responses=ReminderOutput(many=True))
+    def get(self, request, *args, **kwargs):
+        items = reminder_notifications_for(user=request.user)
+        return Response({"results": ReminderOutput(items, many=True).data})
+
+
+class ReminderDismissApi(APIView):
+    @extend_schema(request=ReminderDismissInput, responses={204: None})
+    def post(self, request, fire_id: int, *args, **kwargs):
+        data = ReminderDismissInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        reminder_dismiss(user=request.user, fire_id=fire_id, acted=data.validated_data["acted"])
         return Response(status=status.HTTP_204_NO_CONTENT)

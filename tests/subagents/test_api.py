@@ -179,6 +179,31 @@ def test_malformed_and_huge_specs_are_refused(user):
     assert Installation.objects.count() == 0
 
 
+def test_tool_reminders_are_owner_only(user):
+    from datetime import UTC, datetime
+
+    from subagents.models import ReminderFire
+    from subagents.reminders import reminders_raise_due
+
+    installation_create(
+        user=user, spec=hydration(), source="builder", now=datetime(2026, 11, 30, tzinfo=UTC)
+    )
+    reminders_raise_due(now=datetime(2026, 11, 30, 9, 1, tzinfo=UTC))
+    fire = ReminderFire.objects.get()
+    url = f"{BASE}/reminders/{fire.id}/dismiss/"
+    assert client_for(None).get(f"{BASE}/reminders/").status_code in (401, 403)
+    assert client_for(None).post(url).status_code in (401, 403)
+    other = client_for(UserFactory())
+    assert other.get(f"{BASE}/reminders/").json()["results"] == []
+    assert other.post(url).status_code == 404
+    owner = client_for(user)
+    [item] = owner.get(f"{BASE}/reminders/").json()["results"]
+    assert item["message"] == "Time for a glass of water"
+    assert owner.post(url, {"acted": "maybe"}, format="json").status_code == 400
+    assert owner.post(url, {"acted": True}, format="json").status_code == 204
+    assert owner.get(f"{BASE}/reminders/").json()["results"] == []
+
+
 def test_settings_refusals_change_nothing(owned, user):
     installation, _entry = owned
     owner = client_for(user)

@@ -149,3 +149,29 @@ def test_labels_follow_the_person_language(client):
     html = client.get(f"/tools/{installation.id}/").content.decode()
     assert "水分記録" in html and "杯数" in html and '<option value="tea">お茶</option>' in html
     assert "マイツール" in html
+
+
+def test_a_raised_reminder_shows_in_my_tools_and_log_now_opens_the_tool(client):
+    from datetime import UTC, datetime
+
+    from subagents.models import ReminderFire
+    from subagents.reminders import reminders_raise_due
+
+    person = UserFactory(time_zone="Asia/Tokyo")
+    installation = installation_create(
+        user=person, spec=hydration(), source="builder", now=datetime(2026, 11, 30, tzinfo=UTC)
+    )
+    reminders_raise_due(now=datetime(2026, 11, 30, 6, 1, tzinfo=UTC))
+    fire = ReminderFire.objects.get()
+    client.force_login(person)
+    html = client.get("/tools/").content.decode()
+    assert "Time for a glass of water" in html and 'class="bell-count tools-count">1<' in html
+    other = UserFactory()
+    client.force_login(other)
+    assert client.post(f"/tools/reminders/{fire.id}/dismiss/").status_code == 404
+    client.force_login(person)
+    response = client.post(f"/tools/reminders/{fire.id}/dismiss/", {"acted": "1"})
+    assert response["Location"] == f"/tools/{installation.id}/"
+    fire.refresh_from_db()
+    assert fire.dismissed_at is not None and fire.acted_at is not None
+    assert "tools-count" not in client.get("/tools/").content.decode()

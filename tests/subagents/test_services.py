@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from macaron.errors import Conflict, NotFound
+from macaron.errors import Conflict, DomainError, NotFound
 from subagents.models import Entry, Installation
 from subagents.selectors import (
     entries_for_installation,
@@ -50,7 +50,7 @@ def test_an_invalid_spec_or_source_installs_nothing(user):
     with pytest.raises(SpecError) as caught:
         installation_create(user=user, spec=bad, source="builder")
     assert "$.color" in caught.value.message
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(DomainError) as caught:
         installation_create(user=user, spec=hydration(), source="somewhere")
     assert "source" in caught.value.fields
     assert Installation.objects.count() == 0
@@ -200,7 +200,7 @@ def test_views_data_in_the_person_time_zone(user):
 
 def test_settings_are_checked_before_anything_changes(user):
     installation = installation_create(user=user, spec=hydration(), source="builder")
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(DomainError) as caught:
         installation_settings_update(
             user=user, installation_id=installation.id, goals={"0": 5}, reminders={"0": ["9am"]}
         )
