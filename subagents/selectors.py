@@ -245,7 +245,7 @@ def entries_for_installation(
     return EntryPage(items=items, page=page, pages=pages, total=total)
 
 
-def _decoded(installation: Installation, zone) -> list[tuple[datetime, dict]]:
+def entries_decoded(installation: Installation, zone) -> list[tuple[datetime, dict]]:
     """Every entry of the installation as (local time, values), oldest first."""
     cipher = cipher_for(installation.user_id)
     rows = (
@@ -321,7 +321,7 @@ def goals_status(*, installation: Installation, spec: dict, now: datetime | None
     """{goal index: met in its current period} — what `goal_met` memory hooks compare."""
     zone = user_time_zone(installation.user)
     today = (now or timezone.now()).astimezone(zone).date()
-    entries = _decoded(installation, zone)
+    entries = entries_decoded(installation, zone)
     return {
         goal["index"]: goal_met(
             goal_value(entries, goal, period_start(today, goal["period"])), goal
@@ -543,7 +543,7 @@ def installation_views_data(
     spec = spec_localised(installation_spec(installation), language or user.preferred_language)
     zone = user_time_zone(user)
     today = (now or timezone.now()).astimezone(zone).date()
-    entries = _decoded(installation, zone)
+    entries = entries_decoded(installation, zone)
     goals = goals_effective(installation, spec)
     installed = installation.installed_at.astimezone(zone).date()
     views = []

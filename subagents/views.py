@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.views import add_domain_error
 from macaron.errors import DomainError, NotFound
+from subagents.chat import tool_chat_history, tool_chat_send, tool_chat_undo
 from subagents.forms import EntryForm, InstallForm, SettingsForm
 from subagents.reminders import reminder_dismiss
 from subagents.selectors import (
@@ -144,6 +146,7 @@ def _tool_context(request, tool, form) -> dict:
         "entries": page,
         "context_memories": context_memories,
         "settings_form": settings_form,
+        "chat": tool_chat_history(user=request.user, installation_id=tool.id),
     }
 
 
@@ -283,3 +286,30 @@ def tool_reminder_dismiss(request, fire_id: int):
         return redirect("tool", installation_id=fire.installation_id)
     messages.success(request, _("Dismissed."))
     return redirect("tools")
+
+
+@login_required
+@require_POST
+def tool_chat(request, installation_id: int):
+    _owned(request.user, installation_id)
+    try:
+        tool_chat_send(
+            user=request.user, installation_id=installation_id, text=request.POST.get("text", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(f"{reverse('tool', args=[installation_id])}#chat")
+
+
+@login_required
+@require_POST
+def tool_chat_undo_view(request, message_id: int):
+    try:
+        line = tool_chat_undo(user=request.user, message_id=message_id)
+    except NotFound:
+        raise Http404("No such message.") from None
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("tools")
+    messages.success(request, line.text)
+    return redirect(f"{reverse('tool', args=[line.installation_id])}#chat")

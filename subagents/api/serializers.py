@@ -68,3 +68,11 @@ class ReminderOutput(serializers.Serializer):
 
 class ReminderDismissInput(StrictSerializer):
     acted = serializers.BooleanField(required=False, default=False)
+
+
+class ChatLineOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    role = serializers.CharField()
+    text = serializers.CharField()
+    entry_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()

@@ -31,6 +31,12 @@ urlpatterns = [
         views.EntryListApi.as_view(),
         name="entry-list",
     ),
+    path(
+        "installations/<int:installation_id>/chat/",
+        views.ChatApi.as_view(),
+        name="tool-chat",
+    ),
+    path("chat/<int:message_id>/undo/", views.ChatUndoApi.as_view(), name="tool-chat-undo"),
     path("reminders/", views.ReminderListApi.as_view(), name="tool-reminder-list"),
     path(
         "reminders/<int:fire_id>/dismiss/",

@@ -10,6 +10,8 @@ from rest_framework.views import APIView
 
 from macaron.errors import DomainError
 from subagents.api.serializers import (
+    ChatInput,
+    ChatLineOutput,
     EntryCreateInput,
     EntryOutput,
     EntryUpdateInput,
@@ -20,6 +22,7 @@ from subagents.api.serializers import (
     ReminderOutput,
     SettingsInput,
 )
+from subagents.chat import tool_chat_history, tool_chat_send, tool_chat_undo
 from subagents.reminders import reminder_dismiss
 from subagents.selectors import (
     entries_for_installation,
@@ -165,3 +168,27 @@ class ReminderDismissApi(APIView):
         data.is_valid(raise_exception=True)
         reminder_dismiss(user=request.user, fire_id=fire_id, acted=data.validated_data["acted"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChatApi(APIView):
+    @extend_schema(responses=ChatLineOutput(many=True))
+    def get(self, request, installation_id: int, *args, **kwargs):
+        lines = tool_chat_history(user=request.user, installation_id=installation_id)
+        return Response({"results": ChatLineOutput(lines, many=True).data})
+
+    @extend_schema(request=ChatInput, responses={201: ChatLineOutput})
+    def post(self, request, installation_id: int, *args, **kwargs):
+        data = ChatInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        sent = tool_chat_send(
+            user=request.user, installation_id=installation_id, text=data.validated_data["text"]
+        )
+        return Response(ChatLineOutput(sent.reply).data, status=status.HTTP_201_CREATED)
+
+
+class ChatUndoApi(APIView):
+    @extend_schema(request=None, responses={200: ChatLineOutput})
+    def post(self, request, message_id: int, *args, **kwargs):
+        return Response(
+            ChatLineOutput(tool_chat_undo(user=request.user, message_id=message_id)).data
+        )
