@@ -40,11 +40,12 @@ def installation_get(*, user, installation_id: int, include_uninstalled: bool = 
     return installation
 
 
-def installation_spec(installation: Installation) -> dict:
-    """The installed spec, decrypted once per instance."""
+def installation_spec(installation: Installation, cipher=None) -> dict:
+    """The installed spec, decrypted once per instance (pass the person's cipher in loops)."""
     cached = getattr(installation, "_spec", None)
     if cached is None:
-        text = cipher_for(installation.user_id).decrypt(installation.spec_ct)
+        cipher = cipher or cipher_for(installation.user_id)
+        text = cipher.decrypt(installation.spec_ct)
         cached = json.loads(text)
         installation._spec = cached
     return cached
@@ -127,8 +128,10 @@ class InstallationItem:
         return self.uninstalled_at is not None
 
 
-def _item(installation: Installation, language: str | None, entry_count: int) -> InstallationItem:
-    spec = spec_localised(installation_spec(installation), language)
+def _item(
+    installation: Installation, language: str | None, entry_count: int, cipher=None
+) -> InstallationItem:
+    spec = spec_localised(installation_spec(installation, cipher), language)
     return InstallationItem(
         id=installation.id,
         name=spec["name"],
@@ -156,7 +159,9 @@ def installations_for_user(
         rows = rows.filter(uninstalled_at__isnull=True)
     rows = rows.order_by("uninstalled_at", "installed_at", "id")
     language = language or getattr(user, "preferred_language", None)
-    return [_item(row, language, row.entry_total) for row in rows]
+    rows = list(rows)
+    cipher = cipher_for(user.id) if rows else None
+    return [_item(row, language, row.entry_total, cipher) for row in rows]
 
 
 def installation_detail(*, user, installation_id: int, language: str | None = None):
@@ -592,8 +597,10 @@ def reminder_notifications_for(*, user, language: str | None = None) -> list[dic
     )
     items = []
     zone = user_time_zone(user)
+    fires = list(fires)
+    cipher = cipher_for(user.id) if fires else None
     for fire in fires:
-        spec = spec_localised(installation_spec(fire.installation), language)
+        spec = spec_localised(installation_spec(fire.installation, cipher), language)
         reminders = spec["reminders"]
         message = (
             reminders[fire.reminder_index]["message"]

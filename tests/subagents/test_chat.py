@@ -162,3 +162,30 @@ def test_chat_page_and_api_are_owner_only(client, user):
     assert api.post(f"/api/v1/subagents/chat/{reply.id}/undo/").json()["text"] == "Undone."
     assert [e.id for e in Entry.objects.all()] == [body["entry_id"]]
     assert api.post(f"/api/v1/subagents/chat/{reply.id}/undo/").status_code == 400
+
+
+def test_with_a_provider_its_values_are_used_and_checked(user, settings, fake_llm):
+    import json
+
+    from tests.fake_llm import completion, status
+
+    settings.LLM_BASE_URL = fake_llm.url
+    settings.LLM_TIMEOUT_S = 2
+    installation = installation_create(user=user, spec=hydration(), source="builder")
+    fake_llm.then(completion(json.dumps({"log": True, "values": {"amount": 4, "drink": "tea"}})))
+    sent = tool_chat_send(user=user, installation_id=installation.id, text="had a pot of tea")
+    assert sent.reply.text == "Logged: Glasses 4 glass, Drink tea."
+    body = fake_llm.requests[0]["body"]
+    assert any("amount (Glasses, glass)" in m["content"] for m in body["messages"])
+
+    # Out of range from the model: refused like a typed entry, nothing logged.
+    fake_llm.then(completion(json.dumps({"log": True, "values": {"amount": 400}})))
+    sent = tool_chat_send(user=user, installation_id=installation.id, text="a lake of water")
+    assert sent.entry_id is None and sent.reply.text.startswith("I could not log that: Glasses")
+
+    # The provider is down: the offline reading logs it.
+    for _ in range(5):
+        fake_llm.then(status(503))
+    sent = tool_chat_send(user=user, installation_id=installation.id, text="drank 2 glasses")
+    assert sent.reply.text == "Logged: Glasses 2 glass."
+    assert Entry.objects.count() == 2

@@ -175,3 +175,31 @@ def test_a_raised_reminder_shows_in_my_tools_and_log_now_opens_the_tool(client):
     fire.refresh_from_db()
     assert fire.dismissed_at is not None and fire.acted_at is not None
     assert "tools-count" not in client.get("/tools/").content.decode()
+
+
+def test_my_tools_takes_a_fixed_number_of_queries(client, user):
+    from datetime import UTC, datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from subagents.reminders import reminders_raise_due
+
+    client.force_login(user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/tools/").status_code == 200
+        return len(captured)
+
+    installation_create(
+        user=user, spec=hydration(), source="builder", now=datetime(2026, 11, 30, tzinfo=UTC)
+    )
+    reminders_raise_due(now=datetime(2026, 11, 30, 9, 1, tzinfo=UTC))
+    one = queries()
+    for _ in range(5):
+        installation_create(
+            user=user, spec=hydration(), source="builder", now=datetime(2026, 11, 30, tzinfo=UTC)
+        )
+    reminders_raise_due(now=datetime(2026, 12, 1, 9, 1, tzinfo=UTC))
+    assert queries() == one
