@@ -60,3 +60,52 @@ def test_install_log_and_watch_the_chart_and_the_goal_ring(live_server, page, pa
     page.locator(".entry").first.get_by_role("button", name="Delete").click()
     page.wait_for_selector(".message >> text=Entry deleted.")
     assert ring.get_attribute("data-ratio") == "0.375"
+
+
+def test_a_workout_logged_in_words_shows_in_the_meal_planner(live_server, page, password):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from subagents.reminders import reminders_raise_due
+    from subagents.services import installation_create
+    from tests.subagents.specs import meal_planner, workout
+
+    user = UserFactory(email="kai@example.org", display_name="Kai")
+    workouts = installation_create(user=user, spec=workout(), source="catalogue:workouts")
+    planner = installation_create(user=user, spec=meal_planner(), source="catalogue:meals")
+    water = installation_create(
+        user=user, spec=hydration(), source="builder", now=timezone.now() - timedelta(days=2)
+    )
+    assert reminders_raise_due() == 1
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "kai@example.org")
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
+
+    assert page.locator("nav .tools-count").inner_text() == "1"
+    page.click("nav >> text=My tools")
+    reminder = page.locator(".tool-reminder")
+    assert "Time for a glass of water" in reminder.inner_text()
+    reminder.get_by_role("button", name="Log now").click()
+    page.wait_for_url(f"{live_server.url}/tools/{water.id}/")
+    assert page.locator("nav .tools-count").count() == 0
+
+    page.goto(f"{live_server.url}/tools/{planner.id}/")
+    assert page.locator(".context-memories li").count() == 0
+
+    page.goto(f"{live_server.url}/tools/{workouts.id}/")
+    page.fill(".tool-chat-form input[name=text]", "strength 45 minutes")
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_selector(".chat-line.tool >> text=Logged: Type strength, Duration 45 min.")
+    assert page.locator(".entry").count() == 1
+
+    page.goto(f"{live_server.url}/tools/{planner.id}/")
+    assert page.locator(".context-memories li").all_inner_texts() == ["started strength training"]
+
+    page.goto(f"{live_server.url}/tools/{workouts.id}/")
+    page.locator(".chat-line.tool").get_by_role("button", name="Undo").click()
+    page.wait_for_selector(".chat-line.tool >> text=Undone.")
+    assert page.locator(".entry").count() == 0
+    assert Entry.objects.filter(installation=workouts).count() == 0
