@@ -30,7 +30,7 @@ class InstallationDetailOutput(InstallationOutput):
     settings = serializers.JSONField()
 
 
-class SettingsInput(StrictSerializer):
+class ToolSettingsInput(StrictSerializer):
     goals = serializers.DictField(child=serializers.JSONField(), required=False)
     reminders = serializers.DictField(child=serializers.JSONField(), required=False)
     paused = serializers.BooleanField(required=False)
@@ -53,11 +53,11 @@ class EntryOutput(serializers.Serializer):
     values = serializers.JSONField()
 
 
-class ChatInput(StrictSerializer):
+class ToolChatInput(StrictSerializer):
     text = serializers.CharField(max_length=2000)
 
 
-class ReminderOutput(serializers.Serializer):
+class ToolReminderOutput(serializers.Serializer):
     id = serializers.IntegerField()
     installation = serializers.IntegerField()
     name = serializers.CharField()
@@ -66,11 +66,11 @@ class ReminderOutput(serializers.Serializer):
     slot_at = serializers.DateTimeField()
 
 
-class ReminderDismissInput(StrictSerializer):
+class ToolReminderDismissInput(StrictSerializer):
     acted = serializers.BooleanField(required=False, default=False)
 
 
-class ChatLineOutput(serializers.Serializer):
+class ToolChatLineOutput(serializers.Serializer):
     id = serializers.IntegerField()
     role = serializers.CharField()
     text = serializers.CharField()

@@ -10,17 +10,17 @@ from rest_framework.views import APIView
 
 from macaron.errors import DomainError
 from subagents.api.serializers import (
-    ChatInput,
-    ChatLineOutput,
     EntryCreateInput,
     EntryOutput,
     EntryUpdateInput,
     InstallationCreateInput,
     InstallationDetailOutput,
     InstallationOutput,
-    ReminderDismissInput,
-    ReminderOutput,
-    SettingsInput,
+    ToolChatInput,
+    ToolChatLineOutput,
+    ToolReminderDismissInput,
+    ToolReminderOutput,
+    ToolSettingsInput,
 )
 from subagents.chat import tool_chat_history, tool_chat_send, tool_chat_undo
 from subagents.reminders import reminder_dismiss
@@ -87,9 +87,9 @@ class InstallationDetailApi(APIView):
 
 
 class InstallationSettingsApi(APIView):
-    @extend_schema(request=SettingsInput, responses=InstallationDetailOutput)
+    @extend_schema(request=ToolSettingsInput, responses=InstallationDetailOutput)
     def patch(self, request, installation_id: int, *args, **kwargs):
-        data = SettingsInput(data=request.data)
+        data = ToolSettingsInput(data=request.data)
         data.is_valid(raise_exception=True)
         installation_settings_update(
             user=request.user, installation_id=installation_id, **data.validated_data
@@ -155,40 +155,40 @@ class EntryDetailApi(APIView):
 
 
 class ReminderListApi(APIView):
-    @extend_schema(responses=ReminderOutput(many=True))
+    @extend_schema(responses=ToolReminderOutput(many=True))
     def get(self, request, *args, **kwargs):
         items = reminder_notifications_for(user=request.user)
-        return Response({"results": ReminderOutput(items, many=True).data})
+        return Response({"results": ToolReminderOutput(items, many=True).data})
 
 
 class ReminderDismissApi(APIView):
-    @extend_schema(request=ReminderDismissInput, responses={204: None})
+    @extend_schema(request=ToolReminderDismissInput, responses={204: None})
     def post(self, request, fire_id: int, *args, **kwargs):
-        data = ReminderDismissInput(data=request.data)
+        data = ToolReminderDismissInput(data=request.data)
         data.is_valid(raise_exception=True)
         reminder_dismiss(user=request.user, fire_id=fire_id, acted=data.validated_data["acted"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ChatApi(APIView):
-    @extend_schema(responses=ChatLineOutput(many=True))
+    @extend_schema(responses=ToolChatLineOutput(many=True))
     def get(self, request, installation_id: int, *args, **kwargs):
         lines = tool_chat_history(user=request.user, installation_id=installation_id)
-        return Response({"results": ChatLineOutput(lines, many=True).data})
+        return Response({"results": ToolChatLineOutput(lines, many=True).data})
 
-    @extend_schema(request=ChatInput, responses={201: ChatLineOutput})
+    @extend_schema(request=ToolChatInput, responses={201: ToolChatLineOutput})
     def post(self, request, installation_id: int, *args, **kwargs):
-        data = ChatInput(data=request.data)
+        data = ToolChatInput(data=request.data)
         data.is_valid(raise_exception=True)
         sent = tool_chat_send(
             user=request.user, installation_id=installation_id, text=data.validated_data["text"]
         )
-        return Response(ChatLineOutput(sent.reply).data, status=status.HTTP_201_CREATED)
+        return Response(ToolChatLineOutput(sent.reply).data, status=status.HTTP_201_CREATED)
 
 
 class ChatUndoApi(APIView):
-    @extend_schema(request=None, responses={200: ChatLineOutput})
+    @extend_schema(request=None, responses={200: ToolChatLineOutput})
     def post(self, request, message_id: int, *args, **kwargs):
         return Response(
-            ChatLineOutput(tool_chat_undo(user=request.user, message_id=message_id)).data
+            ToolChatLineOutput(tool_chat_undo(user=request.user, message_id=message_id)).data
         )
