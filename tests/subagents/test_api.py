@@ -204,6 +204,21 @@ def test_tool_reminders_are_owner_only(user):
     assert owner.get(f"{BASE}/reminders/").json()["results"] == []
 
 
+def test_bodies_too_deep_or_too_big_are_4xx_in_the_error_shape(user):
+    owner = client_for(user)
+    url = f"{BASE}/installations/"
+    depth = 5000
+    body = '{"source": "builder", "spec": ' + '{"a":' * depth + "1" + "}" * depth + "}"
+    response = owner.post(url, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "JSON parse error - nested too deeply."
+    big = json.dumps({"spec": hydration(description="x" * 3_000_000), "source": "builder"})
+    response = owner.post(url, data=big, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+    assert Installation.objects.count() == 0
+
+
 def test_settings_refusals_change_nothing(owned, user):
     installation, _entry = owned
     owner = client_for(user)
