@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from subagents.values import MAX_PHOTO_BYTES
 
 RATINGS = [(str(n), "★" * n) for n in range(1, 6)]
+PERIODS = {"day": _("day"), "week": _("week"), "month": _("month"), "year": _("year")}
 
 
 def _widget_attrs(field: dict) -> dict:
@@ -129,7 +130,10 @@ class SettingsForm(forms.Form):
             name = f"goal_{goal['index']}"
             self.fields[name] = forms.FloatField(
                 label=_("Goal: %(label)s per %(period)s")
-                % {"label": labels.get(goal["field"], goal["field"]), "period": goal["period"]},
+                % {
+                    "label": labels.get(goal["field"], goal["field"]),
+                    "period": PERIODS.get(goal["period"], goal["period"]),
+                },
                 min_value=0.000001,
                 required=True,
             )

@@ -185,7 +185,10 @@ def entry_edit(request, entry_id: int):
     except NotFound:
         raise Http404("No such entry.") from None
     spec = spec_localised(installation_spec(entry.installation), _language())
-    initial = {key: value for key, value in item.values.items()}
+    initial = dict(item.values)
+    for field in spec["fields"]:
+        if field["type"] == "datetime" and field["key"] in initial:
+            initial[field["key"]] = initial[field["key"]][:16]  # what datetime-local shows
     initial["occurred_at"] = item.occurred_at.strftime("%Y-%m-%dT%H:%M")
     form = EntryForm(spec, request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():

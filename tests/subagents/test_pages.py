@@ -149,6 +149,7 @@ def test_labels_follow_the_person_language(client):
     html = client.get(f"/tools/{installation.id}/").content.decode()
     assert "水分記録" in html and "杯数" in html and '<option value="tea">お茶</option>' in html
     assert "マイツール" in html
+    assert "目標：杯数（日）" in html and "今日" in html
 
 
 def test_a_raised_reminder_shows_in_my_tools_and_log_now_opens_the_tool(client):
