@@ -15,7 +15,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Front-end libraries come from the npm registry (package.json pins them) and are copied into
+# static/vendor, served by our own static files; never a CDN.
+CHARTJS := static/vendor/chartjs/chart.umd.js
+$(CHARTJS): package.json
+	npm install --no-audit --no-fund --ignore-scripts
+	mkdir -p $(dir $(CHARTJS))
+	cp node_modules/chart.js/dist/chart.umd.js $(CHARTJS)
+	cp node_modules/chart.js/LICENSE.md $(dir $(CHARTJS))LICENSE.md
+	touch $(CHARTJS)
+
+setup: $(STAMP) $(CHARTJS)
 
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser).
 browser:

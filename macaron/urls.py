@@ -7,6 +7,7 @@ from macaron import views
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("memory.api.urls")),
+    path("subagents/", include("subagents.api.urls")),
 ]
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("memories/", include("memory.urls")),
     path("chat/", include("memory.chat_urls")),
     path("notifications/", include("memory.reminder_urls")),
+    path("tools/", include("subagents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "v1"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),

@@ -1,7 +1,40 @@
-"""State changes of sub-agents (keyword-only, typed)."""
+"""State changes of sub-agents (keyword-only, typed): installs, settings, entries.
 
+Every function takes the acting person and scopes every lookup by them; a refused action
+changes nothing (one transaction each). Specs and entry values are encrypted with the person's
+vault cipher.
+"""
+
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from macaron.errors import Conflict, DomainError, NotFound
+from memory.selectors import user_time_zone
 from memory.vault import cipher_for
-from subagents.models import RoutedRequest
+from subagents.models import Entry, Installation, ReminderFire, RoutedRequest
+from subagents.reminders import installation_schedule_refresh
+from subagents.selectors import (
+    goals_effective,
+    goals_status,
+    installation_get,
+    installation_spec,
+    reminders_effective,
+)
+from subagents.spec import spec_validate
+from subagents.transfer import memory_writes_apply
+from subagents.usage import usage_emit
+from subagents.values import EntryError, entry_values_clean
+
+SOURCE = re.compile(r"^(builder|catalogue:[a-z0-9][a-z0-9_-]{0,80}|community:\d{1,18}@\d{1,9})$")
+CLIENT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{0,64}$")
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+FUTURE_SLACK = timedelta(days=1)
 
 
 def routed_request_record(
@@ -14,3 +47,307 @@ def routed_request_record(
         text_ct=cipher_for(user.id).encrypt(text),
         preference_ids=list(preference_ids),
     )
+
+
+def _client_token(token: str) -> str:
+    token = (token or "").strip()
+    if not CLIENT_TOKEN.match(token):
+        raise DomainError(
+            "The client token must be up to 64 letters, digits, - or _.",
+            fields={"client_token": ["Invalid token."]},
+        )
+    return token
+
+
+# Installations -----------------------------------------------------------------------------
+
+
+def installation_create(
+    *, user, spec: Any, source: str, client_token: str = "", now: datetime | None = None
+) -> Installation:
+    """Install a spec for the person (validated first; SpecError names the JSON path).
+
+    Idempotent per client token: a double submit with the same token returns the first
+    installation instead of installing twice.
+    """
+    spec = spec_validate(spec)
+    if not isinstance(source, str) or not SOURCE.match(source):
+        raise DomainError(
+            'The source must be "builder", "catalogue:<slug>" or "community:<id>@<version>".',
+            fields={"source": ["Unknown source."]},
+        )
+    token = _client_token(client_token)
+    if token:
+        existing = Installation.objects.filter(user=user, client_token=token).first()
+        if existing is not None:
+            return existing
+    cipher = cipher_for(user.id)
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            installation = Installation.objects.create(
+                user=user,
+                spec_ct=cipher.encrypt(json.dumps(spec, ensure_ascii=False)),
+                spec_version=spec["spec_version"],
+                source=source,
+                client_token=token,
+                installed_at=now,
+            )
+            installation_schedule_refresh(
+                installation=installation,
+                reminders=reminders_effective(installation, spec),
+                now=now,
+            )
+            return installation
+    except IntegrityError:  # the same token raced in from a second request
+        return Installation.objects.get(user=user, client_token=token)
+
+
+def _goal_overrides(spec: dict, goals: dict) -> dict[str, float]:
+    if not isinstance(goals, dict):
+        raise DomainError("goals must map goal numbers to targets.", fields={"goals": ["Invalid."]})
+    clean: dict[str, float] = {}
+    for index, target in goals.items():
+        position = int(index) if str(index).isdigit() else -1
+        if not 0 <= position < len(spec["goals"]):
+            raise DomainError(f"There is no goal {index}.", fields={"goals": [f"No goal {index}."]})
+        if isinstance(target, bool) or not isinstance(target, int | float):
+            try:
+                target = float(str(target).replace(",", "."))
+            except ValueError:
+                raise DomainError(
+                    _("A goal target must be a number."),
+                    fields={"goals": [_("A goal target must be a number.")]},
+                ) from None
+        if not 0 < target <= 1_000_000_000:
+            raise DomainError(
+                _("A goal target must be greater than 0."),
+                fields={"goals": [_("A goal target must be greater than 0.")]},
+            )
+        clean[str(position)] = float(target)
+    return clean
+
+
+def _reminder_overrides(spec: dict, reminders: dict) -> dict[str, list[str]]:
+    if not isinstance(reminders, dict):
+        raise DomainError(
+            "reminders must map reminder numbers to times.", fields={"reminders": ["Invalid."]}
+        )
+    clean: dict[str, list[str]] = {}
+    for index, times in reminders.items():
+        position = int(index) if str(index).isdigit() else -1
+        if not 0 <= position < len(spec["reminders"]):
+            raise DomainError(
+                f"There is no reminder {index}.", fields={"reminders": [f"No reminder {index}."]}
+            )
+        if isinstance(times, str):
+            times = [part.strip() for part in times.split(",") if part.strip()]
+        if (
+            not isinstance(times, list)
+            or not 1 <= len(times) <= 12
+            or not all(isinstance(t, str) and HHMM.match(t) for t in times)
+        ):
+            raise DomainError(
+                _("Reminder times must be 1 to 12 times as HH:MM."),
+                fields={"reminders": [_("Reminder times must be 1 to 12 times as HH:MM.")]},
+            )
+        clean[str(position)] = sorted(set(times))
+    return clean
+
+
+def installation_settings_update(
+    *,
+    user,
+    installation_id: int,
+    goals: dict | None = None,
+    reminders: dict | None = None,
+    paused: bool | None = None,
+) -> Installation:
+    """Change the person's goal targets ({goal index: target}), reminder times
+    ({reminder index: ["HH:MM", ...]}) and pause; everything is checked before anything
+    changes."""
+    with transaction.atomic():
+        installation = _locked(user=user, installation_id=installation_id)
+        spec = installation_spec(installation)
+        settings = dict(installation.settings or {})
+        if goals is not None:
+            settings["goals"] = {**settings.get("goals", {}), **_goal_overrides(spec, goals)}
+        if reminders is not None:
+            settings["reminders"] = {
+                **settings.get("reminders", {}),
+                **_reminder_overrides(spec, reminders),
+            }
+        if paused is not None and not isinstance(paused, bool):
+            raise DomainError("paused must be true or false.", fields={"paused": ["Invalid."]})
+        installation.settings = settings
+        if paused is not None:
+            installation.paused = paused
+        installation.save(update_fields=["settings", "paused", "updated_at"])
+        # New times (or a resume) count from now: nothing missed while paused is raised.
+        installation_schedule_refresh(
+            installation=installation, reminders=reminders_effective(installation, spec)
+        )
+    return installation
+
+
+def installation_pause(*, user, installation_id: int, paused: bool = True) -> Installation:
+    """Pause (or resume) a tool's reminders."""
+    return installation_settings_update(user=user, installation_id=installation_id, paused=paused)
+
+
+def installation_uninstall(*, user, installation_id: int, now: datetime | None = None):
+    """Uninstall: the tool leaves "My tools" and its reminders stop; its entries are kept until
+    the person deletes them (`installation_entries_delete`). Idempotent."""
+    with transaction.atomic():
+        installation = _locked(user=user, installation_id=installation_id)
+        if installation.uninstalled_at is None:
+            installation.uninstalled_at = now or timezone.now()
+            installation.save(update_fields=["uninstalled_at", "updated_at"])
+            ReminderFire.objects.filter(
+                installation=installation, dismissed_at__isnull=True
+            ).update(dismissed_at=installation.uninstalled_at)
+    return installation
+
+
+def installation_entries_delete(*, user, installation_id: int) -> int:
+    """Delete every entry of an uninstalled tool (and the tool itself); returns the count."""
+    with transaction.atomic():
+        installation = _locked(user=user, installation_id=installation_id)
+        if installation.uninstalled_at is None:
+            raise Conflict(_("Uninstall the tool before deleting all of its entries."))
+        count, _details = Entry.objects.filter(installation=installation).delete()
+        installation.delete()
+    return count
+
+
+def _locked(*, user, installation_id: int) -> Installation:
+    installation_get(user=user, installation_id=installation_id)  # NotFound for others' ids
+    return Installation.objects.select_for_update().get(user=user, pk=installation_id)
+
+
+# Entries -----------------------------------------------------------------------------------
+
+
+def _occurred_at(value: Any, zone, now: datetime) -> datetime:
+    if value in (None, ""):
+        return now
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise EntryError(
+                _("When: enter a date and time as YYYY-MM-DDTHH:MM."),
+                fields={"occurred_at": [_("Enter a date and time as YYYY-MM-DDTHH:MM.")]},
+            ) from None
+    if not isinstance(value, datetime):
+        raise EntryError(_("When: not a date and time."), fields={"occurred_at": ["Invalid."]})
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=zone)
+    if value > now + FUTURE_SLACK or value.year < 1900:
+        raise EntryError(
+            _("When: the time is out of range (not in the future)."),
+            fields={"occurred_at": [_("The time is out of range.")]},
+        )
+    return value
+
+
+def _newly_met(before: dict, after: dict, goals: list[dict]) -> set[str]:
+    return {
+        goal["field"]
+        for goal in goals
+        if after.get(goal["index"]) and not before.get(goal["index"])
+    }
+
+
+def entry_create(
+    *,
+    user,
+    installation_id: int,
+    values: Any,
+    occurred_at: datetime | str | None = None,
+    client_token: str = "",
+    now: datetime | None = None,
+) -> Entry:
+    """Log an entry: every value checked against its field (EntryError names each refused
+    field), stored encrypted, then the spec's memory hooks run — all in one transaction.
+    Idempotent per client token (a double submit logs once)."""
+    now = now or timezone.now()
+    token = _client_token(client_token)
+    zone = user_time_zone(user)
+    with transaction.atomic():
+        installation = _locked(user=user, installation_id=installation_id)
+        if installation.uninstalled_at is not None:
+            raise Conflict(_("This tool is uninstalled; install it again to log entries."))
+        if token:
+            existing = Entry.objects.filter(installation=installation, client_token=token).first()
+            if existing is not None:
+                return existing
+        spec = installation_spec(installation)
+        clean = entry_values_clean(spec=spec, values=values, zone=zone)
+        moment = _occurred_at(occurred_at, zone, now)
+        hooks = spec["memory"]["writes"]
+        wants_goals = any(write["when"] == "goal_met" for write in hooks)
+        before = goals_status(installation=installation, spec=spec, now=now) if wants_goals else {}
+        first = not Entry.objects.filter(installation=installation).exists()
+        entry = Entry.objects.create(
+            installation=installation,
+            user=user,
+            occurred_at=moment,
+            values_ct=cipher_for(user.id).encrypt(json.dumps(clean, ensure_ascii=False)),
+            client_token=token,
+        )
+        newly_met: set[str] = set()
+        if wants_goals:
+            after = goals_status(installation=installation, spec=spec, now=now)
+            newly_met = _newly_met(before, after, goals_effective(installation, spec))
+        if hooks:
+            memory_writes_apply(
+                user=user,
+                installation=installation,
+                spec=spec,
+                entry_id=entry.id,
+                values=clean,
+                first_entry=first,
+                goals_newly_met=newly_met,
+            )
+    usage_emit(installation=installation, kind="entry")
+    return entry
+
+
+def entry_update(
+    *,
+    user,
+    entry_id: int,
+    values: Any,
+    occurred_at: datetime | str | None = None,
+    now: datetime | None = None,
+) -> Entry:
+    """Replace an entry's values (and time); checked like a new entry. Memory hooks do not run
+    again (the memory written for the entry stays, the person edits it on the memories page)."""
+    now = now or timezone.now()
+    zone = user_time_zone(user)
+    with transaction.atomic():
+        entry = Entry.objects.select_for_update().filter(user=user, pk=entry_id).first()
+        if entry is None:
+            raise NotFound("No such entry.")
+        spec = installation_spec(Installation.objects.get(pk=entry.installation_id))
+        clean = entry_values_clean(spec=spec, values=values, zone=zone)
+        if occurred_at not in (None, ""):
+            entry.occurred_at = _occurred_at(occurred_at, zone, now)
+        entry.values_ct = cipher_for(user.id).encrypt(json.dumps(clean, ensure_ascii=False))
+        entry.save(update_fields=["values_ct", "occurred_at", "updated_at"])
+    return entry
+
+
+def entry_delete(*, user, entry_id: int) -> None:
+    """Delete one of the person's entries; someone else's id is NotFound."""
+    deleted, _details = Entry.objects.filter(user=user, pk=entry_id).delete()
+    if not deleted:
+        raise NotFound("No such entry.")
+
+
+def tool_opened(*, user, installation_id: int) -> Installation:
+    """The person opened a tool's page: usage for the apps that listen."""
+    installation = installation_get(user=user, installation_id=installation_id)
+    usage_emit(installation=installation, kind="open")
+    return installation

@@ -163,6 +163,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "macaron.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "macaron.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "DEFAULT_VERSION": "v1",
     "ALLOWED_VERSIONS": ["v1"],
@@ -245,6 +250,12 @@ CELERY_BEAT_SCHEDULE["memory-vector-indexes"] = {
 # Proactive reminders: dates the person mentioned are raised as notifications when due.
 CELERY_BEAT_SCHEDULE["memory-raise-reminders"] = {
     "task": "memory.raise_due_reminders",
+    "schedule": 60.0,
+    "options": {"expires": 55},  # a missed run is covered by the next one
+}
+# Reminders of installed sub-agents (from their specs), in each person's time zone.
+CELERY_BEAT_SCHEDULE["subagents-raise-reminders"] = {
+    "task": "subagents.raise_due_reminders",
     "schedule": 60.0,
     "options": {"expires": 55},  # a missed run is covered by the next one
 }

@@ -1,0 +1,78 @@
+"""Small input and output serializers of the sub-agent API (one per endpoint)."""
+
+from rest_framework import serializers
+
+from macaron.api import StrictSerializer
+
+
+class InstallationCreateInput(StrictSerializer):
+    spec = serializers.JSONField()
+    source = serializers.CharField(max_length=120)
+    client_token = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+class InstallationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    icon = serializers.CharField()
+    color = serializers.CharField()
+    source = serializers.CharField()
+    spec_version = serializers.IntegerField()
+    paused = serializers.BooleanField()
+    installed_at = serializers.DateTimeField()
+    uninstalled_at = serializers.DateTimeField(allow_null=True)
+    entry_count = serializers.IntegerField()
+
+
+class InstallationDetailOutput(InstallationOutput):
+    spec = serializers.JSONField()
+    settings = serializers.JSONField()
+
+
+class ToolSettingsInput(StrictSerializer):
+    goals = serializers.DictField(child=serializers.JSONField(), required=False)
+    reminders = serializers.DictField(child=serializers.JSONField(), required=False)
+    paused = serializers.BooleanField(required=False)
+
+
+class EntryCreateInput(StrictSerializer):
+    values = serializers.JSONField()
+    occurred_at = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    client_token = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+class EntryUpdateInput(StrictSerializer):
+    values = serializers.JSONField()
+    occurred_at = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class EntryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+    values = serializers.JSONField()
+
+
+class ToolChatInput(StrictSerializer):
+    text = serializers.CharField(max_length=2000)
+
+
+class ToolReminderOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    installation = serializers.IntegerField()
+    name = serializers.CharField()
+    icon = serializers.CharField()
+    message = serializers.CharField()
+    slot_at = serializers.DateTimeField()
+
+
+class ToolReminderDismissInput(StrictSerializer):
+    acted = serializers.BooleanField(required=False, default=False)
+
+
+class ToolChatLineOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    role = serializers.CharField()
+    text = serializers.CharField()
+    entry_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
