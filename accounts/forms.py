@@ -62,3 +62,7 @@ class InterestsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["interests"].choices = choices
         self.fields["interests"].label = label
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=80, required=False)  # the service says what is allowed
