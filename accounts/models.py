@@ -64,7 +64,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def _get_session_auth_hash(self, secret=None):
         """Django's hash of the password, plus the session epoch: a session stays valid only
-        while both are unchanged (checked on every request by django.contrib.auth)."""
+        while both are unchanged (checked on every request by django.contrib.auth). At epoch 0
+        it is Django's own hash, so sessions from before the epoch existed stay valid."""
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
         key_salt = "accounts.User.get_session_auth_hash"
         value = f"{self.password}:{self.session_epoch}"
         return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()

@@ -6,10 +6,17 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def forget_authtoken(apps, schema_editor):
+    """DRF's authtoken app is gone: drop its content type (and so its admin permissions)."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    ContentType.objects.filter(app_label="authtoken").delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_onboarding_companion'),
+        ('contenttypes', '0002_remove_content_type_name'),
     ]
 
     operations = [
@@ -38,4 +45,5 @@ class Migration(migrations.Migration):
         # DRF's authtoken kept every token in clear; those tokens stop working (people log in
         # again for a hashed, expiring token) and their table goes.
         migrations.RunSQL("DROP TABLE IF EXISTS authtoken_token", reverse_sql=migrations.RunSQL.noop),
+        migrations.RunPython(forget_authtoken, migrations.RunPython.noop),
     ]

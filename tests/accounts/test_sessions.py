@@ -119,3 +119,16 @@ def test_passwords_are_hashed_with_argon2_outside_tests():
     assert encoded.startswith("argon2$argon2id$")
     assert hasher.verify("correct-horse-battery-9", encoded)
     assert not hasher.verify("wrong", encoded)
+
+
+def test_log_out_everywhere_works_again_after_a_new_login(user):
+    from accounts.services import user_sign_out_everywhere
+
+    browser = Client()
+    for _ in range(2):
+        browser.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+        assert browser.get(reverse("home")).status_code == 200
+        user_sign_out_everywhere(user=user)
+        assert browser.get(reverse("home")).status_code == 302
+    user.refresh_from_db()
+    assert user.session_epoch == 2
