@@ -2,10 +2,10 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -83,8 +83,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     password) that also revokes every API token."""
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        user_password_changed(user=form.user)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user_password_changed(user=form.user)
         return response
 
 
@@ -92,12 +93,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's view that also revokes every API token once the new password is set."""
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        user_password_changed(user=form.user)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user_password_changed(user=form.user)
         return response
-
-
-TOKEN_NAME_LABEL = gettext_lazy("Token name")
 
 
 @never_cache  # the page that shows a new token's secret must not be kept anywhere
@@ -105,7 +104,6 @@ TOKEN_NAME_LABEL = gettext_lazy("Token name")
 def tokens(request):
     """The person's API tokens: create one (its secret is shown on this answer only), revoke."""
     form = ApiTokenForm(request.POST or None)
-    form.fields["name"].label = TOKEN_NAME_LABEL
     issued = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -114,7 +112,6 @@ def tokens(request):
             add_domain_error(form, error)
         else:
             form = ApiTokenForm()
-            form.fields["name"].label = TOKEN_NAME_LABEL
     context = {"form": form, "tokens": api_tokens_for_user(user=request.user), "issued": issued}
     status = 400 if form.errors else (201 if issued else 200)
     return render(request, "accounts/tokens.html", context, status=status)
