@@ -55,3 +55,25 @@ def test_depth_scan_counts_nesting_not_brackets_in_strings():
     assert not json_depth_exceeds(json.dumps({"s": '\\"[[[[[[' * 10}).encode(), 3)
     assert not json_depth_exceeds(b"[[[]],[[]],[[]],[[]]]", 3)  # wide, not deep
     assert json_depth_exceeds(b"[" * 100_000, 32)
+
+
+def test_depth_scan_is_linear_on_hostile_bodies():
+    import time
+
+    hostile = [
+        b"[" * 40 + b'\\"' * 500_000,  # quotes that never close a string
+        b"[" * 40 + b'"' * 1_000_000,
+        b'"' + b"[\\" * 300_000,  # one unterminated string
+        b"[" * 1_000_000,
+    ]
+    started = time.monotonic()
+    results = [json_depth_exceeds(body, 32) for body in hostile]
+    assert time.monotonic() - started < 3  # quadratic scans take minutes on these
+    assert results == [True, True, False, True]
+
+
+def test_a_hostile_body_to_the_api_is_a_quick_400(api):
+    body = "[" * 40 + '\\"' * 200_000
+    response = api.post("/api/v1/auth/token/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
