@@ -1,5 +1,5 @@
-"""The person's API tokens and sessions: list, create (the secret is shown once), revoke one,
-and log out everywhere. Someone else's token id is always a 404."""
+"""The person's API tokens and sessions: list, create (the secret is shown once; from a
+session only), revoke one, and log out everywhere. Someone else's token id is always a 404."""
 
 from datetime import timedelta
 
@@ -18,6 +18,7 @@ from accounts.services import (
     user_sign_out_everywhere,
 )
 from macaron.api import Pagination, StrictSerializer
+from macaron.errors import PermissionDenied
 
 MAX_LIFETIME_DAYS = 366
 
@@ -62,6 +63,11 @@ class ApiTokensApi(APIView):
 
     @extend_schema(request=ApiTokenCreateInput, responses={201: TokenOutput})
     def post(self, request, *args, **kwargs):
+        if isinstance(request.auth, ApiToken):  # else a stolen token could outlive its expiry
+            raise PermissionDenied(
+                "A token cannot create tokens: log in, or use auth/token/ with your password.",
+                code="token_cannot_create_tokens",
+            )
         data = ApiTokenCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         days = data.validated_data.get("lifetime_days")

@@ -109,11 +109,21 @@ def test_a_person_lists_creates_and_revokes_their_own_tokens(user):
     theirs = api_token_create(user=other, name="theirs")
     mine = login_token(user)
     client = bearer(mine)
+    browser = APIClient()
+    browser.force_login(user)  # a logged-in session creates tokens; a token cannot
 
-    created = client.post(TOKENS, {"name": "  backup   script ", "lifetime_days": 7}, format="json")
+    refused = client.post(TOKENS, {"name": "forever"}, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "token_cannot_create_tokens"
+    assert ApiToken.objects.filter(user=user).count() == 1
+    created = browser.post(
+        TOKENS, {"name": "  backup   script ", "lifetime_days": 7}, format="json"
+    )
     assert created.status_code == 201
     new = created.json()
     assert new["name"] == "backup script"
+    token = ApiToken.objects.get(pk=new["id"])
+    assert token.expires_at - token.created_at == timedelta(days=7)
     assert new["token"].startswith("mac_")
     assert bearer(new["token"]).get(ME).json()["email"] == user.email
 
