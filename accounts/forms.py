@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy
 
 from accounts.models import TIME_ZONE_CHOICES, User
 
@@ -62,3 +63,8 @@ class InterestsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["interests"].choices = choices
         self.fields["interests"].label = label
+
+
+class ApiTokenForm(forms.Form):
+    # max_length: the service says what is allowed (and refuses control characters)
+    name = forms.CharField(label=gettext_lazy("Token name"), max_length=80, required=False)

@@ -2,8 +2,11 @@
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+from django.utils import timezone
+
 from accounts import onboarding as quiz
-from accounts.models import Companion, Onboarding, User
+from accounts.models import ApiToken, Companion, Onboarding, User
 
 
 @dataclass(frozen=True)
@@ -125,3 +128,10 @@ def onboarding_state(*, user: User) -> OnboardingState:
         completed=onboarding.completed_at is not None,
         first_conversation_id=onboarding.first_conversation_id,
     )
+
+
+def api_tokens_for_user(*, user: User) -> QuerySet[ApiToken]:
+    """The person's live API tokens (neither revoked nor expired), newest first."""
+    return ApiToken.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-created_at", "-id")

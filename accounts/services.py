@@ -1,16 +1,23 @@
 """State changes for people's accounts."""
 
+import hashlib
 import os
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
+from accounts import notify
 from accounts import onboarding as quiz
-from accounts.models import Companion, Onboarding, User
+from accounts.models import ApiToken, Companion, Onboarding, User
 from macaron.errors import Conflict, DomainError, NotFound
 
 PROFILE_FIELDS = ("display_name", "time_zone", "preferred_language")
@@ -37,18 +44,18 @@ def user_signup(
     display_name: str = "",
     time_zone: str = "UTC",
     preferred_language: str = "en",
-) -> User:
+) -> User | None:
+    """Create an account, usable at once; or, when the address is taken, create nothing and
+    e-mail its owner instead. Callers answer both cases the same way, so sign-up never reveals
+    which addresses have accounts: the new account (or None) is for logging in only.
+
+    Every check that can refuse runs before the address is looked up, so refusals do not
+    depend on it either. Both outcomes hash the password once and send one e-mail."""
     email = (email or "").strip().lower()
     try:
         validate_email(email)
     except ValidationError as exc:
         raise DomainError("Enter a valid e-mail address.", fields={"email": exc.messages}) from None
-    if User.objects.filter(email__iexact=email).exists():
-        raise Conflict(
-            "An account with this e-mail already exists.",
-            code="email_taken",
-            fields={"email": ["An account with this e-mail already exists."]},
-        )
     profile = {
         "display_name": display_name.strip(),
         "time_zone": time_zone,
@@ -61,11 +68,21 @@ def user_signup(
         raise DomainError(
             exc.messages[0], code="weak_password", fields={"password": exc.messages}
         ) from None
-    try:
-        with transaction.atomic():
-            return User.objects.create_user(email, password, **profile)
-    except IntegrityError:  # a concurrent sign-up with the same e-mail won the race
-        raise Conflict("An account with this e-mail already exists.", code="email_taken") from None
+    user = None
+    if not User.objects.filter(email__iexact=email).exists():
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(email, password, **profile)
+        except IntegrityError:  # a concurrent sign-up with the same e-mail won the race
+            user = None
+    if user is None:
+        make_password(password)  # the same work as creating the account
+        owner = User.objects.filter(email__iexact=email).first()
+        if owner is not None:
+            notify.signup_attempt_notice(user=owner)
+        return None
+    notify.welcome_email(user=user)
+    return user
 
 
 def profile_update(*, user: User, **fields) -> User:
@@ -80,6 +97,102 @@ def profile_update(*, user: User, **fields) -> User:
     if fields:
         user.save(update_fields=list(fields))
     return user
+
+
+# API tokens and sessions ---------------------------------------------------------------------
+
+TOKEN_PREFIX = "mac_"
+TOKEN_NAME_MAX = 80
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # last_used_at is written at most once a minute
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown to the person once; only its digest is stored
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_token_create(
+    *, user: User, name: str = "", lifetime: timedelta | None = None
+) -> IssuedToken:
+    name = " ".join(name.split()) if isinstance(name, str) else ""
+    if len(name) > TOKEN_NAME_MAX or not name.isprintable():
+        raise DomainError(
+            f"A token name has at most {TOKEN_NAME_MAX} characters.",
+            fields={"name": [f"At most {TOKEN_NAME_MAX} characters, no control characters."]},
+        )
+    if lifetime is None:
+        lifetime = timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
+    if lifetime <= timedelta(0):
+        raise DomainError("A token must live for some time.", fields={"lifetime": ["Too short."]})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        digest=token_digest(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        created_at=now,
+        expires_at=now + lifetime,
+    )
+    return IssuedToken(token=token, secret=secret)
+
+
+def api_token_use(*, secret: str) -> ApiToken | None:
+    """The live token with this secret (its user loaded), or None if unknown, expired, revoked
+    or its person is inactive. Records the use, at most once a minute."""
+    if not isinstance(secret, str) or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(secret), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the person's tokens; someone else's id is "not found"."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(user=user, pk=token_id).first()
+        if token is None:
+            raise NotFound("No such token.")
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every live token of the person; how many were revoked."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def user_password_changed(*, user: User) -> None:
+    """After a password change or reset: every API token stops working. Sessions made with the
+    old password already fail Django's auth-hash check; the view keeps (and rotates) its own."""
+    api_tokens_revoke_all(user=user)
+
+
+def user_sign_out_everywhere(*, user: User) -> None:
+    """End every session of the person (the epoch is part of the session auth hash) and revoke
+    every API token."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        api_tokens_revoke_all(user=user)
+    user.refresh_from_db(fields=["session_epoch"])
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,24 @@
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from accounts.forms import ProfileForm, SignupForm
-from accounts.services import profile_update, user_signup
+from accounts.forms import ApiTokenForm, ProfileForm, SignupForm
+from accounts.selectors import api_tokens_for_user
+from accounts.services import (
+    api_token_create,
+    api_token_revoke,
+    profile_update,
+    user_password_changed,
+    user_sign_out_everywhere,
+    user_signup,
+)
 from macaron.errors import DomainError
 
 
@@ -33,8 +46,16 @@ def signup(request):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome to Macaron, %(name)s!") % {"name": user.name})
+            # The same answer whether or not the address was taken (then its owner got an
+            # e-mail and `user` is None): a fresh session cookie, a welcome, on to onboarding.
+            if user is not None:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            else:  # what login() does to the cookies: a new session key and CSRF token
+                request.session.cycle_key()
+                request.session["signed_up"] = True
+                rotate_token(request)
+            name = data["display_name"].strip() or data["email"].strip().lower().split("@")[0]
+            messages.success(request, _("Welcome to Macaron, %(name)s!") % {"name": name})
             return redirect("onboarding")
     return render(
         request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200
@@ -55,3 +76,66 @@ def profile(request):
     return render(
         request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view (it keeps this session, under a new key; the others end with the old
+    password) that also revokes every API token."""
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user_password_changed(user=form.user)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view that also revokes every API token once the new password is set."""
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user_password_changed(user=form.user)
+        return response
+
+
+@never_cache  # the page that shows a new token's secret must not be kept anywhere
+@login_required
+def tokens(request):
+    """The person's API tokens: create one (its secret is shown on this answer only), revoke."""
+    form = ApiTokenForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = api_token_create(user=request.user, name=form.cleaned_data["name"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            form = ApiTokenForm()
+    context = {"form": form, "tokens": api_tokens_for_user(user=request.user), "issued": issued}
+    status = 400 if form.errors else (201 if issued else 200)
+    return render(request, "accounts/tokens.html", context, status=status)
+
+
+@require_POST
+@login_required
+def token_revoke(request, token_id: int):
+    try:
+        api_token_revoke(user=request.user, token_id=token_id)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Token revoked."))
+    return redirect("tokens")
+
+
+@require_POST
+@login_required
+def logout_everywhere(request):
+    """End every session (this one too) and revoke every API token."""
+    user_sign_out_everywhere(user=request.user)
+    logout(request)
+    messages.success(
+        request, _("You are logged out on every device, and your API tokens are revoked.")
+    )
+    return redirect("login")

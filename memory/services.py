@@ -447,13 +447,19 @@ def validate_policy(policy: dict) -> dict:
 
 def _parse_datetime(value: str) -> datetime:
     """ISO 8601; a bare date means the end of that day."""
-    day = parse_date(value)
-    parsed = datetime.combine(day, time.max) if day else parse_datetime(value)
+    try:  # ValueError: well-formed but impossible (2024-02-30); OverflowError: beyond 1..9999
+        day = parse_date(value)
+        parsed = datetime.combine(day, time.max) if day else parse_datetime(value)
+        parsed = _aware(parsed) if parsed is not None else None
+        if parsed is not None:
+            parsed.astimezone(UTC)  # comparing it with now() must not overflow
+    except (ValueError, OverflowError):
+        parsed = None
     if parsed is None:
         raise DomainError(
             "Not an ISO 8601 date.", fields={"policy": ["expires_at must be ISO 8601."]}
         )
-    return _aware(parsed)
+    return parsed
 
 
 def memories_forget(*, user, memory_ids: list[int]) -> int:

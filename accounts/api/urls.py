@@ -1,10 +1,17 @@
 from django.urls import path
 
-from accounts.api import onboarding, views
+from accounts.api import onboarding, tokens, views
 
 urlpatterns = [
     path("auth/signup/", views.SignupApi.as_view(), name="signup"),
     path("auth/token/", views.TokenApi.as_view(), name="token"),
+    path("auth/tokens/", tokens.ApiTokensApi.as_view(), name="tokens"),
+    path("auth/tokens/<int:token_id>/", tokens.ApiTokenDetailApi.as_view(), name="token-detail"),
+    path(
+        "auth/logout-everywhere/",
+        tokens.LogoutEverywhereApi.as_view(),
+        name="logout-everywhere",
+    ),
     path("me/", views.MeApi.as_view(), name="me"),
     path("onboarding/", onboarding.OnboardingApi.as_view(), name="onboarding"),
     path(

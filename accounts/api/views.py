@@ -2,16 +2,15 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import TIME_ZONE_CHOICES
-from accounts.services import profile_update, user_signup
+from accounts.services import api_token_create, profile_update, user_signup
 from macaron.api import StrictSerializer
 from macaron.errors import DomainError
+from macaron.throttling import ScopedRateThrottle
 
 LANGUAGE_CODES = [code for code, _ in settings.LANGUAGES]
 
@@ -37,33 +36,54 @@ class SignupInput(StrictSerializer):
     )
 
 
-class SignupOutput(UserOutput):
-    token = serializers.CharField()
+class SignupOutput(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+SIGNUP_ANSWER = (
+    "Thanks! We sent an e-mail to that address. If it is new, the account is ready: "
+    "get an API token from /api/v1/auth/token/ with the same e-mail and password."
+)
 
 
 class SignupApi(APIView):
+    """Sign up. The answer is the same whether or not the address already has an account (its
+    owner gets an e-mail instead), so it never tells who uses Macaron; a new account can log in
+    at once."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=SignupInput, responses={201: SignupOutput})
+    @extend_schema(request=SignupInput, responses={202: SignupOutput})
     def post(self, request, *args, **kwargs):
         data = SignupInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_signup(**data.validated_data)
-        token, _ = Token.objects.get_or_create(user=user)
-        body = {**UserOutput(user).data, "token": token.key}
-        return Response(body, status=status.HTTP_201_CREATED)
+        user_signup(**data.validated_data)
+        return Response({"detail": SIGNUP_ANSWER}, status=status.HTTP_202_ACCEPTED)
 
 
 class TokenInput(StrictSerializer):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True)
+    name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
 
 class TokenOutput(serializers.Serializer):
+    """A new token: `token` is the secret, shown this once (only its digest is kept)."""
+
+    id = serializers.IntegerField()
     token = serializers.CharField()
+    name = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+def issued_body(issued) -> dict:
+    token = issued.token
+    return TokenOutput(
+        {"id": token.pk, "token": issued.secret, "name": token.name, "expires_at": token.expires_at}
+    ).data
 
 
 class TokenApi(APIView):
@@ -87,8 +107,8 @@ class TokenApi(APIView):
             raise DomainError(
                 "That e-mail and password do not match an account.", code="invalid_login"
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        issued = api_token_create(user=user, name=data.validated_data["name"] or "API login")
+        return Response(issued_body(issued))
 
 
 class ProfileInput(StrictSerializer):

@@ -1,5 +1,7 @@
 """Small input/output serializers for the memory API; input serializers refuse unknown fields."""
 
+from datetime import UTC, date
+
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +17,8 @@ from memory.services import FEEDBACK_REWARDS
 MAX_BULK_IDS = 1_000
 MAX_BUDGET = 20_000
 MAX_ID = 2**63 - 1
+# Days a date filter may name: a day's start and end exist as datetimes in every time zone.
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
 
 
 def choice(choices, **kwargs) -> serializers.ChoiceField:
@@ -42,10 +46,20 @@ class DayOrMomentField(serializers.Field):
         except ValueError:  # well-formed but impossible, e.g. 2024-02-30
             self.fail("invalid")
         if day is not None:
+            if not FIRST_DAY <= day <= LAST_DAY:  # its bounds in some zones are not a datetime
+                self.fail("invalid")
             return day
         if moment is None:
             self.fail("invalid")
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+        try:  # in UTC: the database refuses offsets beyond ±15:59, Python years beyond 1..9999
+            moment = (
+                moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+            ).astimezone(UTC)
+        except (OverflowError, ValueError):
+            self.fail("invalid")
+        if not FIRST_DAY <= moment.date() <= LAST_DAY:
+            self.fail("invalid")
+        return moment
 
     def to_representation(self, value):
         return value.isoformat()

@@ -1,7 +1,8 @@
 import pytest
-from rest_framework.authtoken.models import Token
+from django.core import mail
 
-from accounts.models import User
+from accounts.models import ApiToken, User
+from accounts.services import token_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -10,23 +11,40 @@ TOKEN = "/api/v1/auth/token/"
 ME = "/api/v1/me/"
 
 
-def test_signup_returns_user_and_token(api):
+def test_signup_creates_an_account_usable_at_once(api):
     response = api.post(
         SIGNUP, {"email": "Grace@Example.org", "password": "cobol-compiler-1959"}, format="json"
     )
-    assert response.status_code == 201
-    body = response.json()
-    assert body["email"] == "grace@example.org"
-    assert Token.objects.get(user__email="grace@example.org").key == body["token"]
-
-
-def test_signup_duplicate_email_is_409_with_error_shape(api, user):
-    response = api.post(
-        SIGNUP, {"email": user.email, "password": "cobol-compiler-1959"}, format="json"
+    assert response.status_code == 202
+    assert "token" not in response.json()
+    user = User.objects.get()
+    assert user.email == "grace@example.org"
+    assert [m.to for m in mail.outbox] == [["grace@example.org"]]
+    assert mail.outbox[0].subject == "Your Macaron account is ready"
+    login = api.post(
+        TOKEN, {"email": "grace@example.org", "password": "cobol-compiler-1959"}, format="json"
     )
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "email_taken"
-    assert User.objects.count() == 1
+    assert login.status_code == 200
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {login.json()['token']}")
+    assert api.get(ME).json()["email"] == "grace@example.org"
+
+
+def test_signup_with_a_taken_email_answers_the_same_and_emails_the_owner(api, user):
+    fresh = api.post(
+        SIGNUP, {"email": "new@example.org", "password": "cobol-compiler-1959"}, format="json"
+    )
+    taken = api.post(
+        SIGNUP, {"email": user.email.upper(), "password": "cobol-compiler-1959"}, format="json"
+    )
+    assert (taken.status_code, taken.json()) == (fresh.status_code, fresh.json())
+    assert taken.status_code == 202
+    assert User.objects.count() == 2
+    user.refresh_from_db()
+    assert user.check_password("correct-horse-battery-9")  # the existing account is untouched
+    notice = mail.outbox[-1]
+    assert notice.to == [user.email]
+    assert notice.subject == "Someone tried to sign up with your address"
+    assert "nothing was created" in notice.body
 
 
 def test_signup_weak_password_is_400(api):
@@ -58,10 +76,18 @@ def test_unknown_fields_are_refused(api):
 def test_token_login_and_me(api, user, password):
     response = api.post(TOKEN, {"email": user.email, "password": password}, format="json")
     assert response.status_code == 200
-    api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
-    me = api.get(ME)
-    assert me.status_code == 200
-    assert me.json()["email"] == user.email
+    body = response.json()
+    secret = body["token"]
+    token = ApiToken.objects.get(user=user)
+    assert body["id"] == token.pk
+    assert body["name"] == "API login"
+    assert token.digest == token_digest(secret)  # only the digest is stored
+    assert secret not in str(ApiToken.objects.filter(user=user).values().get())
+    for scheme in ("Bearer", "Token"):
+        api.credentials(HTTP_AUTHORIZATION=f"{scheme} {secret}")
+        me = api.get(ME)
+        assert me.status_code == 200
+        assert me.json()["email"] == user.email
 
 
 def test_wrong_token_login_is_400_and_lockout_is_429(api, user, password, settings):

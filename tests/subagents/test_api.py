@@ -211,11 +211,11 @@ def test_bodies_too_deep_or_too_big_are_4xx_in_the_error_shape(user):
     body = '{"source": "builder", "spec": ' + '{"a":' * depth + "1" + "}" * depth + "}"
     response = owner.post(url, data=body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["error"]["message"] == "JSON parse error - nested too deeply."
+    assert response.json()["error"]["message"] == "JSON parse error - nested deeper than 32 levels."
     big = json.dumps({"spec": hydration(description="x" * 3_000_000), "source": "builder"})
     response = owner.post(url, data=big, content_type="application/json")
     assert response.status_code == 413
-    assert response.json()["error"]["code"] == "too_large"
+    assert response.json()["error"]["code"] == "body_too_large"
     assert Installation.objects.count() == 0
 
 
