@@ -3,8 +3,9 @@
 from django.db import transaction
 
 from memory.vault import cipher_for
-from subagents.builder import build
+from subagents.builder import build, revise
 from subagents.builder.build import BuildResult
+from subagents.builder.diff import spec_diff as _spec_diff
 from subagents.models import CatalogueBlueprint, RoutedRequest
 
 
@@ -33,3 +34,17 @@ def spec_build(*, request: str, language: str | None = None, user=None) -> Build
     blueprint), shaped by the person's shareable memories when `user` is given. Raises
     BuildRefused (400) for requests that are not a lifestyle tool."""
     return build.spec_build(request=request, language=language, user=user)
+
+
+def spec_revise(
+    *, spec: dict, instruction: str, language: str | None = None, user=None
+) -> BuildResult:
+    """The spec changed as the words ask ("use ml", "add a reminder at 8pm", "make it
+    vegetarian"), validated, with `changes` = spec_diff(old, new). SpecError for an invalid
+    spec, RevisionUnclear when no change could be read."""
+    return revise.spec_revise(spec=spec, instruction=instruction, language=language, user=user)
+
+
+def spec_diff(old: dict, new: dict) -> list[dict]:
+    """Readable changes between two specs: [{path, change, old?, new?, text}]."""
+    return _spec_diff(old, new)

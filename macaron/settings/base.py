@@ -168,6 +168,8 @@ REST_FRAMEWORK = {
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", "20/min")},
 }
+# The sub-agent builder (build and revise), per person.
+SUBAGENT_BUILD_THROTTLE_RATE = env("SUBAGENT_BUILD_THROTTLE_RATE", "30/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Macaron API",
     "DESCRIPTION": "Personal agent platform: accounts, memory, sub-agents and community.",

@@ -17,6 +17,7 @@ from django.conf import settings
 
 from macaron.llm import LLMError, get_provider
 from subagents.builder import adapt
+from subagents.builder.diff import spec_diff
 from subagents.builder.grammar import parse
 from subagents.builder.matching import (
     Match,
@@ -74,6 +75,7 @@ def build_offline(*, request: str, language: str, personal: Personalisation | No
     return BuildResult(
         spec=spec,
         source=source,
+        changes=spec_diff(match.blueprint.spec, spec),
         language=language,
         personalised=notes,
         memory_ids=personal.memory_ids if personal and notes else [],

@@ -642,7 +642,7 @@ def parse(text: str) -> Parsed:
             )
         )
     preferences = []
-    for match in re.finditer(rf"\b(?:in|using|by|per)\s+(?:{_UNIT_ALT})(?![a-z])", norm):
+    for match in re.finditer(rf"\b(?:in|using|use|by|per|to)\s+(?:{_UNIT_ALT})(?![a-z])", norm):
         code = _unit_code(match)
         if code and code not in {"piece", "times", "m"}:
             preferences.append(code)
