@@ -4,6 +4,7 @@ empty, gibberish, harmful, or not a lifestyle tool at all."""
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from pgvector.django import CosineDistance
@@ -81,6 +82,7 @@ def request_language(text: str, language: str | None = None) -> str:
     return "en"
 
 
+@cache
 def _keyword_re(keyword: str) -> re.Pattern:
     keyword = keyword.lower().strip()
     if CJK.search(keyword):
