@@ -18,6 +18,9 @@ FIELD_SYNONYMS = {
     "time": {"time", "duration", "minutes", "min", "long"},
     "minutes": {"minutes", "time", "duration", "min"},
     "felt": {"feel", "feeling", "mood", "felt", "effort", "rpe"},
+    "bad": {"intensity", "severity", "pain"},
+    "severity": {"intensity", "severity", "pain"},
+    "long": {"duration", "minutes", "time"},
     "feel": {"feel", "feeling", "mood", "felt"},
     "feeling": {"feel", "feeling", "mood"},
     "result": {"result", "score", "outcome"},
@@ -32,7 +35,8 @@ FIELD_SYNONYMS = {
 TYPE_CUES = [
     (re.compile(r"photo|picture|pic\b|image|写真|사진"), "photo"),
     (re.compile(r"rating|stars|out of|rate\b|score|評価|평점"), "rating"),
-    (re.compile(r"\btime\b|duration|how long|minutes|時間|시간"), "duration"),
+    (re.compile(r"duration|how long|minutes|time spent|時間|시간"), "duration"),
+    (re.compile(r"\btime\b|\bat what time\b"), "time"),
     (re.compile(r"\bdate\b|\bwhen\b|日付|날짜"), "date"),
     (re.compile(r"whether|did i|yes/no|done\b"), "boolean"),
 ]
@@ -155,11 +159,25 @@ def _target_field(spec: dict, q: Quantity) -> tuple[dict | None, dict | None]:
             return None, None
     if spec["goals"]:
         goal = spec["goals"][0]
-        return goal, fields[goal["field"]]
+        field = fields[goal["field"]]
+        measured = field["type"] == "duration" or _dimension(field.get("unit")) in {"time", "money"}
+        if q.unit is None and measured:
+            # "push-ups, 100 a day": a plain count, not minutes or money.
+            plain = next(
+                (f for f in spec["fields"] if f["type"] == "integer" and not f.get("unit")), None
+            )
+            if plain is not None:
+                return None, plain
+        return goal, field
     return None, None
 
 
 def _new_field_for(spec: dict, unit: str) -> dict:
+    if unit in TIME_UNITS:
+        field = {"key": "minutes", "label": "Minutes", "type": "duration", "unit": "min", "min": 0}
+        if "minutes" not in {f["key"] for f in spec["fields"]} and len(spec["fields"]) < MAX_FIELDS:
+            spec["fields"].insert(1, field)
+        return field
     key = re.sub(r"[^a-z0-9_]", "_", unit.lower()).strip("_") or "amount"
     if not re.match(r"[a-z]", key):
         key = f"amount_{key}"
@@ -342,7 +360,25 @@ def apply_choices(spec: dict, parsed: Parsed) -> dict:
             if count > hits:
                 best, hits = field, count
         if best is None:
-            continue  # options that fit no field are more often phrasing than a choice list
+            # Only a list the request introduces ("my mood: happy, sad or anxious") is a choice
+            # field of its own; elsewhere "or" is more often phrasing.
+            head = re.search(r"(\w+)\s*:\s*[^:]*\b" + re.escape(options[-1]) + r"\b", parsed.text)
+            if head and len(spec["fields"]) < MAX_FIELDS:
+                key = re.sub(r"[^a-z0-9_]", "", head.group(1).lower())[:30] or "kind"
+                if not re.match(r"^[a-z]", key):
+                    key = "kind"
+                if key in {f["key"] for f in spec["fields"]}:
+                    key = f"{key}_choice"
+                spec["fields"].insert(
+                    0,
+                    {
+                        "key": key,
+                        "label": head.group(1).capitalize()[:60],
+                        "type": "choice",
+                        "choices": list(dict.fromkeys(o[:60] for o in options))[:30],
+                    },
+                )
+            continue
         for option in options:
             if _choice_hit(option, best["choices"]) is None and len(best["choices"]) < 30:
                 best["choices"].append(option)
@@ -365,6 +401,10 @@ def _named_items(text: str) -> list[str]:
     return [item.strip() for item in items if item.strip() and " or " not in item]
 
 
+def _stems(words: set[str]) -> set[str]:
+    return {w[:5] for w in words if len(w) >= 5}
+
+
 def _field_for_item(spec: dict, item: str) -> dict | None:
     words = set(_content_words(item))
     wanted_type = next((kind for cue, kind in TYPE_CUES if cue.search(item)), None)
@@ -372,6 +412,8 @@ def _field_for_item(spec: dict, item: str) -> dict | None:
         field_words = set(_content_words(field["label"])) | set(field["key"].split("_"))
         synonyms = set().union(*(FIELD_SYNONYMS.get(w, {w}) for w in words)) if words else set()
         if words and (words & field_words or synonyms & field_words):
+            return field
+        if _stems(words) & _stems(field_words):
             return field
         if wanted_type and field["type"] == wanted_type:
             return field
@@ -384,10 +426,13 @@ def apply_named_fields(spec: dict, parsed: Parsed) -> dict:
     spec = copy.deepcopy(spec)
     from subagents.builder.grammar import QUANTITY, _unit_code
 
+    options = {_norm(o) for choice_list in parsed.choices for o in choice_list}
     for item in _named_items(parsed.text)[:8]:
         if len(spec["fields"]) >= MAX_FIELDS or len(item) > 60:
             break
-        if _field_for_item(spec, item) is not None:
+        if _field_for_item(spec, item) is not None or _norm(item) in options:
+            continue
+        if re.fullmatch(r"(?:in|using|per) \S+", item):
             continue
         words = _content_words(item)
         if not words:
@@ -413,6 +458,15 @@ def apply_named_fields(spec: dict, parsed: Parsed) -> dict:
 # -- language -----------------------------------------------------------------------------------
 
 
+COMMON_LABELS = {
+    "minutes": {"en": "Minutes", "ja": "時間", "ko": "시간"},
+    "photo": {"en": "Photo", "ja": "写真", "ko": "사진"},
+    "note": {"en": "Note", "ja": "メモ", "ko": "메모"},
+    "time": {"en": "Time", "ja": "時刻", "ko": "시각"},
+    "date": {"en": "Date", "ja": "日付", "ko": "날짜"},
+}
+
+
 def localise(spec: dict, language: str) -> dict:
     """The spec in `language` from its translations (labels, choices, messages, persona);
     the original language is kept as a translation so it can be switched back."""
@@ -434,6 +488,8 @@ def localise(spec: dict, language: str) -> dict:
         original["labels"][field["key"]] = field["label"]
         if field["key"] in target.get("labels", {}):
             field["label"] = target["labels"][field["key"]]
+        elif field["label"] == COMMON_LABELS.get(field["key"], {}).get(base):
+            field["label"] = COMMON_LABELS[field["key"]].get(language, field["label"])
         if field.get("choices"):
             original["choices"][field["key"]] = list(field["choices"])
             translated = target.get("choices", {}).get(field["key"])

@@ -61,6 +61,9 @@ def build_offline(*, request: str, language: str, personal: Personalisation | No
     spec = copy.deepcopy(match.blueprint.spec)
     if match.topic:
         spec = _generic(spec, match.topic)
+    if match.habit:
+        habit = next(f for f in spec["fields"] if f["key"] == "habit")
+        habit["default"] = match.habit[:200]
     spec = adapt.apply_named_fields(spec, parsed)
     spec = adapt.apply_unit_preferences(spec, parsed)
     spec = adapt.apply_goals(spec, parsed)

@@ -32,6 +32,7 @@ UNITS: dict[str, Unit] = {
         Unit("km", "distance", 1000, whole=False),
         Unit("m", "distance", 1),
         Unit("mi", "distance", 1609.34, whole=False),
+        Unit("yd", "distance", 0.9144),
         Unit("kg", "mass", 1000, whole=False),
         Unit("g", "mass", 1),
         Unit("lb", "mass", 453.6, whole=False),
@@ -79,6 +80,7 @@ UNIT_FORMS: dict[str, list[str]] = {
     ],
     "m": [r"m", r"met(?:er|re)s?", "メートル", "미터"],
     "mi": [r"miles?", r"mi"],
+    "yd": [r"yards?", r"yds?"],
     "kg": [r"kg", r"kgs", r"kilos?", r"kilograms?", "キログラム", "킬로그램", "㎏"],
     "g": [r"g", r"grams?", "グラム", "그램"],
     "lb": [r"lbs?", r"pounds? (?:of weight|in weight)"],
@@ -420,6 +422,7 @@ PARTS_OF_DAY = [
     (r"\bevening\b|\bevenings\b|\bafter work\b|夕方|저녁", "19:00"),
     (r"\btonight\b|\bat night\b|\bevery night\b|\bnights\b|毎晩|夜|밤", "21:00"),
 ]
+EVERY_PART_OF_DAY = r"\bevery (?:morning|evening|night)\b|\beach (?:morning|evening|night)\b|毎朝|毎晩|매일 아침|매일 밤|매일 저녁"
 REMINDER_CUES = r"remind|reminder|notify|notification|ping me|nudge|alert|alarm|リマインド|通知|知らせ|思い出させ|알림|알려|리마인드"
 
 
@@ -473,7 +476,7 @@ def parse_schedule(text: str) -> tuple[Schedule | None, list[tuple[int, int]]]:
     for day, pattern in WEEKDAYS:
         if re.search(rf"(?:\b|(?<=[{CJK}]))(?:{pattern})", text):
             weekdays.append(day)
-    if re.search(r"\bweekdays\b|平日|평일", text):
+    if re.search(r"\bweekdays?\b|平日|평일", text):
         weekdays += [0, 1, 2, 3, 4]
     if re.search(r"\bweekends?\b|週末|土日|주말", text):
         weekdays += [5, 6]
@@ -497,6 +500,7 @@ def parse_schedule(text: str) -> tuple[Schedule | None, list[tuple[int, int]]]:
     if re.search(r"every other week|fortnightly|隔週|격주", text):
         every_days = 14
     explicit = bool(re.search(REMINDER_CUES, text)) or bool(times)
+    explicit = explicit or bool(re.search(EVERY_PART_OF_DAY, text))
     part_times = []
     if explicit or weekdays or every_days:
         for pattern, clock in PARTS_OF_DAY:
@@ -641,6 +645,10 @@ def parse(text: str) -> Parsed:
                 end=end,
             )
         )
+    if re.search(r"\d\s*days? (?:a|per|each|every) week|週に?\d日|주\s?\d일", norm):
+        for quantity in quantities:
+            if quantity.period == "week" and quantity.unit != "times":
+                quantity.period = "day"
     preferences = []
     for match in re.finditer(rf"\b(?:in|using|use|by|per|to)\s+(?:{_UNIT_ALT})(?![a-z])", norm):
         code = _unit_code(match)

@@ -21,7 +21,13 @@ HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 KANA_HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # A semantic match alone must be this close (e5 cosines of unrelated text sit around 0.75-0.80).
 SEMANTIC_ONLY = 0.835
-EMBEDDING_WEIGHT = 4.0
+HABITS_SLUG = "habits"
+HABIT_PHRASE = re.compile(
+    r"(?:help me|i want to|i'd like to|i need to|remind me to|make me|get me to|start|stop)\s+"
+    r"(?:to\s+)?([a-z][a-z' -]{1,30}?)\s+(?:every ?(?:day|night|morning|evening|week)|daily|each day|"
+    r"more often|regularly|\d+ times)"
+)
+EMBEDDING_WEIGHT = 2.0
 
 HARMFUL = re.compile(
     r"\bhack|\bcrack(?:ing)? (?:a |the |my )?(?:password|wifi|account)|\bddos\b|\bphish|\bmalware\b|"
@@ -63,6 +69,7 @@ class Match:
     keyword_score: float
     similarity: float
     topic: str = ""  # for the generic tracker: what is tracked
+    habit: str = ""  # for the habit check-in: the habit named ("floss")
 
     @property
     def source(self) -> str:
@@ -168,9 +175,10 @@ def _unit_bonus(blueprint: CatalogueBlueprint, units: set[str], dimensions: set[
         g.get("unit") for g in blueprint.spec["goals"]
     }
     spec_units.discard(None)
+    # Minutes and hours fit most tools: weak evidence.
     if units & spec_units:
-        return 0.6
-    spec_dimensions = {UNITS[u].dimension for u in spec_units if u in UNITS}
+        return 0.15 if units & spec_units <= {"min", "h"} else 0.6
+    spec_dimensions = {UNITS[u].dimension for u in spec_units if u in UNITS} - {"time"}
     return 0.3 if dimensions & spec_dimensions else 0.0
 
 
@@ -207,6 +215,10 @@ def blueprint_match(*, text: str, units: set[str] | None = None) -> Match:
     topic = _generic_topic(lowered)
     if topic and fallback is not None:
         return Match(fallback, 0.0, best.similarity, topic=topic)
+    habit = _habit_phrase(lowered)
+    habits = next((m for m in candidates if m.blueprint.slug == HABITS_SLUG), None)
+    if habit and habits is not None:
+        return Match(habits.blueprint, 0.0, habits.similarity, habit=habit)
     if best.similarity >= SEMANTIC_ONLY:
         return best
     raise BuildRefused(
@@ -224,3 +236,9 @@ def _generic_topic(text: str) -> str:
     topic = match.group(1).strip(" -'")
     topic = re.sub(r"^(?:times? (?:i )?|i )", "", topic)
     return topic if topic and topic not in {"it", "this", "that", "things", "stuff"} else ""
+
+
+def _habit_phrase(text: str) -> str:
+    """ "help me floss every night" → "floss": a habit the catalogue has no tool for."""
+    match = HABIT_PHRASE.search(text)
+    return match.group(1).strip() if match else ""
