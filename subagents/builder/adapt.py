@@ -8,6 +8,7 @@ from subagents.builder.grammar import MONEY_MAX_FACTOR, UNITS, Parsed, Quantity
 
 MAX_FIELDS = 20
 TIME_UNITS = {"min", "h"}
+LEVEL_UNITS = {"kg", "lb", "mmHg", "mg/dL", "mmol/L", "bpm", "°C", "%"}
 GOAL_WORDS = re.compile(r"goal|target|aim|want|at least|at most|under|目標|目指|したい|목표|싶")
 _STOPWORDS = (
     "a an the my our your his her their of for to in on at with and or which what how i i'm im "
@@ -100,11 +101,11 @@ def _fields_in_dimension(spec: dict, dimension: str) -> list[dict]:
 
 def apply_unit_preferences(spec: dict, parsed: Parsed) -> dict:
     spec = copy.deepcopy(spec)
-    wanted = list(parsed.unit_preferences)
-    wanted += [q.unit for q in parsed.quantities if q.unit in UNITS]
+    wanted = [resolve_unit(spec, u) for u in parsed.unit_preferences]
+    wanted += [resolve_unit(spec, q.unit) for q in parsed.quantities if q.unit in UNITS]
     seen: set[str] = set()
     for unit in wanted:
-        if unit == "serving":
+        if unit is None or unit == "serving":
             continue
         dimension = _dimension(unit)
         if (
@@ -196,6 +197,22 @@ def _new_field_for(spec: dict, unit: str) -> dict:
     return field
 
 
+def resolve_unit(spec: dict, unit: str | None) -> str | None:
+    """Units whose words are ambiguous, read against the tool: 杯/잔 are its glasses or cups,
+    キロ/킬로/kilo in a tool that weighs and does not measure distance are kilograms."""
+    if unit == "serving":
+        return _serving_unit(spec)
+    if unit == "piece":
+        return None
+    if (
+        unit == "km"
+        and not _fields_in_dimension(spec, "distance")
+        and _fields_in_dimension(spec, "mass")
+    ):
+        return "kg"
+    return unit
+
+
 def _serving_unit(spec: dict) -> str:
     """杯/잔 count glasses or cups: whichever the tool logs."""
     return next((f["unit"] for f in spec["fields"] if f.get("unit") in {"glass", "cup"}), "glass")
@@ -227,10 +244,7 @@ def apply_goals(spec: dict, parsed: Parsed) -> dict:
         q = copy.copy(original)
         if q.value <= 0:
             continue
-        if q.unit == "serving":
-            q.unit = _serving_unit(spec)
-        if q.unit == "piece":
-            q.unit = None
+        q.unit = resolve_unit(spec, q.unit)
         if q.unit is None and not (q.period or q.direction or GOAL_WORDS.search(text)):
             continue
         if q.unit == "times":
@@ -267,7 +281,10 @@ def apply_goals(spec: dict, parsed: Parsed) -> dict:
         else:
             numeric = field["type"] in {"number", "integer", "duration", "rating"}
             aggregate = "sum" if numeric else "count"
-        period = q.period or parsed.global_period or (goal or {}).get("period") or "day"
+            if field.get("unit") in LEVEL_UNITS or field["type"] == "rating":
+                aggregate = "last"  # a body weight or a blood pressure is a level, not a total
+        default_period = "week" if aggregate in {"last", "average"} else "day"
+        period = q.period or parsed.global_period or (goal or {}).get("period") or default_period
         direction = q.direction or (goal or {}).get("direction") or "at_least"
         new_goal = {
             "field": field["key"],
@@ -389,16 +406,19 @@ def _content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z][a-z'-]*", text.lower()) if w not in STOPWORDS]
 
 
-def _named_items(text: str) -> list[str]:
+def _named_items(text: str) -> tuple[list[str], bool]:
+    """The items a request lists, and whether it introduced them as fields (a colon,
+    "fields", "including") rather than in passing ("with ...")."""
     match = re.search(
-        r":\s*(.+)$|\bwith (?:an? |the )?(.+)$|\b(?:fields?|including)\s*:?\s*(.+)$", text
+        r":\s*(.+)$|\b(?:fields?|including)\s*:?\s*(.+)$|\bwith (?:an? |the )?(.+)$", text
     )
     if not match:
-        return []
+        return [], False
     body = next(group for group in match.groups() if group)
+    listed = match.group(3) is None
     body = re.split(r"[.;!?]|\b(?:every|remind|aim|goal|target)\b", body)[0]
     items = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", body)
-    return [item.strip() for item in items if item.strip() and " or " not in item]
+    return [item.strip() for item in items if item.strip() and " or " not in item], listed
 
 
 def _stems(words: set[str]) -> set[str]:
@@ -427,7 +447,8 @@ def apply_named_fields(spec: dict, parsed: Parsed) -> dict:
     from subagents.builder.grammar import QUANTITY, _unit_code
 
     options = {_norm(o) for choice_list in parsed.choices for o in choice_list}
-    for item in _named_items(parsed.text)[:8]:
+    items, listed = _named_items(parsed.text)
+    for item in items[:8]:
         if len(spec["fields"]) >= MAX_FIELDS or len(item) > 60:
             break
         if _field_for_item(spec, item) is not None or _norm(item) in options:
@@ -438,6 +459,8 @@ def apply_named_fields(spec: dict, parsed: Parsed) -> dict:
         if not words:
             continue
         kind = next((kind for cue, kind in TYPE_CUES if cue.search(item)), "text")
+        if not listed and kind == "text" and " in " not in item:
+            continue
         unit_match = (
             QUANTITY.search("1 " + re.sub(r"^.*\bin\s+", "", item)) if " in " in item else None
         )
@@ -464,6 +487,10 @@ COMMON_LABELS = {
     "note": {"en": "Note", "ja": "メモ", "ko": "메모"},
     "time": {"en": "Time", "ja": "時刻", "ko": "시각"},
     "date": {"en": "Date", "ja": "日付", "ko": "날짜"},
+    "words": {"en": "Words", "ja": "単語", "ko": "단어"},
+    "pages": {"en": "Pages", "ja": "ページ", "ko": "페이지"},
+    "steps": {"en": "Steps", "ja": "歩数", "ko": "걸음 수"},
+    "kcal": {"en": "Kcal", "ja": "カロリー", "ko": "칼로리"},
 }
 
 

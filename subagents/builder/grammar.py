@@ -42,6 +42,8 @@ UNITS: dict[str, Unit] = {
         Unit("JPY", "money"),
         Unit("KRW", "money"),
         Unit("kcal", "energy"),
+        Unit("mg/dL", "glucose", 1),
+        Unit("mmol/L", "glucose", 18, whole=False),
         Unit("steps", "steps"),
         Unit("pages", "pages"),
         Unit("books", "books"),
@@ -89,6 +91,8 @@ UNIT_FORMS: dict[str, list[str]] = {
     "GBP": [r"pounds?", r"gbp", r"quid", "£", "ポンド", "파운드"],
     "JPY": [r"yen", r"jpy", "万円", "円", "¥", "엔"],
     "KRW": [r"won", r"krw", "만원", "원", "₩"],
+    "mg/dL": [r"mg/dl", r"mg per dl"],
+    "mmol/L": [r"mmol/l", r"mmol"],
     "kcal": [r"kcals?", r"calories", r"cals?", "キロカロリー", "カロリー", "칼로리"],
     "steps": [r"steps?", "歩", "보", "걸음"],
     "pages": [r"pages?", r"pp", "ページ", "頁", "페이지", "쪽"],
@@ -120,16 +124,17 @@ COUNT_NOUNS = {
 CJK = r"\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
 
 
-def _unit_alternation() -> str:
+def _unit_alternation() -> tuple[str, list[str]]:
     forms = []
     for code, patterns in UNIT_FORMS.items():
         for pattern in patterns:
             forms.append((code, pattern))
     forms.sort(key=lambda item: -len(item[1]))
-    return "|".join(f"(?P<u_{code}_{i}>{pattern})" for i, (code, pattern) in enumerate(forms))
+    alternation = "|".join(f"(?P<u{i}>{pattern})" for i, (_, pattern) in enumerate(forms))
+    return alternation, [code for code, _ in forms]
 
 
-_UNIT_ALT = _unit_alternation()
+_UNIT_ALT, _UNIT_CODES = _unit_alternation()
 
 # -- numbers ------------------------------------------------------------------------------------
 
@@ -329,10 +334,11 @@ AT_MOST = (
     r"\bunder\b|\bbelow\b|\bless than\b|\bfewer than\b|\bat most\b|\bno more than\b|\bnot more than\b|"
     r"\bmax(?:imum)?\b|\blimit(?:ed)?\b|\bcap(?:ped)?\b|\bbudget\b|\bup to\b|\bcut (?:down|back)\b|"
     r"\breduce\b|\bkeep (?:it |my \w+ )?(?:under|below|to)\b|\bonly\b|\bspend less\b|\bwithin\b|\bmust not exceed\b|"
-    r"以下|以内|まで|未満|抑え|控え|減ら|超えない|予算|이하|이내|까지|넘지|줄이|줄여|예산|미만|제한"
+    r"\blose\b|\bdown to\b|\bget (?:down )?to\b|\blower\b|"
+    r"以下|以内|まで|未満|抑え|控え|減ら|超えない|予算|이하|이내|까지|넘지|줄이|줄여|예산|미만|제한|빼"
 )
 AT_LEAST = (
-    r"\bat least\b|\bmore than\b|\bminimum\b|\bover\b|\bor more\b|\bplus\b|"
+    r"\bat least\b|\bmore than\b|\bminimum\b|\bover\b|\bor more\b|\bplus\b|\bgain\b|\bbulk\b|"
     r"以上|少なくとも|最低|이상|최소|적어도"
 )
 
@@ -585,8 +591,8 @@ QUANTITY = re.compile(
 
 def _unit_code(match: re.Match) -> str | None:
     for name, value in match.groupdict().items():
-        if value and name.startswith("u_"):
-            return name.split("_")[1]
+        if value and re.fullmatch(r"u\d+", name):
+            return _UNIT_CODES[int(name[1:])]
     return None
 
 

@@ -236,6 +236,39 @@ CASES = [
         "baby-feeding",
         {"choices": ["formula"]},
     ),
+    (
+        "Track my weight, I want to get down to 65 kg",
+        None,
+        "weight",
+        {"goal": (65, "week", "at_most", "kg")},
+    ),
+    (
+        "体重を記録して、60キロまで減らしたい",
+        None,
+        "weight",
+        {"goal": (60, None, "at_most", "kg"), "language": "ja"},
+    ),
+    (
+        "매일 단어 30개 외우기",
+        None,
+        "flashcards",
+        {"goal": (30, "day", None, "words"), "language": "ko"},
+    ),
+    ("Log my push-ups, 100 a day", None, "home-workout", {"goal": (100, "day", None, None)}),
+    (
+        "Track my daily mood: happy, sad or anxious",
+        None,
+        "mood",
+        {"choices": ["happy", "sad", "anxious"]},
+    ),
+    ("Help me floss every night", None, "habits", {"reminder": {"times": ["21:00"]}}),
+    ("Log my blood sugar in mmol/L", None, "glucose", {"unit": "mmol/L"}),
+    (
+        "Track my guitar practice, 45 minutes, 5 days a week",
+        None,
+        "music-practice",
+        {"goal": (45, "day", None, "min")},
+    ),
 ]
 
 
@@ -288,6 +321,15 @@ def test_requests_that_are_not_lifestyle_tools_are_refused(request_text, code):
     if code:
         assert caught.value.code == code
     assert caught.value.message
+
+
+def test_fields_mentioned_in_passing_are_not_added_but_listed_ones_are():
+    spec = spec_build(request="Help me keep in touch with friends, call someone every week").spec
+    assert {f["key"] for f in spec["fields"]} == {"person", "contact", "birthday", "note"}
+    spec = spec_build(
+        request="My sourdough baking log: flour, hydration %, rise time and a photo"
+    ).spec
+    assert "flour" in {f["key"] for f in spec["fields"]}
 
 
 def test_a_tracking_request_the_catalogue_lacks_gets_a_generic_tracker_named_after_it():
