@@ -1,8 +1,8 @@
 from django.urls import path
 
-from subagents.api import views
+from subagents.api import builder
 
 urlpatterns = [
-    path("build", views.SpecBuildApi.as_view(), name="subagent-build"),
-    path("revise", views.SpecReviseApi.as_view(), name="subagent-revise"),
+    path("build", builder.SpecBuildApi.as_view(), name="subagent-build"),
+    path("revise", builder.SpecReviseApi.as_view(), name="subagent-revise"),
 ]

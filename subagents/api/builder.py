@@ -1,4 +1,5 @@
-"""The builder over REST: thin views that validate, call the service and answer."""
+"""The builder over REST (preview only, nothing saved): thin views that validate, call the
+service and answer."""
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
