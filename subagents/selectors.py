@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from macaron.errors import NotFound
 from memory.selectors import user_time_zone
 from memory.vault import cipher_for
-from subagents.models import Entry, Installation, ReminderFire
+from subagents.models import CatalogueBlueprint, Entry, Installation, ReminderFire
 from subagents.spec import NUMERIC_TYPES
 from subagents.values import value_display
 
@@ -618,3 +619,18 @@ def reminder_notifications_for(*, user, language: str | None = None) -> list[dic
             }
         )
     return items
+
+
+# Catalogue ---------------------------------------------------------------------------------
+
+
+def catalogue_blueprints() -> QuerySet[CatalogueBlueprint]:
+    """The curated catalogue (public data: no owner), by slug."""
+    return CatalogueBlueprint.objects.order_by("slug")
+
+
+def catalogue_blueprint_get(*, slug: str) -> CatalogueBlueprint:
+    blueprint = CatalogueBlueprint.objects.filter(slug=slug).first()
+    if blueprint is None:
+        raise NotFound(f"No catalogue blueprint {slug!r}.")
+    return blueprint

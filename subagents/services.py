@@ -17,7 +17,10 @@ from django.utils.translation import gettext as _
 from macaron.errors import Conflict, DomainError, NotFound
 from memory.selectors import user_time_zone
 from memory.vault import cipher_for
-from subagents.models import Entry, Installation, ReminderFire, RoutedRequest
+from subagents.builder import build, revise
+from subagents.builder.build import BuildResult
+from subagents.builder.diff import spec_diff as _spec_diff
+from subagents.models import CatalogueBlueprint, Entry, Installation, ReminderFire, RoutedRequest
 from subagents.reminders import installation_schedule_refresh
 from subagents.selectors import (
     goals_effective,
@@ -351,3 +354,35 @@ def tool_opened(*, user, installation_id: int) -> Installation:
     installation = installation_get(user=user, installation_id=installation_id)
     usage_emit(installation=installation, kind="open")
     return installation
+
+
+# Builder and catalogue -------------------------------------------------------------------
+
+
+def catalogue_load() -> dict[str, int]:
+    """Re-sync the CatalogueBlueprint table with the shipped files (idempotent)."""
+    from subagents.catalogue import catalogue_sync_into
+
+    with transaction.atomic():
+        return catalogue_sync_into(CatalogueBlueprint)
+
+
+def spec_build(*, request: str, language: str | None = None, user=None) -> BuildResult:
+    """One or two sentences → a valid spec (LLM when configured, else the adapted catalogue
+    blueprint), shaped by the person's shareable memories when `user` is given. Raises
+    BuildRefused (400) for requests that are not a lifestyle tool."""
+    return build.spec_build(request=request, language=language, user=user)
+
+
+def spec_revise(
+    *, spec: dict, instruction: str, language: str | None = None, user=None
+) -> BuildResult:
+    """The spec changed as the words ask ("use ml", "add a reminder at 8pm", "make it
+    vegetarian"), validated, with `changes` = spec_diff(old, new). SpecError for an invalid
+    spec, RevisionUnclear when no change could be read."""
+    return revise.spec_revise(spec=spec, instruction=instruction, language=language, user=user)
+
+
+def spec_diff(old: dict, new: dict) -> list[dict]:
+    """Readable changes between two specs: [{path, change, old?, new?, text}]."""
+    return _spec_diff(old, new)

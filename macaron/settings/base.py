@@ -193,6 +193,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", "20/min")},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # DRF's own throttles, too; ours use client_ip()
 }
+# The sub-agent builder (build and revise), per person.
+SUBAGENT_BUILD_THROTTLE_RATE = env("SUBAGENT_BUILD_THROTTLE_RATE", "30/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Macaron API",
     "DESCRIPTION": "Personal agent platform: accounts, memory, sub-agents and community.",

@@ -2,9 +2,11 @@
 
 from django.urls import path
 
-from subagents.api import views
+from subagents.api import builder, views
 
 urlpatterns = [
+    path("build", builder.SpecBuildApi.as_view(), name="subagent-build"),
+    path("revise", builder.SpecReviseApi.as_view(), name="subagent-revise"),
     path("installations/", views.InstallationListApi.as_view(), name="installation-list"),
     path(
         "installations/<int:installation_id>/",

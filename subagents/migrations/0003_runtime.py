@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('subagents', '0001_initial'),
+        ('subagents', '0002_catalogue'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
