@@ -739,3 +739,33 @@ def scores_compute(*, day: date, seed: int = 0, now: datetime | None = None) -> 
         Score.objects.filter(day=day).delete()
         Score.objects.bulk_create(rows)
     return rows
+
+
+# Usage from installed sub-agents ---------------------------------------------------------------
+
+SOURCE_PREFIX = "community:"
+
+
+def usage_from_installation(*, installation, kind: str, count: int = 1) -> None:
+    """Listener for `subagents.usage`: an installed copy of a blueprint was used. Installations
+    made by `community.install.install_version` carry the source "community:<slug>@<version>";
+    anything else is not ours and is ignored."""
+    source = getattr(installation, "source", "") or ""
+    if not source.startswith(SOURCE_PREFIX) or kind not in UsageEvent.Kind.values:
+        return
+    slug = source[len(SOURCE_PREFIX) :].split("@", 1)[0]
+    blueprint_id = Blueprint.objects.filter(slug=slug).values_list("id", flat=True).first()
+    if blueprint_id is not None:
+        usage_record(
+            user_id=installation.user_id, blueprint_id=blueprint_id, kind=kind, count=max(1, count)
+        )
+
+
+def usage_listen() -> None:
+    """Subscribe to the sub-agent runtime's usage hooks (called once from AppConfig.ready)."""
+    try:
+        from subagents import usage
+    except ImportError:  # the runtime's hook registry lands with the sub-agent runtime branch
+        return
+    if usage_from_installation not in usage.usage_listeners:
+        usage.usage_listeners.append(usage_from_installation)

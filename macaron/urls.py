@@ -7,6 +7,7 @@ from macaron import views
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("memory.api.urls")),
+    path("", include("community.api.urls")),
 ]
 
 urlpatterns = [
