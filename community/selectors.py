@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import Avg, Count, F, Func, Q, QuerySet, Value
+from django.db.models import Avg, Count, F, Func, Q, QuerySet, TextField, Value
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
@@ -106,7 +106,9 @@ def blueprints_search(*, q: str, limit: int = 20) -> list[Blueprint]:
         SearchVector("title", weight="A", config="simple")
         + SearchVector("description", weight="B", config="simple")
         + SearchVector(
-            Func(F("tags"), Value(" "), function="array_to_string"), weight="A", config="simple"
+            Func(F("tags"), Value(" "), function="array_to_string", output_field=TextField()),
+            weight="A",
+            config="simple",
         )
     )
     query = SearchQuery(q, config="simple", search_type="websearch")
