@@ -15,7 +15,7 @@ The formula (documented with its reasons in README.md, "Community ranking"):
     quality        = rating/5 · (½ + ½·retention)
     own            = (usage + fork_prior) · quality                  fork_prior = β · parent
                                                                      usage · e^(-age/τ_p)
-    credit         = Σ_children α · novelty(child) · (child own + child credit)
+    credit         = Σ_children α · novelty(child) · max(0, child own + child credit − own)
     trending       = own + credit
     novelty(diff)  = floor + (1 - floor) · min(1, diff / scale)      damped for near-copies
 
@@ -194,6 +194,7 @@ def score_all(inputs: Iterable[NodeInput]) -> dict[Hashable, NodeScore]:
     order = _topological(nodes)
     posterior: dict[Hashable, tuple[float, float, float]] = {}  # rating, retention, usage
     scores: dict[Hashable, NodeScore] = {}
+    raw_own: dict[Hashable, float] = {}
     for node_id in order:
         node = nodes[node_id]
         parent = nodes.get(node.parent_id) if node.parent_id is not None else None
@@ -211,6 +212,7 @@ def score_all(inputs: Iterable[NodeInput]) -> dict[Hashable, NodeScore]:
         q = quality(rating=rating, retention=retention)
         posterior[node_id] = (rating, retention, usage)
         organic = 0.0 if node.removed else usage * q
+        raw_own[node_id] = organic
         scores[node_id] = NodeScore(
             id=node_id,
             trending=organic + (0.0 if node.removed else fork_prior * q),
@@ -232,27 +234,28 @@ def score_all(inputs: Iterable[NodeInput]) -> dict[Hashable, NodeScore]:
                 "removed": node.removed,
             },
         )
-        scores[node_id].components["_organic"] = organic
-        scores[node_id].components["_organic_top"] = scores[node_id].top
-    # Credit flows up, children first; only organic score (never the inherited prior) flows.
+    # Credit flows up, children first: a parent gains a share of how far each child's organic
+    # score (its own use plus its own children's credit, never the inherited prior) rises
+    # above the parent's own, so borrowed merit never lifts a parent above the child it came
+    # from, and a child that does no better than its parent sends nothing.
+    own = {node_id: (0.0 if nodes[node_id].removed else raw_own[node_id]) for node_id in order}
+    own_top = {node_id: scores[node_id].top for node_id in order}
+    credit = dict.fromkeys(order, 0.0)
+    credit_top = dict.fromkeys(order, 0.0)
     for node_id in reversed(order):
-        node = nodes[node_id]
-        score = scores[node_id]
-        if node.parent_id is None or node.parent_id not in scores:
+        parent_id = nodes[node_id].parent_id
+        if parent_id is None or parent_id not in scores:
             continue
-        share = LINEAGE_ALPHA * novelty(node.parent_diff)
-        parent = scores[node.parent_id]
-        parent.components["_organic"] += share * score.components["_organic"]
-        parent.components["_organic_top"] += share * score.components["_organic_top"]
-        parent.components["credit"] = round(
-            parent.components["credit"] + share * score.components["_organic"], 4
-        )
+        share = LINEAGE_ALPHA * novelty(nodes[node_id].parent_diff)
+        total = own[node_id] + credit[node_id]
+        total_top = own_top[node_id] + credit_top[node_id]
+        credit[parent_id] += share * max(0.0, total - own[parent_id])
+        credit_top[parent_id] += share * max(0.0, total_top - own_top[parent_id])
     for node_id, score in scores.items():
-        credit = score.components["credit"]
         if not nodes[node_id].removed:
-            score.trending += credit
-            score.top = score.components["_organic_top"]
-        del score.components["_organic"], score.components["_organic_top"]
+            score.trending += credit[node_id]
+            score.top += credit_top[node_id]
+        score.components["credit"] = round(credit[node_id], 4)
         score.components["trending"] = round(score.trending, 4)
     return scores
 

@@ -69,7 +69,8 @@ def test_lineage_credit_flows_up_damped_by_novelty():
     with_copy = ranking.score_all([parent, sibling, copy])
     assert with_child["p"].trending > with_copy["p"].trending > with_child["s"].trending
     credit = with_child["p"].components["credit"]
-    assert credit == pytest.approx(0.25 * with_child["c"].components["own"], rel=1e-3)
+    gap = with_child["c"].components["own"] - with_child["p"].components["own"]
+    assert credit == pytest.approx(0.25 * gap, rel=1e-3)
     # a child earning a lot still ranks above a parent that only borrows from it
     assert with_child["c"].trending > with_child["p"].trending
 
@@ -82,13 +83,27 @@ def test_credit_reaches_grandparents_and_a_new_fork_inherits_a_prior():
         NodeInput(id="new", parent_id="g", age_days=0, usage=[], parent_diff=10),
     ]
     scores = ranking.score_all(nodes)
-    assert scores["g"].components["credit"] > 0.25 * scores["p"].components["own"]
+    p_total = scores["p"].components["own"] + scores["p"].components["credit"]
+    assert scores["p"].components["credit"] > 0
+    assert scores["g"].components["credit"] == pytest.approx(
+        0.25 * (p_total - scores["g"].components["own"]), abs=1e-3
+    )
     assert scores["new"].components["fork_prior_usage"] == pytest.approx(
         0.2 * scores["g"].components["usage"], abs=1e-3
     )
     assert scores["new"].trending > 0
     later = ranking.score_all([nodes[0], NodeInput(id="new", parent_id="g", age_days=28)])
     assert later["new"].trending < scores["new"].trending * math.exp(-3)
+
+
+def test_a_child_no_better_than_its_parent_sends_no_credit():
+    scores = ranking.score_all(
+        [
+            NodeInput(id="p", usage=[10.0] * 10),
+            NodeInput(id="c", parent_id="p", age_days=10, usage=[4.0] * 10, parent_diff=10),
+        ]
+    )
+    assert scores["p"].components["credit"] == 0.0
 
 
 def test_removed_nodes_score_zero_but_keep_passing_credit():
