@@ -493,16 +493,20 @@ def listing_hide(*, moderator, blueprint: Blueprint, hidden: bool = True) -> Blu
     return blueprint
 
 
-def report_resolve(*, moderator, report: Report, resolution: str, hide: bool = False) -> Report:
+def report_resolve(*, moderator, report: Report, resolution: str) -> Report:
+    """Close a report: "dismissed", "hidden" (the listing is taken down) or "suspended" (the
+    author's account is deactivated and all their listings hidden)."""
     _moderator(moderator)
     if resolution not in ("dismissed", "hidden", "suspended"):
         raise DomainError("Resolution is dismissed, hidden or suspended.")
     with transaction.atomic():
+        if resolution == "hidden":
+            listing_hide(moderator=moderator, blueprint=report.blueprint)
+        elif resolution == "suspended" and report.blueprint.author is not None:
+            author_suspend(moderator=moderator, author=report.blueprint.author)
         Report.objects.filter(pk=report.pk).update(
             state=Report.State.RESOLVED, resolved_by=moderator, resolution=resolution
         )
-        if hide or resolution == "hidden":
-            listing_hide(moderator=moderator, blueprint=report.blueprint)
     report.refresh_from_db()
     return report
 

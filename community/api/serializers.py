@@ -87,6 +87,7 @@ class BlueprintOutput(serializers.Serializer):
     status = serializers.SerializerMethodField()
     author = serializers.SerializerMethodField()
     parent = serializers.SerializerMethodField()
+    depth = serializers.IntegerField()
     published_at = serializers.DateTimeField()
 
     def get_status(self, obj) -> str:
@@ -132,3 +133,19 @@ class ReportOutput(serializers.Serializer):
     id = serializers.IntegerField()
     reason = serializers.CharField()
     state = serializers.CharField()
+
+
+class ReportQueueOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    blueprint = serializers.CharField(source="blueprint.slug")
+    reason = serializers.CharField()
+    state = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ResolveInput(StrictSerializer):
+    resolution = serializers.ChoiceField(choices=["dismissed", "hidden", "suspended"])
+
+
+class HideInput(StrictSerializer):
+    hidden = serializers.BooleanField(default=True)

@@ -44,4 +44,15 @@ urlpatterns = [
         views.BlueprintReportApi.as_view(),
         name="blueprint-report",
     ),
+    path(
+        "community/blueprints/<slug:slug>/hide/",
+        views.BlueprintHideApi.as_view(),
+        name="blueprint-hide",
+    ),
+    path("community/reports/", views.ReportQueueApi.as_view(), name="report-queue"),
+    path(
+        "community/reports/<int:report_id>/resolve/",
+        views.ReportResolveApi.as_view(),
+        name="report-resolve",
+    ),
 ]

@@ -44,6 +44,14 @@ def _detail(request, blueprint: Blueprint) -> dict:
     return body
 
 
+def _with_stats(blueprints: list[Blueprint]) -> list[dict]:
+    stats = selectors.blueprints_stats(blueprints=blueprints)
+    rows = s.BlueprintOutput(blueprints, many=True).data
+    for row, blueprint in zip(rows, blueprints, strict=True):
+        row["stats"] = s.StatsOutput(stats[blueprint.id]).data
+    return rows
+
+
 class BlueprintListApi(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
@@ -59,7 +67,7 @@ class BlueprintListApi(APIView):
             found = selectors.blueprints_ranked(
                 sort=data["sort"], category=data.get("category", ""), tag=data.get("tag", "")
             )
-        return Response({"results": s.BlueprintOutput(found, many=True).data})
+        return Response({"results": _with_stats(found)})
 
     @extend_schema(request=s.PublishInput, responses={201: s.BlueprintOutput})
     def post(self, request, *args, **kwargs):
@@ -85,16 +93,24 @@ class BlueprintRecommendApi(APIView):
         query = s.RecommendQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         found = selectors.blueprints_recommend(sentence=query.validated_data["sentence"])
-        return Response({"results": s.BlueprintOutput(found, many=True).data})
+        return Response({"results": _with_stats(found)})
 
 
 class BlueprintDetailApi(APIView):
-    permission_classes = [AllowAny]
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
     @extend_schema(responses=s.BlueprintOutput)
     def get(self, request, slug: str, *args, **kwargs):
         blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
         return Response(_detail(request, blueprint))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, slug: str, *args, **kwargs):
+        """Unpublish: the blueprint stays in its lineage as "removed"."""
+        blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
+        services.blueprint_unpublish(user=request.user, blueprint=blueprint)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class BlueprintLineageApi(APIView):
@@ -179,3 +195,37 @@ class BlueprintReportApi(APIView):
             user=request.user, blueprint=blueprint, **data.validated_data
         )
         return Response(s.ReportOutput(report).data, status=status.HTTP_201_CREATED)
+
+
+class ReportQueueApi(APIView):
+    @extend_schema(responses=s.ReportQueueOutput(many=True))
+    def get(self, request, *args, **kwargs):
+        reports = selectors.reports_open(moderator=request.user)[:200]
+        return Response({"results": s.ReportQueueOutput(reports, many=True).data})
+
+
+class ReportResolveApi(APIView):
+    @extend_schema(request=s.ResolveInput, responses=s.ReportOutput)
+    def post(self, request, report_id: int, *args, **kwargs):
+        report = selectors.report_for_moderator(moderator=request.user, report_id=report_id)
+        data = s.ResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        resolution = data.validated_data["resolution"]
+        if resolution == "suspended" and report.blueprint.author is not None:
+            services.author_suspend(moderator=request.user, author=report.blueprint.author)
+        report = services.report_resolve(
+            moderator=request.user, report=report, resolution=resolution
+        )
+        return Response(s.ReportOutput(report).data)
+
+
+class BlueprintHideApi(APIView):
+    @extend_schema(request=s.HideInput, responses=s.BlueprintOutput)
+    def post(self, request, slug: str, *args, **kwargs):
+        blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
+        data = s.HideInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.listing_hide(
+            moderator=request.user, blueprint=blueprint, hidden=data.validated_data["hidden"]
+        )
+        return Response(s.BlueprintOutput(blueprint).data)

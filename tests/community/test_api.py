@@ -256,3 +256,80 @@ def test_listing_follows_the_stored_scores_and_explains_them(owner, other):
     assert why["components"]["rank"] == 0 and why["trending"] > 0
     assert client_for().get(BASE, {"sort": "sideways"}).status_code == 400
     assert Import.objects.count() == 0
+
+
+def test_only_the_author_unpublishes_and_the_node_stays_removed(owner, other):
+    blueprint = blueprint_factory(author=owner)
+    fork = services.blueprint_fork(user=other, blueprint=blueprint)
+    assert client_for().delete(f"{BASE}{blueprint.slug}/").status_code in (401, 403)
+    assert client_for(other).delete(f"{BASE}{blueprint.slug}/").status_code == 403
+    assert client_for(owner).delete(f"{BASE}{blueprint.slug}/").status_code == 204
+    lineage = client_for().get(f"{BASE}{fork.slug}/lineage/").json()
+    assert [(node["status"], node["title"]) for node in lineage["nodes"]] == [
+        ("removed", None),
+        ("active", fork.title),
+    ]
+    assert client_for().get(BASE, {"sort": "new"}).json()["results"][0]["slug"] == fork.slug
+
+
+def test_moderation_endpoints_are_for_moderators_only(owner, other):
+    moderator = UserFactory(is_staff=True)
+    blueprint = blueprint_factory(author=owner)
+    report = services.report_create(user=other, blueprint=blueprint, reason="harmful", note="x")
+    for client, code in (
+        (client_for(), (401, 403)),
+        (client_for(other), (403,)),
+        (client_for(owner), (403,)),
+    ):
+        assert client.get("/api/v1/community/reports/").status_code in code
+        resolve = client.post(
+            f"/api/v1/community/reports/{report.id}/resolve/",
+            {"resolution": "hidden"},
+            format="json",
+        )
+        assert resolve.status_code in code
+        assert client.post(f"{BASE}{blueprint.slug}/hide/", {}, format="json").status_code in code
+    assert Report.objects.get().state == "open" and not Blueprint.objects.get().hidden
+    queue = client_for(moderator).get("/api/v1/community/reports/").json()["results"]
+    assert [(item["id"], item["reason"]) for item in queue] == [(report.id, "harmful")]
+    bad = client_for(moderator).post(
+        f"/api/v1/community/reports/{report.id}/resolve/", {"resolution": "ban"}, format="json"
+    )
+    assert bad.status_code == 400
+    done = client_for(moderator).post(
+        f"/api/v1/community/reports/{report.id}/resolve/",
+        {"resolution": "suspended"},
+        format="json",
+    )
+    assert done.status_code == 200 and done.json()["state"] == "resolved"
+    owner.refresh_from_db()
+    assert owner.is_active is False and Blueprint.objects.get().hidden
+    assert client_for(other).get(f"{BASE}{blueprint.slug}/").status_code == 404
+    assert client_for(moderator).get(f"{BASE}{blueprint.slug}/").status_code == 200
+    assert (
+        client_for(moderator)
+        .post("/api/v1/community/reports/999999/resolve/", {"resolution": "hidden"}, format="json")
+        .status_code
+        == 404
+    )
+
+
+def test_the_listing_carries_stats_in_a_fixed_number_of_queries(
+    owner, other, django_assert_max_num_queries
+):
+    blueprints = [blueprint_factory(title=f"Tool {index}") for index in range(12)]
+    for blueprint in blueprints[:4]:
+        services.blueprint_import(user=other, blueprint=blueprint)
+        services.rating_set(user=other, blueprint=blueprint, value=4)
+    with django_assert_max_num_queries(8):
+        results = client_for().get(BASE, {"sort": "new"}).json()["results"]
+    assert len(results) == 12
+    by_slug = {item["slug"]: item["stats"] for item in results}
+    assert by_slug[blueprints[0].slug] == {
+        "imports": 1,
+        "active_users_7d": 0,
+        "rating": 4.0,
+        "ratings": 1,
+        "forks": 0,
+    }
+    assert by_slug[blueprints[11].slug]["imports"] == 0
