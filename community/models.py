@@ -48,6 +48,8 @@ class Blueprint(TimeStampedModel):
     title = models.CharField(max_length=TITLE_MAX)
     description = models.TextField(max_length=DESCRIPTION_MAX, blank=True)
     tags = ArrayField(models.CharField(max_length=TAG_MAX), default=list, blank=True)
+    # The life domains its latest spec works with (the spec's "domains"), for recommendations.
+    domains = ArrayField(models.CharField(max_length=20), default=list, blank=True)
     language = models.CharField(max_length=8, default="en")
     category = models.CharField(max_length=40, blank=True)
     cover_color = models.CharField(max_length=7, default="#6b7280")
@@ -88,6 +90,7 @@ class Blueprint(TimeStampedModel):
             models.Index(fields=["visibility", "status", "hidden"]),
             models.Index(fields=["root"]),
             GinIndex(fields=["tags"]),
+            GinIndex(fields=["domains"], name="blueprint_domains_gin"),
             HnswIndex(
                 name="blueprint_embedding_hnsw",
                 fields=["embedding"],

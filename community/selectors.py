@@ -150,6 +150,47 @@ def blueprints_recommend(*, sentence: str, limit: int = 10) -> list[Blueprint]:
     )
 
 
+MEMORY_SAMPLE = 300
+
+
+def blueprints_for_person(*, user, limit: int = 10) -> list[Blueprint]:
+    """Recommendations from the person's memory domains: listed blueprints working with the
+    domains their recent memories are about (most memories first), best trending first;
+    their own blueprints and what they already installed are left out."""
+    from memory.selectors import memories_for_user
+
+    weights: dict[str, int] = {}
+    for memory in memories_for_user(user=user)[:MEMORY_SAMPLE]:
+        for domain in memory.domains:
+            weights[domain] = weights.get(domain, 0) + 1
+    if not weights:
+        return []
+    installed = Import.objects.filter(user=user, uninstalled_at__isnull=True).values("blueprint_id")
+    candidates = list(
+        blueprints_listed()
+        .filter(domains__overlap=list(weights))
+        .exclude(author=user)
+        .exclude(id__in=installed)
+        .select_related("author")[:500]
+    )
+    day = _latest_day()
+    trending = (
+        dict(
+            Score.objects.filter(day=day, blueprint__in=candidates).values_list(
+                "blueprint_id", "trending"
+            )
+        )
+        if day
+        else {}
+    )
+
+    def key(blueprint: Blueprint):
+        fit = sum(weights.get(domain, 0) for domain in blueprint.domains)
+        return (-fit, -trending.get(blueprint.id, 0.0), blueprint.id)
+
+    return sorted(candidates, key=key)[:limit]
+
+
 @dataclass(frozen=True)
 class BlueprintStats:
     imports: int

@@ -222,6 +222,7 @@ def blueprint_publish(
             title=listing.title,
             description=listing.description,
             tags=list(listing.tags),
+            domains=list(spec.get("domains") or []),
             language=listing.language,
             category=listing.category,
             cover_color=listing.cover_color,
@@ -291,6 +292,7 @@ def blueprint_version_publish(
                 code="version_not_increasing",
                 fields={"version": [f"Must be greater than {latest.version}."]},
             )
+        Blueprint.objects.filter(pk=locked.pk).update(domains=list(spec.get("domains") or []))
         return BlueprintVersion.objects.create(
             blueprint=locked,
             version=version,

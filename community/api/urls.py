@@ -49,6 +49,11 @@ urlpatterns = [
         views.BlueprintHideApi.as_view(),
         name="blueprint-hide",
     ),
+    path(
+        "community/recommendations/for-me/",
+        views.RecommendForMeApi.as_view(),
+        name="blueprint-recommend-for-me",
+    ),
     path("community/reports/", views.ReportQueueApi.as_view(), name="report-queue"),
     path(
         "community/reports/<int:report_id>/resolve/",

@@ -229,3 +229,10 @@ class BlueprintHideApi(APIView):
             moderator=request.user, blueprint=blueprint, hidden=data.validated_data["hidden"]
         )
         return Response(s.BlueprintOutput(blueprint).data)
+
+
+class RecommendForMeApi(APIView):
+    @extend_schema(responses=s.BlueprintOutput(many=True))
+    def get(self, request, *args, **kwargs):
+        found = selectors.blueprints_for_person(user=request.user)
+        return Response({"results": _with_stats(found)})

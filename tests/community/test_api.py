@@ -333,3 +333,22 @@ def test_the_listing_carries_stats_in_a_fixed_number_of_queries(
         "forks": 0,
     }
     assert by_slug[blueprints[11].slug]["imports"] == 0
+
+
+def test_recommendations_from_my_memory_domains(owner, other):
+    running = blueprint_factory(title="Run club", spec=spec_factory(domains=["fitness"]))
+    water = blueprint_factory(title="Water", spec=spec_factory(domains=["health"]))
+    blueprint_factory(author=other, title="Mine", spec=spec_factory(domains=["fitness"]))
+    blueprint_factory(title="Money", spec=spec_factory(domains=["finance"]))
+    for text in (
+        "I went running before work.",
+        "Marathon training: 12 km run today.",
+        "I slept badly.",
+    ):
+        memory_create(user=other, text=text)
+    assert client_for().get("/api/v1/community/recommendations/for-me/").status_code in (401, 403)
+    results = client_for(other).get("/api/v1/community/recommendations/for-me/").json()["results"]
+    assert [item["slug"] for item in results] == [running.slug, water.slug]
+    assert (
+        client_for(owner).get("/api/v1/community/recommendations/for-me/").json()["results"] == []
+    )
