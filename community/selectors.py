@@ -322,6 +322,34 @@ def blueprint_lineage(*, user, blueprint: Blueprint) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class RatingView:
+    value: int
+    comment: str
+    author: str
+    updated_at: object
+
+
+def ratings_for_blueprint(*, blueprint: Blueprint, limit: int = 20) -> list[RatingView]:
+    """The latest ratings that count (the author's own is left out), comments decrypted."""
+    from memory.vault import cipher_for
+
+    rows = (
+        Rating.objects.filter(blueprint=blueprint, counts=True)
+        .select_related("user")
+        .order_by("-updated_at", "-id")[:limit]
+    )
+    return [
+        RatingView(
+            value=row.value,
+            comment=cipher_for(row.user_id).decrypt(row.comment_ct) if row.comment_ct else "",
+            author=row.user.name,
+            updated_at=row.updated_at,
+        )
+        for row in rows
+    ]
+
+
 def rating_for(*, user, blueprint: Blueprint) -> Rating | None:
     if _viewer_id(user) is None:
         return None

@@ -382,3 +382,15 @@ def test_usage_from_a_community_installation_is_recorded():
     assert list(UsageEvent.objects.values_list("user_id", "kind", "count")) == [
         (reader.id, "entry", 2)
     ]
+
+
+def test_ratings_are_listed_with_decrypted_comments_but_not_the_authors_own(user):
+    from community.selectors import ratings_for_blueprint
+
+    blueprint = blueprint_factory()
+    services.rating_set(user=user, blueprint=blueprint, value=4, comment="Lovely, simple.")
+    services.rating_set(user=blueprint.author, blueprint=blueprint, value=5, comment="Mine!")
+    views = ratings_for_blueprint(blueprint=blueprint)
+    assert [(view.value, view.comment, view.author) for view in views] == [
+        (4, "Lovely, simple.", user.name)
+    ]
