@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("memory.api.urls")),
     path("subagents/", include("subagents.api.urls")),
+    path("", include("community.api.urls")),
 ]
 
 urlpatterns = [

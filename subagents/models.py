@@ -37,7 +37,7 @@ class Installation(TimeStampedModel):
     )
     spec_ct = models.BinaryField()
     spec_version = models.PositiveSmallIntegerField()
-    # "builder", "catalogue:<slug>" or "community:<blueprint id>@<version>".
+    # "builder", "catalogue:<slug>" or "community:<blueprint slug>@<semantic version>".
     source = models.CharField(max_length=120)
     # A token the client sends with an install so a double submit installs once.
     client_token = models.CharField(max_length=64, blank=True, default="")

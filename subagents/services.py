@@ -34,7 +34,9 @@ from subagents.transfer import memory_writes_apply
 from subagents.usage import usage_emit
 from subagents.values import EntryError, entry_values_clean
 
-SOURCE = re.compile(r"^(builder|catalogue:[a-z0-9][a-z0-9_-]{0,80}|community:\d{1,18}@\d{1,9})$")
+SOURCE = re.compile(
+    r"^(builder|catalogue:[a-z0-9][a-z0-9_-]{0,80}|community:[a-z0-9][a-z0-9_-]{0,80}@\d{1,6}\.\d{1,6}\.\d{1,6})$"
+)
 CLIENT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{0,64}$")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 FUTURE_SLACK = timedelta(days=1)
@@ -76,7 +78,7 @@ def installation_create(
     spec = spec_validate(spec)
     if not isinstance(source, str) or not SOURCE.match(source):
         raise DomainError(
-            'The source must be "builder", "catalogue:<slug>" or "community:<id>@<version>".',
+            'The source must be "builder", "catalogue:<slug>" or "community:<slug>@<version>".',
             fields={"source": ["Unknown source."]},
         )
     token = _client_token(client_token)
@@ -209,6 +211,7 @@ def installation_uninstall(*, user, installation_id: int, now: datetime | None =
             ReminderFire.objects.filter(
                 installation=installation, dismissed_at__isnull=True
             ).update(dismissed_at=installation.uninstalled_at)
+            usage_emit(installation=installation, kind="uninstall")
     return installation
 
 

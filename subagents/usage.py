@@ -7,8 +7,8 @@ never what the person typed."""
 from collections.abc import Callable
 from typing import Literal
 
-UsageKind = Literal["open", "entry", "reminder_acted"]
-USAGE_KINDS = ("open", "entry", "reminder_acted")
+UsageKind = Literal["open", "entry", "reminder_acted", "uninstall"]
+USAGE_KINDS = ("open", "entry", "reminder_acted", "uninstall")
 UsageListener = Callable[..., None]
 
 usage_listeners: list[UsageListener] = []

@@ -281,3 +281,14 @@ CELERY_BEAT_SCHEDULE["subagents-raise-reminders"] = {
     "schedule": 60.0,
     "options": {"expires": 55},  # a missed run is covered by the next one
 }
+# Community ranking: raw usage events → daily counters (incremental, idempotent), then scores.
+CELERY_BEAT_SCHEDULE["community-aggregate-usage"] = {
+    "task": "community.aggregate_usage",
+    "schedule": 15 * 60.0,
+    "options": {"expires": 14 * 60},
+}
+CELERY_BEAT_SCHEDULE["community-recompute-scores"] = {
+    "task": "community.recompute_scores",
+    "schedule": 3600.0,
+    "options": {"expires": 55 * 60},
+}

@@ -1,0 +1,238 @@
+"""The community over REST: thin views that validate, call a selector or service, and answer
+with a small output serializer. Reads are open to anonymous visitors (what they may see is
+decided by the selectors); writes need a signed-in person."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from community import selectors, services
+from community.api import serializers as s
+from community.models import Blueprint
+
+
+def _listing(data: dict, *, base: Blueprint | None = None) -> services.Listing:
+    fallback = {
+        "description": base.description if base else "",
+        "tags": tuple(base.tags) if base else (),
+        "language": base.language if base else "en",
+        "category": base.category if base else "",
+        "cover_color": base.cover_color if base else "#6b7280",
+        "cover_icon": base.cover_icon if base else "",
+        "visibility": Blueprint.Visibility.PUBLIC,
+    }
+    return services.Listing(
+        title=data.get("title") or (f"{base.title} (fork)" if base else ""),
+        description=data.get("description", fallback["description"]),
+        tags=tuple(data.get("tags", fallback["tags"])),
+        language=data.get("language", fallback["language"]),
+        category=data.get("category", fallback["category"]),
+        cover_color=data.get("cover_color", fallback["cover_color"]),
+        cover_icon=data.get("cover_icon", fallback["cover_icon"]),
+        visibility=data.get("visibility", fallback["visibility"]),
+    )
+
+
+def _detail(request, blueprint: Blueprint) -> dict:
+    body = s.BlueprintOutput(blueprint).data
+    body["stats"] = s.StatsOutput(selectors.blueprint_stats(blueprint=blueprint)).data
+    body["latest_version"] = selectors.blueprint_versions(blueprint=blueprint).first().version
+    body["why"] = selectors.blueprint_explanation(blueprint=blueprint)
+    body["parent_diff"] = selectors.blueprint_parent_diff(blueprint=blueprint)
+    return body
+
+
+def _with_stats(blueprints: list[Blueprint]) -> list[dict]:
+    stats = selectors.blueprints_stats(blueprints=blueprints)
+    rows = s.BlueprintOutput(blueprints, many=True).data
+    for row, blueprint in zip(rows, blueprints, strict=True):
+        row["stats"] = s.StatsOutput(stats[blueprint.id]).data
+    return rows
+
+
+class BlueprintListApi(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(parameters=[s.ListQuery], responses=s.BlueprintOutput(many=True))
+    def get(self, request, *args, **kwargs):
+        query = s.ListQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        if data.get("q"):
+            found = selectors.blueprints_search(q=data["q"])
+        else:
+            found = selectors.blueprints_ranked(
+                sort=data["sort"], category=data.get("category", ""), tag=data.get("tag", "")
+            )
+        return Response({"results": _with_stats(found)})
+
+    @extend_schema(request=s.PublishInput, responses={201: s.BlueprintOutput})
+    def post(self, request, *args, **kwargs):
+        data = s.PublishInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        blueprint = services.blueprint_publish(
+            user=request.user,
+            spec=values["spec"],
+            listing=_listing(values),
+            version=values.get("version", "1.0.0"),
+            changelog=values.get("changelog", ""),
+            confirmed=values["confirmed"],
+        )
+        return Response(_detail(request, blueprint), status=status.HTTP_201_CREATED)
+
+
+class BlueprintRecommendApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[s.RecommendQuery], responses=s.BlueprintOutput(many=True))
+    def get(self, request, *args, **kwargs):
+        query = s.RecommendQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        found = selectors.blueprints_recommend(sentence=query.validated_data["sentence"])
+        return Response({"results": _with_stats(found)})
+
+
+class BlueprintDetailApi(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(responses=s.BlueprintOutput)
+    def get(self, request, slug: str, *args, **kwargs):
+        blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
+        return Response(_detail(request, blueprint))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, slug: str, *args, **kwargs):
+        """Unpublish: the blueprint stays in its lineage as "removed"."""
+        blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
+        services.blueprint_unpublish(user=request.user, blueprint=blueprint)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BlueprintLineageApi(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request, slug: str, *args, **kwargs):
+        blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
+        return Response(selectors.blueprint_lineage(user=request.user, blueprint=blueprint))
+
+
+class BlueprintVersionsApi(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(responses=s.VersionOutput(many=True))
+    def get(self, request, slug: str, *args, **kwargs):
+        blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
+        versions = selectors.blueprint_versions(blueprint=blueprint)
+        return Response({"results": s.VersionOutput(versions, many=True).data})
+
+    @extend_schema(request=s.VersionInput, responses={201: s.VersionOutput})
+    def post(self, request, slug: str, *args, **kwargs):
+        blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
+        data = s.VersionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = services.blueprint_version_publish(
+            user=request.user, blueprint=blueprint, **data.validated_data
+        )
+        return Response(s.VersionOutput(version).data, status=status.HTTP_201_CREATED)
+
+
+class BlueprintForkApi(APIView):
+    @extend_schema(request=s.ForkInput, responses={201: s.BlueprintOutput})
+    def post(self, request, slug: str, *args, **kwargs):
+        blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
+        data = s.ForkInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        fork = services.blueprint_fork(
+            user=request.user,
+            blueprint=blueprint,
+            spec=values.get("spec"),
+            listing=_listing(values, base=blueprint),
+            confirmed=values["confirmed"],
+        )
+        return Response(_detail(request, fork), status=status.HTTP_201_CREATED)
+
+
+class BlueprintImportApi(APIView):
+    @extend_schema(request=s.ImportInput, responses={201: s.ImportOutput})
+    def post(self, request, slug: str, *args, **kwargs):
+        blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
+        data = s.ImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = None
+        if data.validated_data.get("version"):
+            version = selectors.blueprint_version(
+                blueprint=blueprint, version=data.validated_data["version"]
+            )
+        record = services.blueprint_import(user=request.user, blueprint=blueprint, version=version)
+        return Response(s.ImportOutput(record).data, status=status.HTTP_201_CREATED)
+
+
+class BlueprintRatingApi(APIView):
+    @extend_schema(request=s.RatingInput, responses={200: s.RatingOutput})
+    def put(self, request, slug: str, *args, **kwargs):
+        blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
+        data = s.RatingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = services.rating_set(user=request.user, blueprint=blueprint, **data.validated_data)
+        rating.refresh_from_db()
+        return Response(s.RatingOutput(rating).data)
+
+
+class BlueprintReportApi(APIView):
+    @extend_schema(request=s.ReportInput, responses={201: s.ReportOutput})
+    def post(self, request, slug: str, *args, **kwargs):
+        blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
+        data = s.ReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.report_create(
+            user=request.user, blueprint=blueprint, **data.validated_data
+        )
+        return Response(s.ReportOutput(report).data, status=status.HTTP_201_CREATED)
+
+
+class ReportQueueApi(APIView):
+    @extend_schema(responses=s.ReportQueueOutput(many=True))
+    def get(self, request, *args, **kwargs):
+        reports = selectors.reports_open(moderator=request.user)[:200]
+        return Response({"results": s.ReportQueueOutput(reports, many=True).data})
+
+
+class ReportResolveApi(APIView):
+    @extend_schema(request=s.ResolveInput, responses=s.ReportOutput)
+    def post(self, request, report_id: int, *args, **kwargs):
+        report = selectors.report_for_moderator(moderator=request.user, report_id=report_id)
+        data = s.ResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        resolution = data.validated_data["resolution"]
+        if resolution == "suspended" and report.blueprint.author is not None:
+            services.author_suspend(moderator=request.user, author=report.blueprint.author)
+        report = services.report_resolve(
+            moderator=request.user, report=report, resolution=resolution
+        )
+        return Response(s.ReportOutput(report).data)
+
+
+class BlueprintHideApi(APIView):
+    @extend_schema(request=s.HideInput, responses=s.BlueprintOutput)
+    def post(self, request, slug: str, *args, **kwargs):
+        blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
+        data = s.HideInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.listing_hide(
+            moderator=request.user, blueprint=blueprint, hidden=data.validated_data["hidden"]
+        )
+        return Response(s.BlueprintOutput(blueprint).data)
+
+
+class RecommendForMeApi(APIView):
+    @extend_schema(responses=s.BlueprintOutput(many=True))
+    def get(self, request, *args, **kwargs):
+        found = selectors.blueprints_for_person(user=request.user)
+        return Response({"results": _with_stats(found)})
