@@ -276,6 +276,14 @@ def option_for(question_id: str, option_id: str) -> tuple[Question, Option] | No
     return (question, option) if question and option else None
 
 
+def _option(question_id: str, option_id: str) -> tuple[Question, Option]:
+    """A known question → option pair (answers are cleaned before they get here)."""
+    pair = option_for(question_id, option_id)
+    if pair is None:
+        raise ValueError(f"Unknown answer {question_id!r} → {option_id!r}.")
+    return pair
+
+
 def clean_answers(answers: dict) -> dict[str, str]:
     """Only known question → option pairs, in question order."""
     return {
@@ -321,7 +329,7 @@ def personality_from_answers(answers: dict) -> Personality:
     answers = clean_answers(answers)
     scores = dict.fromkeys(TRAITS, 0)
     for question_id, option_id in answers.items():
-        for trait, points in QUESTIONS_BY_ID[question_id].option(option_id).scores.items():
+        for trait, points in _option(question_id, option_id)[1].scores.items():
             scores[trait] += points
     ranked = sorted(TRAITS, key=lambda t: (-scores[t], TRAITS.index(t)))
     traits = ranked[:3]
@@ -359,7 +367,7 @@ def join_words(words: list[str], language: str) -> str:
 
 
 def answer_memory(question_id: str, option_id: str, language: str) -> str:
-    question, option = option_for(question_id, option_id)
+    question, option = _option(question_id, option_id)
     return question.memory[language].format(option=option.text[language])
 
 

@@ -18,11 +18,11 @@ from accounts.services import (
     companion_rename,
     onboarding_answer,
     onboarding_choose_interests,
+    onboarding_complete,
     onboarding_skip,
 )
-from accounts.views import add_domain_error
-from accounts.welcome import onboarding_complete
 from macaron.errors import DomainError
+from macaron.forms import add_domain_error
 
 
 def chat_url() -> str:

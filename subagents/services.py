@@ -1,6 +1,6 @@
 """State changes of sub-agents (keyword-only, typed)."""
 
-from memory.vault import cipher_for
+from macaron.vault import cipher_for
 from subagents.models import RoutedRequest
 
 

@@ -17,7 +17,8 @@ import copy
 import hashlib
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from django.utils import timezone
 
@@ -215,7 +216,7 @@ QUESTIONS = {
     },
 }
 
-OPENERS = {
+OPENERS: dict[str, dict[str, Any]] = {
     "en": {
         "hello": "Hi {name}! I'm {companion}.",
         "hello_anonymous": "Hi! I'm {companion}.",
@@ -494,7 +495,7 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _pick(options: list, seed: str, salt: str):
+def _pick(options: Sequence[Any], seed: str, salt: str) -> Any:
     digest = hashlib.sha256(f"{salt}|{seed}".encode()).digest()
     return options[int.from_bytes(digest[:8], "big") % len(options)]
 
