@@ -1,7 +1,9 @@
 """Language-agnostic text handling for the gate and the lexical channel."""
 
+import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import cache
 
 from langdetect import DetectorFactory, LangDetectException, detect_langs
@@ -9,7 +11,13 @@ from langdetect import DetectorFactory, LangDetectException, detect_langs
 DetectorFactory.seed = 0  # langdetect is random unless seeded
 
 WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
-CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# Kana, CJK ideographs (with extension A and compatibility forms), hangul, half-width katakana.
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
+CJK_RE = re.compile(f"[{CJK}]")
+LATIN_WORD_RE = re.compile(f"[^\\s{CJK}\u3000-\u303f\uff01-\uff65]+")
+DIGIT_RE = re.compile(r"\d")
+NUMBER_RE = re.compile(r"\d+(?:[.,:/-]\d+)*")  # "3", "2.5", "10:30", "12/03"
+NEGATION_RE = re.compile(r"\b(not|no|never|no longer|none|nothing)\b|n't\b|ない|않|안 ", re.I)
 HIRAGANA_KATAKANA = re.compile(r"[\u3040-\u30ff]")
 HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -169,6 +177,8 @@ def detect_language(text: str) -> str:
 
 
 NAME_RE = re.compile(r"\b[A-Z][\w'-]*[a-z][\w'-]*\b")
+# A capitalised word that does not open a sentence (the gate's "mentions someone" cue).
+MID_SENTENCE_NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}")
 _QUESTION_WORDS = (
     "what when where who whom whose which why how did does do is are was were would "
     "could should can will have has had i my me you your we our"
@@ -187,3 +197,104 @@ def named_entities(text: str) -> list[str]:
             continue
         names.append(word)
     return names
+
+
+# -- summary cues -------------------------------------------------------------------------------
+
+MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+DATE_RE = re.compile(
+    rf"\b(?:{MONTHS})\b|\b(?:{WEEKDAYS})s?\b|\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b|\b\d{{1,2}}/\d{{1,2}}\b"
+    r"|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b"
+    r"|(?i:\b(?:today|tomorrow|yesterday|tonight|next week|last week|next month|last month)\b)"
+    r"|\d+月|\d+日|今日|明日|昨日|来週|先週|来月|先月|曜日|年"
+)
+NUMERAL_RE = re.compile(r"\d|[一二三四五六七八九十百千万]+[人個回杯本枚歳円時分年]")
+EMPHASIS_RE = re.compile(
+    r"(?i:\b(?:remember|important|always|never|must|allergic|allergy|love|hate|favou?rite|"
+    r"birthday|anniversary|deadline|promise|don't forget)\b)"
+    r"|覚えて|大事|大切|絶対|必ず|アレルギー|大好き|嫌い|誕生日|記念日|締め切り|約束|忘れないで"
+)
+JA_NAME_RE = re.compile(r"\S+?(?:さん|くん|君|ちゃん|先生)")
+CAPITALISED_RE = re.compile(r"\b[A-Z][a-z]+\b")
+NOT_NAMES = frozenset(
+    f"I The A An My We It This That There So But And Then When If Today Yesterday Tomorrow "
+    "Hi Hello Hey Thanks Thank Yes No Well Ok Okay What How Why Where Who Please Sorry Good "
+    "Great Maybe Let Anyway After Before In On At For With From Sometimes Last Next Every "
+    f"He She They You Your Our Oh Also Just {MONTHS.replace('|', ' ')} {WEEKDAYS.replace('|', ' ')}".split()
+)
+
+
+def extractive_pick(
+    scores: Sequence[float],
+    sizes: Sequence[int],
+    *,
+    budget: int,
+    min_score: float | None = None,
+) -> list[int]:
+    """The extractive summariser's choice: indices of the highest-scoring items (ties: the
+    earlier one) that still fit in `budget`, skipping any below `min_score`; in original order.
+    Used by the offline provider (words) and by episodic compression (tokens, gate scores)."""
+    chosen, used = [], 0
+    for index in sorted(range(len(scores)), key=lambda i: (-scores[i], i)):
+        if min_score is not None and scores[index] < min_score:
+            continue
+        if used + sizes[index] > budget:
+            continue
+        chosen.append(index)
+        used += sizes[index]
+    return sorted(chosen)
+
+
+# -- summaries ----------------------------------------------------------------------------------
+
+
+def count_words(text: str) -> int:
+    """Words as `max_words` counts them: Latin words, plus one per two CJK characters."""
+    return len(LATIN_WORD_RE.findall(text)) + math.ceil(len(CJK_RE.findall(text)) / 2)
+
+
+def salience(sentence: str) -> int:
+    """How telling a sentence is: dates, emphasis, numbers, names."""
+    score = 0
+    if DATE_RE.search(sentence):
+        score += 3
+    if EMPHASIS_RE.search(sentence):
+        score += 3
+    if NUMERAL_RE.search(sentence):
+        score += 2
+    if JA_NAME_RE.search(sentence) or any(
+        word not in NOT_NAMES for word in CAPITALISED_RE.findall(sentence)
+    ):
+        score += 2
+    return score
+
+
+def extractive_summary(texts: list[str], *, max_words: int = 80) -> str:
+    """The most telling sentences of `texts`, in their original order, within `max_words`."""
+    sentences: list[str] = []
+    for text in texts:
+        for sentence in split_sentences(text or ""):
+            if sentence not in sentences:
+                sentences.append(sentence)
+    if not sentences or max_words <= 0:
+        return ""
+    scores = [salience(sentence) for sentence in sentences]
+    chosen = extractive_pick(scores, [count_words(s) for s in sentences], budget=max_words)
+    if not chosen:
+        best = min(range(len(sentences)), key=lambda i: (-scores[i], i))
+        return _truncate(sentences[best], max_words)
+    picked = [sentences[i] for i in chosen]
+    summary = picked[0]
+    for sentence in picked[1:]:
+        summary += ("" if summary[-1] in "。！？" else " ") + sentence
+    return summary
+
+
+def _truncate(sentence: str, max_words: int) -> str:
+    if CJK_RE.search(sentence) and " " not in sentence:
+        return sentence[: max_words * 2].rstrip() + "…"
+    return " ".join(sentence.split()[:max_words]) + "…"

@@ -15,7 +15,14 @@ from django.utils import timezone
 
 from macaron.embeddings import get_embedder
 from macaron.llm import LLMError, get_provider
-from macaron.text import count_tokens, detect_language, lexical_terms, normalise, split_sentences
+from macaron.text import (
+    count_tokens,
+    detect_language,
+    extractive_pick,
+    lexical_terms,
+    normalise,
+    split_sentences,
+)
 from macaron.vault import cipher_for
 from memory.ingest.gate import score
 from memory.models import Conversation, Episode, Memory, MemorySource, Message
@@ -37,21 +44,23 @@ def _speaker_sentences(text: str) -> list[str]:
 
 
 def extractive_summary(messages: list[tuple[Message, str]]) -> tuple[str, list[Message]]:
-    scored = []
-    for position, (message, text) in enumerate(messages):
+    """The gate's most important sentences within SUMMARY_TOKENS (the one extractive
+    summariser, `macaron.text.extractive_pick`), and the messages they came from."""
+    sentences: list[tuple[str, Message]] = []
+    scores: list[float] = []
+    for message, text in messages:
         for sentence in _speaker_sentences(text):
             importance, _ = score(sentence, resolve_time(sentence, message.sent_at))
-            scored.append((importance, position, sentence, message))
-    kept, used = [], 0
-    for importance, position, sentence, message in sorted(scored, key=lambda s: (-s[0], s[1])):
-        size = count_tokens(sentence)
-        if importance < 0.3 or used + size > SUMMARY_TOKENS:
-            continue
-        kept.append((position, sentence, message))
-        used += size
-    kept.sort(key=lambda item: item[0])
-    sources = list(dict.fromkeys(message for _, _, message in kept))
-    return " ".join(sentence for _, sentence, _ in kept), sources
+            sentences.append((sentence, message))
+            scores.append(importance)
+    kept = extractive_pick(
+        scores,
+        [count_tokens(sentence) for sentence, _ in sentences],
+        budget=SUMMARY_TOKENS,
+        min_score=0.3,
+    )
+    sources = list(dict.fromkeys(sentences[i][1] for i in kept))
+    return " ".join(sentences[i][0] for i in kept), sources
 
 
 def summarise_chunk(messages: list[tuple[Message, str]]) -> tuple[str, list[Message]]:

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from macaron.text import DIGIT_RE as NUMBER_RE
+from macaron.text import MID_SENTENCE_NAME_RE as NAME_RE
 from macaron.text import content_words, count_tokens, split_sentences
 from memory.timeexpr import TimeRange, resolve_time
 
@@ -33,8 +35,6 @@ SENTIMENT_RE = re.compile(
 SELF_RE = re.compile(
     r"\b(i|i'm|i've|i'd|my|me|we|our)\b|私|僕|俺|わたし|나는|내|저는|제", re.IGNORECASE
 )
-NUMBER_RE = re.compile(r"\d")
-NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}")
 TRIVIA_RE = re.compile(
     r"^(hi|hey|hello|thanks|thank you|ok|okay|cool|nice|great|bye|good night|lol|haha|"
     r"sure|yes|no|yeah|wow|same|me too|you too|take care|see you)\b[\s\w,!.'?]{0,25}$",

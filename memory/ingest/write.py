@@ -3,7 +3,6 @@
 Every function takes the acting person and scopes every lookup by them.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -13,7 +12,14 @@ from pgvector.django import CosineDistance
 
 from macaron.embeddings import get_embedder
 from macaron.errors import DomainError, NotFound, TooLarge
-from macaron.text import count_tokens, detect_language, lexical_terms, normalise
+from macaron.text import (
+    NEGATION_RE,
+    NUMBER_RE,
+    count_tokens,
+    detect_language,
+    lexical_terms,
+    normalise,
+)
 from macaron.timezones import aware, local_time
 from macaron.vault import UserCipher, cipher_for
 from memory.ingest.extraction import candidates_for
@@ -179,10 +185,6 @@ def _nearest_current(user_id: int, vector) -> Memory | None:
 
 def _terms_overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
-
-
-NEGATION_RE = re.compile(r"\b(not|no|never|no longer|none|nothing)\b|n't\b|ない|않|안 ", re.I)
-NUMBER_RE = re.compile(r"\d+(?:[.,:/-]\d+)*")
 
 
 def _same_statement(new: str, old: str) -> bool:
