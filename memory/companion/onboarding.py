@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from accounts import onboarding as quiz
 from accounts.hooks import Welcome
+from macaron.i18n import _
 from memory.ingest.write import MessageIn, conversation_create, memory_create, messages_ingest
 from memory.models import Memory, Message
 
-CONVERSATION_TITLE = {"en": "Hello from {name}", "ja": "{name}からのあいさつ"}
+CONVERSATION_TITLE = _("Hello from {name}")
 
 
 def welcome_install(welcome: Welcome) -> int:

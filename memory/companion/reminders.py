@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from macaron.errors import NotFound
+from macaron.i18n import _
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from memory.ingest.schedule import event_days
@@ -24,10 +25,8 @@ from memory.timeexpr import TimeRange
 
 RAISE_BATCH = 200
 UPCOMING_LIMIT = 50
-SECRET_TEXT = {
-    "en": "something you asked me to keep secret",
-    "ja": "秘密にしておくように言われたこと",
-}
+SECRET_TEXT = _("something you asked me to keep secret")
+REMINDER_TEXT = _("Don't forget: {text} — {when}")
 
 
 def reminders_raise_due(*, now: datetime | None = None) -> int:
@@ -146,9 +145,7 @@ def _date_label(days: TimeRange, language: str) -> str:
 
 
 def _compose(text: str, when: str, language: str) -> str:
-    if language == "ja":
-        return f"お忘れなく：{text}（{when}）"
-    return f"Don't forget: {text} — {when}"
+    return REMINDER_TEXT[language].format(text=text, when=when)
 
 
 def _item(reminder: Reminder, cipher, *, user) -> ReminderItem:
