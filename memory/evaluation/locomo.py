@@ -2,10 +2,9 @@
 
 import json
 import re
-import statistics
 import time as clock
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,14 +12,19 @@ import dateparser
 from tqdm import tqdm
 
 from accounts.models import User
-from macaron.text import content_words, stem
 from memory.episodes.compress import conversation_compress
+from memory.evaluation.metrics import (
+    CATEGORIES,
+    RECALL_AT,
+    Scores,
+    answer_terms,
+    evidence_ids,
+    normalise_dia_id,
+)
 from memory.ingest.write import MessageIn, conversation_create, messages_ingest
 from memory.privacy.erasure import user_erase
 from memory.retrieval.search import retrieve
 
-CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
-RECALL_AT = (1, 5, 10, 20)
 SESSION_KEY = re.compile(r"^session_(\d+)$")
 
 
@@ -133,50 +137,6 @@ def load_dataset(path: Path) -> list[Sample]:
             )
         samples.append(Sample(str(item.get("sample_id", index)), sessions, questions))
     return samples
-
-
-def evidence_ids(values: list[str]) -> set[str]:
-    """Evidence ids, also when several share one string ("D8:6; D9:17")."""
-    return {
-        normalise_dia_id(part) for value in values for part in re.split(r"[;,\s]+", value) if part
-    }
-
-
-def normalise_dia_id(value: str) -> str:
-    match = re.match(r"^\s*D(\d+)\s*:\s*0*(\d+)\s*$", value)
-    return f"D{match.group(1)}:{match.group(2)}" if match else value.strip()
-
-
-def answer_terms(text: str) -> set[str]:
-    return {stem(w) for w in content_words(text)}
-
-
-@dataclass
-class Scores:
-    recall: dict[int, list[float]] = field(default_factory=lambda: {k: [] for k in RECALL_AT})
-    all_evidence: list[float] = field(default_factory=list)
-    answer_recall: list[float] = field(default_factory=list)
-    tokens: list[int] = field(default_factory=list)
-
-    def add(
-        self, covered_at: dict[int, float], all_hit: float, answer: float | None, tokens: int
-    ) -> None:
-        for k in RECALL_AT:
-            self.recall[k].append(covered_at[k])
-        self.all_evidence.append(all_hit)
-        if answer is not None:
-            self.answer_recall.append(answer)
-        self.tokens.append(tokens)
-
-    def report(self, k: int) -> dict:
-        mean = lambda values: round(statistics.fmean(values), 4) if values else None  # noqa: E731
-        return {
-            **{f"recall@{n}": mean(self.recall[n]) for n in RECALL_AT},
-            f"all_evidence@{k}": mean(self.all_evidence),
-            f"answer_token_recall@{k}": mean(self.answer_recall),
-            f"tokens@{k}": mean(self.tokens),
-            "questions": len(self.tokens),
-        }
 
 
 def evaluate(
