@@ -37,7 +37,8 @@ browser:
 run: $(STAMP)
 	$(BIN)/python manage.py runstack
 
-test: $(STAMP) browser
+# Lint first (style, import layers, types), then the whole suite.
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -46,6 +47,8 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -1,6 +1,6 @@
-import zoneinfo
-
 from django.utils import timezone, translation
+
+from macaron.timezones import user_zone
 
 
 class UserTimezoneMiddleware:
@@ -12,10 +12,7 @@ class UserTimezoneMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
+            timezone.activate(user_zone(user))  # UTC when unset or unknown
             translation.activate(user.preferred_language)
             request.LANGUAGE_CODE = user.preferred_language
         else:

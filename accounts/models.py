@@ -1,4 +1,4 @@
-import zoneinfo
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from macaron.models import TimeStampedModel
+from macaron.timezones import AVAILABLE_TIME_ZONES
 
-TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
+TIME_ZONE_CHOICES = [(tz, tz) for tz in AVAILABLE_TIME_ZONES]
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **fields):
@@ -50,7 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
@@ -67,7 +68,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         while both are unchanged (checked on every request by django.contrib.auth). At epoch 0
         it is Django's own hash, so sessions from before the epoch existed stay valid."""
         if not self.session_epoch:
-            return super()._get_session_auth_hash(secret=secret)
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
         key_salt = "accounts.User.get_session_auth_hash"
         value = f"{self.password}:{self.session_epoch}"
         return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()

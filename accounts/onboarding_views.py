@@ -18,11 +18,11 @@ from accounts.services import (
     companion_rename,
     onboarding_answer,
     onboarding_choose_interests,
+    onboarding_complete,
     onboarding_skip,
 )
-from accounts.views import add_domain_error
-from accounts.welcome import onboarding_complete
 from macaron.errors import DomainError
+from macaron.forms import add_domain_error
 
 
 def chat_url() -> str:
@@ -98,7 +98,7 @@ def companion(request):
     if state.companion is None:
         return redirect("onboarding")
     language = state.language
-    strings = quiz.UI[language]
+    strings = quiz.ui_text(language)
     form = CompanionNameForm(
         request.POST if request.method == "POST" else None,
         initial={"name": state.companion.name},
@@ -135,7 +135,7 @@ def interests(request):
         request.POST if request.method == "POST" else None,
         initial={"interests": state.interests},
         choices=[(c.slug, f"{c.emoji} {c.label}") for c in choices],
-        label=quiz.UI[state.language]["interests_title"],
+        label=quiz.ui_text(state.language)["interests_title"],
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -12,11 +12,12 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Field
 from django.utils import timezone
 
 from accounts import notify
 from accounts import onboarding as quiz
+from accounts.hooks import Welcome, welcome_install
 from accounts.models import ApiToken, Companion, Onboarding, User
 from macaron.errors import Conflict, DomainError, NotFound
 
@@ -30,7 +31,9 @@ def _validate_profile(fields: dict) -> None:
         if name not in fields:
             continue
         try:
-            probe._meta.get_field(name).clean(getattr(probe, name), probe)
+            field = probe._meta.get_field(name)
+            assert isinstance(field, Field)  # profile fields are concrete columns
+            field.clean(getattr(probe, name), probe)
         except ValidationError as exc:
             errors[name] = list(exc.messages)
     if errors:
@@ -211,8 +214,13 @@ def demo_account_ensure() -> DemoAccount:
     return DemoAccount(email=email, password=password)
 
 
+def demo_login_lines() -> list[str]:
+    """Ensure the demo account; the line `make run` prints (registered in AccountsConfig)."""
+    demo = demo_account_ensure()
+    return [f"Demo login: {demo.email} / {demo.password}"]
+
+
 # Onboarding --------------------------------------------------------------------------------
-# The orchestration that reaches into memory (completing onboarding) lives in accounts.welcome.
 
 COMPANION_NAME_MAX = 40
 
@@ -339,4 +347,42 @@ def onboarding_skip(*, user: User) -> Onboarding:
         if onboarding.completed_at is None and onboarding.skipped_at is None:
             onboarding.skipped_at = timezone.now()
             onboarding.save(update_fields=["skipped_at", "updated_at"])
+    return onboarding
+
+
+def onboarding_complete(*, user: User) -> Onboarding:
+    """Record the gift and hand the rest (the first memories and the companion's opening
+    conversation) to the welcome installers that memory registered (`accounts.hooks`).
+    Safe to call twice: the second call changes nothing."""
+    with transaction.atomic():
+        onboarding = onboarding_lock(user=user)
+        if onboarding.completed_at is not None:
+            return onboarding
+        if quiz.next_question(onboarding.answers) is not None:
+            raise DomainError(
+                f"Answer all {quiz.QUESTION_COUNT} questions first.", code="unanswered"
+            )
+        if not onboarding.interests:
+            raise DomainError(
+                "Pick at least one interest first.",
+                code="no_interests",
+                fields={"interests": ["Pick at least one."]},
+            )
+        companion = companion_create(user=user)
+        gift = quiz.gift_for(onboarding.interests)
+        first_conversation_id = welcome_install(
+            Welcome(
+                user=user,
+                onboarding=onboarding,
+                companion=companion,
+                gift=gift,
+                language=quiz.language_of(user.preferred_language),
+            )
+        )
+        onboarding.welcome_gift = gift
+        onboarding.first_conversation_id = first_conversation_id
+        onboarding.completed_at = timezone.now()
+        onboarding.save(
+            update_fields=["welcome_gift", "first_conversation_id", "completed_at", "updated_at"]
+        )
     return onboarding

@@ -275,10 +275,11 @@ def blueprint_version(*, blueprint: Blueprint, version: str) -> BlueprintVersion
 
 def blueprint_parent_diff(*, blueprint: Blueprint) -> dict | None:
     """What the fork changed relative to its parent's latest version (leaf paths)."""
-    if blueprint.parent_id is None:
+    parent = blueprint.parent
+    if parent is None:
         return None
     return spec_diff(
-        blueprint_latest_version(blueprint=blueprint.parent).spec,
+        blueprint_latest_version(blueprint=parent).spec,
         blueprint_latest_version(blueprint=blueprint).spec,
     )
 
@@ -332,7 +333,7 @@ class RatingView:
 
 def ratings_for_blueprint(*, blueprint: Blueprint, limit: int = 20) -> list[RatingView]:
     """The latest ratings that count (the author's own is left out), comments decrypted."""
-    from memory.vault import cipher_for
+    from macaron.vault import cipher_for
 
     rows = (
         Rating.objects.filter(blueprint=blueprint, counts=True)

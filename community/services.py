@@ -9,6 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 
 import numpy as np
 from django.db import transaction
@@ -35,7 +36,7 @@ from community.models import (
 )
 from community.privacy import privacy_findings, spec_strip_personal
 from macaron.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited, TooLarge
-from memory.vault import cipher_for
+from macaron.vault import cipher_for
 from subagents.spec import spec_validate
 from subagents.usage import usage_listener_register
 
@@ -651,20 +652,22 @@ def _ranking_inputs(*, day: date) -> tuple[list[ranking.NodeInput], dict[int, Bl
         .annotate(last=Max("day"))
     }
     by_bp_ratings: dict[int, list[tuple[float, float]]] = {}
-    for row in ratings:
+    for rating in ratings:
         weight = ranking.rater_weight(
-            trust=trust.get(row["user_id"], 0.0),
-            used_days=used_days.get((row["user_id"], row["blueprint_id"]), 0),
+            trust=trust.get(rating["user_id"], 0.0),
+            used_days=used_days.get((rating["user_id"], rating["blueprint_id"]), 0),
         )
-        by_bp_ratings.setdefault(row["blueprint_id"], []).append((float(row["value"]), weight))
+        by_bp_ratings.setdefault(rating["blueprint_id"], []).append(
+            (float(rating["value"]), weight)
+        )
     kept: dict[int, float] = {}
     cohort: dict[int, float] = {}
-    for row in imports:
-        weight = trust.get(row["user_id"], 0.0)
-        bp_id = row["blueprint_id"]
+    for imported_row in imports:
+        weight = trust.get(imported_row["user_id"], 0.0)
+        bp_id = imported_row["blueprint_id"]
         cohort[bp_id] = cohort.get(bp_id, 0.0) + weight
-        imported = row["created_at"].astimezone(UTC).date()
-        last = last_active.get((row["user_id"], bp_id))
+        imported = imported_row["created_at"].astimezone(UTC).date()
+        last = last_active.get((imported_row["user_id"], bp_id))
         if last is not None and (last - imported).days >= ranking.RETENTION_AFTER_DAYS:
             kept[bp_id] = kept.get(bp_id, 0.0) + weight
     nodes = [
@@ -733,7 +736,7 @@ def scores_compute(*, day: date, seed: int = 0, now: datetime | None = None) -> 
         )
         rows.append(
             Score(
-                blueprint_id=node.id,
+                blueprint_id=cast(int, node.id),
                 day=day,
                 computed_at=stamp,
                 trending=score.trending,

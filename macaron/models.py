@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -7,3 +8,18 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class DataKey(TimeStampedModel):
+    """A person's data key, stored only wrapped (AES-GCM) by the master key."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_key"
+    )
+    wrapped_key = models.BinaryField()
+    master_key_id = models.CharField(max_length=64)
+
+    class Meta:
+        # Owned by the vault (macaron/vault.py) but kept in the memory app's state and table,
+        # so moving it here needed no migration.
+        app_label = "memory"

@@ -3,3 +3,13 @@ from django.apps import AppConfig
 
 class MemoryConfig(AppConfig):
     name = "memory"
+
+    def ready(self) -> None:
+        # Hooks that let a lower layer reach a higher one without importing it.
+        from accounts.hooks import welcome_installer_register
+        from memory.companion.onboarding import welcome_install
+        from memory.episodes.tasks import compression_schedule
+        from memory.ingest.hooks import conversation_grew_register
+
+        welcome_installer_register(welcome_install)  # accounts → memory: finishing onboarding
+        conversation_grew_register(compression_schedule)  # ingest → episodes: compression

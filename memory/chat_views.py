@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.views import add_domain_error
 from macaron.errors import DomainError, NotFound
-from memory.chat import (
+from macaron.forms import add_domain_error
+from memory.companion.chat import (
     MAX_TITLE_CHARS,
     chat_reply,
     chat_turn_start,

@@ -6,9 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from memory.domains import DOMAINS
 from memory.models import Memory
-from memory.retrieval import MAX_QUERY_CHARS
+from memory.retrieval.domains import DOMAINS
+from memory.retrieval.search import MAX_QUERY_CHARS
 from memory.services import MAX_MEMORY_CHARS
 
 DOMAIN_CHOICES = [(domain, domain.capitalize()) for domain in DOMAINS]

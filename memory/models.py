@@ -1,7 +1,7 @@
 """Per-user memory: keys, conversations (short-term), episodes, long-term memories, audit.
 
 Everything a person typed is stored only as ciphertext (`*_ct` columns, written and read through
-`memory.vault`). The lexical channel is a keyed blind index (`lexical_tokens`): 64-bit HMACs of
+`macaron.vault`). The lexical channel is a keyed blind index (`lexical_tokens`): 64-bit HMACs of
 normalised tokens under a per-user key, so search works without plaintext at rest.
 """
 
@@ -12,19 +12,10 @@ from django.db import models
 from django.db.models import Q
 from pgvector.django import VectorField
 
-from macaron.models import TimeStampedModel
+# DataKey is defined beside the vault (macaron/models.py) and stays memory_datakey.
+from macaron.models import DataKey, TimeStampedModel  # noqa: F401
 
 EMBEDDING_DIM = 384
-
-
-class DataKey(TimeStampedModel):
-    """A person's data key, stored only wrapped (AES-GCM) by the master key."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_key"
-    )
-    wrapped_key = models.BinaryField()
-    master_key_id = models.CharField(max_length=64)
 
 
 class Conversation(TimeStampedModel):

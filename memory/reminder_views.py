@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from macaron.errors import NotFound
-from memory.reminders import notifications_for, reminder_dismiss, upcoming_reminders_for
+from memory.companion.reminders import notifications_for, reminder_dismiss, upcoming_reminders_for
 
 
 @login_required

@@ -5,7 +5,6 @@ every query is scoped by the acting person. Provenance ("you told me this on ...
 `MemorySource` rows and the messages they point at, fetched in one prefetch query.
 """
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cached_property
@@ -14,9 +13,10 @@ from django.db.models import F, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 
 from macaron.errors import NotFound
+from macaron.timezones import user_zone
+from macaron.vault import UserCipher, cipher_for
 from memory.models import Memory, MemorySource
-from memory.retrieval import MAX_K, Filters, retrieve
-from memory.vault import UserCipher, cipher_for
+from memory.retrieval.search import MAX_K, Filters, retrieve
 
 MEMORY_FIELDS = (
     "id",
@@ -73,13 +73,6 @@ class MemoryView:
     def said_at(self) -> list[datetime]:
         """When the person said it, oldest first (one entry per message it came from)."""
         return [source.said_at for source in self.sources if source.said_at is not None]
-
-
-def user_time_zone(user) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def _bound(value: date | datetime | None, *, tz, end: bool) -> datetime | None:
@@ -191,7 +184,7 @@ def memories_for_user(
     one (an event overlapping the range counts), otherwise when it was said. Superseded facts
     are left out unless `include_history`.
     """
-    tz = user_time_zone(user)
+    tz = user_zone(user)
     since_at, until_at = _bound(since, tz=tz, end=False), _bound(until, tz=tz, end=True)
     if q:
         return _search(

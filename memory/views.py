@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.views import add_domain_error
 from macaron.errors import DomainError, NotFound
+from macaron.forms import add_domain_error
 from memory.forms import (
     ForgetManyForm,
     MemoryCreateForm,

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from macaron.errors import DomainError, NotFound
 from macaron.llm import LLMError, get_provider
-from memory.selectors import user_time_zone
-from memory.vault import cipher_for
+from macaron.timezones import user_zone
+from macaron.vault import cipher_for
 from subagents.models import ChatMessage, Entry
 from subagents.selectors import (
     aggregate,
@@ -355,7 +355,7 @@ def _question_field(text: str, spec: dict) -> dict | None:
 
 def answer_question(*, installation, spec: dict, text: str, language: str, now=None) -> str | None:
     """An answer from the tool's data, or None when the question names nothing it logs."""
-    zone = user_time_zone(installation.user)
+    zone = user_zone(installation.user)
     today = (now or timezone.now()).astimezone(zone).date()
     entries = entries_decoded(installation, zone)
     goals = goals_effective(installation, spec)

@@ -7,8 +7,8 @@ mind from the person's preferences.
 
 import re
 
-from memory.router import Intent, RoutedRequest, RouteResult, register_intent
-from memory.text import detect_language
+from macaron.text import detect_language
+from memory.services import Intent, RoutedRequest, RouteResult, register_intent
 from subagents.services import routed_request_record
 
 QUOTE_CHARS = 80

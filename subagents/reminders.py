@@ -131,6 +131,8 @@ def reminders_raise_due(*, now: datetime | None = None) -> int:
                 zone_name = installation.user.time_zone
                 anchor = _anchor(installation, zone_name)
                 slot = installation.next_reminder_at
+                if slot is None:  # the query selects due slots only
+                    continue
                 # Which reminders are due at this slot: the first slot after a moment before it.
                 due = next_slot(
                     schedule=installation.schedule,

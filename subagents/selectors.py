@@ -15,8 +15,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from macaron.errors import NotFound
-from memory.selectors import user_time_zone
-from memory.vault import cipher_for
+from macaron.timezones import user_zone
+from macaron.vault import cipher_for
 from subagents.models import CatalogueBlueprint, Entry, Installation, ReminderFire
 from subagents.spec import NUMERIC_TYPES
 from subagents.values import value_display
@@ -48,7 +48,7 @@ def installation_spec(installation: Installation, cipher=None) -> dict:
         cipher = cipher or cipher_for(installation.user_id)
         text = cipher.decrypt(installation.spec_ct)
         cached = json.loads(text)
-        installation._spec = cached
+        installation._spec = cached  # type: ignore[attr-defined]
     return cached
 
 
@@ -160,9 +160,9 @@ def installations_for_user(
         rows = rows.filter(uninstalled_at__isnull=True)
     rows = rows.order_by("uninstalled_at", "installed_at", "id")
     language = language or getattr(user, "preferred_language", None)
-    rows = list(rows)
-    cipher = cipher_for(user.id) if rows else None
-    return [_item(row, language, row.entry_total, cipher) for row in rows]
+    listed = list(rows)
+    cipher = cipher_for(user.id) if listed else None
+    return [_item(row, language, row.entry_total, cipher) for row in listed]
 
 
 def installation_detail(*, user, installation_id: int, language: str | None = None):
@@ -202,7 +202,7 @@ def _display(value: Any, item: dict) -> str:
     if item.get("choice_labels") and item["type"] in {"choice", "multichoice"}:
         names = dict(zip(item["choices"], item["choice_labels"], strict=False))
         chosen = value if isinstance(value, list) else [value]
-        text = ", ".join(names.get(choice, choice) for choice in chosen)
+        text = ", ".join(str(names.get(choice, choice)) for choice in chosen)
     else:
         text = value_display(value, item)
     unit = item.get("unit")
@@ -227,7 +227,7 @@ def entry_get(*, user, entry_id: int) -> Entry:
 def entry_detail(*, user, entry_id: int, language: str | None = None) -> EntryItem:
     entry = entry_get(user=user, entry_id=entry_id)
     spec = spec_localised(installation_spec(entry.installation), language)
-    return _entry_item(entry, cipher_for(user.id), user_time_zone(user), spec["fields"])
+    return _entry_item(entry, cipher_for(user.id), user_zone(user), spec["fields"])
 
 
 def entries_for_installation(
@@ -246,7 +246,7 @@ def entries_for_installation(
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     chunk = rows.order_by("-occurred_at", "-id")[(page - 1) * page_size : page * page_size]
-    cipher, zone = cipher_for(user.id), user_time_zone(user)
+    cipher, zone = cipher_for(user.id), user_zone(user)
     items = [_entry_item(entry, cipher, zone, spec["fields"]) for entry in chunk]
     return EntryPage(items=items, page=page, pages=pages, total=total)
 
@@ -325,7 +325,7 @@ def goal_met(value: float | None, goal: dict) -> bool:
 
 def goals_status(*, installation: Installation, spec: dict, now: datetime | None = None) -> dict:
     """{goal index: met in its current period} — what `goal_met` memory hooks compare."""
-    zone = user_time_zone(installation.user)
+    zone = user_zone(installation.user)
     today = (now or timezone.now()).astimezone(zone).date()
     entries = entries_decoded(installation, zone)
     return {
@@ -547,7 +547,7 @@ def installation_views_data(
     """
     installation = installation_get(user=user, installation_id=installation_id)
     spec = spec_localised(installation_spec(installation), language or user.preferred_language)
-    zone = user_time_zone(user)
+    zone = user_zone(user)
     today = (now or timezone.now()).astimezone(zone).date()
     entries = entries_decoded(installation, zone)
     goals = goals_effective(installation, spec)
@@ -597,10 +597,10 @@ def reminder_notifications_for(*, user, language: str | None = None) -> list[dic
         .order_by("-slot_at", "-id")[:50]
     )
     items = []
-    zone = user_time_zone(user)
-    fires = list(fires)
-    cipher = cipher_for(user.id) if fires else None
-    for fire in fires:
+    zone = user_zone(user)
+    raised = list(fires)
+    cipher = cipher_for(user.id) if raised else None
+    for fire in raised:
         spec = spec_localised(installation_spec(fire.installation, cipher), language)
         reminders = spec["reminders"]
         message = (

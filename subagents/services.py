@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from macaron.errors import Conflict, DomainError, NotFound
-from memory.selectors import user_time_zone
-from memory.vault import cipher_for
+from macaron.timezones import user_zone
+from macaron.vault import cipher_for
 from subagents.builder import build, revise
 from subagents.builder.build import BuildResult
 from subagents.builder.diff import spec_diff as _spec_diff
@@ -279,7 +279,7 @@ def entry_create(
     Idempotent per client token (a double submit logs once)."""
     now = now or timezone.now()
     token = _client_token(client_token)
-    zone = user_time_zone(user)
+    zone = user_zone(user)
     with transaction.atomic():
         installation = _locked(user=user, installation_id=installation_id)
         if installation.uninstalled_at is not None:
@@ -331,7 +331,7 @@ def entry_update(
     """Replace an entry's values (and time); checked like a new entry. Memory hooks do not run
     again (the memory written for the entry stays, the person edits it on the memories page)."""
     now = now or timezone.now()
-    zone = user_time_zone(user)
+    zone = user_zone(user)
     with transaction.atomic():
         entry = Entry.objects.select_for_update().filter(user=user, pk=entry_id).first()
         if entry is None:

@@ -101,3 +101,21 @@ def test_dates_use_the_japanese_order():
         assert translation.pgettext("date format", "j F Y") == "Y年n月j日"
     with translation.override("en"):
         assert translation.pgettext("date format", "j F Y") == "j F Y"
+
+
+def test_onboarding_and_reminder_data_come_from_the_catalog():
+    """One translation system: the Japanese of data shown per person is in django.po."""
+    from accounts import onboarding as quiz
+    from memory.companion.onboarding import CONVERSATION_TITLE
+    from memory.companion.reminders import SECRET_TEXT
+
+    assert quiz.ui_text("ja")["title"] == "相棒に会おう"
+    assert quiz.ui_text("en")["title"] == "Meet your companion"
+    assert quiz.ui_text("fr")["title"] == "Meet your companion"
+    assert quiz.GIFTS_BY_SLUG["meal-planner"].name["ja"] == "献立プランナー"
+    assert (
+        quiz.answer_memory("weekend", "brunch", "ja")
+        == "理想の週末には「友だちとブランチ」を選んだ。"
+    )
+    assert CONVERSATION_TITLE["ja"].format(name="Mochi") == "Mochiからのあいさつ"
+    assert SECRET_TEXT["ja"] == "秘密にしておくように言われたこと"

@@ -16,8 +16,8 @@ from accounts.services import (
     companion_rename,
     onboarding_answer,
     onboarding_choose_interests,
+    onboarding_complete,
 )
-from accounts.welcome import onboarding_complete
 from macaron.api import StrictSerializer
 
 

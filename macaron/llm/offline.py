@@ -17,9 +17,12 @@ import copy
 import hashlib
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from django.utils import timezone
+
+from macaron.text import CJK_RE, extractive_summary, split_sentences
 
 from .base import (
     UNUSABLE_MESSAGE,
@@ -34,10 +37,6 @@ from .base import (
 def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
-
-CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f"
-_CJK_CHAR = re.compile(f"[{CJK}]")
-_LATIN_WORD = re.compile(f"[^\\s{CJK}\u3000-\u303f\uff01-\uff65]+")
 
 # -- tone ---------------------------------------------------------------------------------------
 
@@ -215,7 +214,7 @@ QUESTIONS = {
     },
 }
 
-OPENERS = {
+OPENERS: dict[str, dict[str, Any]] = {
     "en": {
         "hello": "Hi {name}! I'm {companion}.",
         "hello_anonymous": "Hi! I'm {companion}.",
@@ -288,35 +287,6 @@ STOPWORDS = _wordset(
     "really some more much been being its it's i'm i've"
 )
 
-# -- summary cues -------------------------------------------------------------------------------
-
-MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
-)
-WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-DATE_RE = re.compile(
-    rf"\b(?:{MONTHS})\b|\b(?:{WEEKDAYS})s?\b|\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b|\b\d{{1,2}}/\d{{1,2}}\b"
-    r"|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b"
-    r"|(?i:\b(?:today|tomorrow|yesterday|tonight|next week|last week|next month|last month)\b)"
-    r"|\d+月|\d+日|今日|明日|昨日|来週|先週|来月|先月|曜日|年"
-)
-NUMBER_RE = re.compile(r"\d|[一二三四五六七八九十百千万]+[人個回杯本枚歳円時分年]")
-EMPHASIS_RE = re.compile(
-    r"(?i:\b(?:remember|important|always|never|must|allergic|allergy|love|hate|favou?rite|"
-    r"birthday|anniversary|deadline|promise|don't forget)\b)"
-    r"|覚えて|大事|大切|絶対|必ず|アレルギー|大好き|嫌い|誕生日|記念日|締め切り|約束|忘れないで"
-)
-JA_NAME_RE = re.compile(r"\S+?(?:さん|くん|君|ちゃん|先生)")
-CAPITALISED_RE = re.compile(r"\b[A-Z][a-z]+\b")
-NOT_NAMES = frozenset(
-    f"I The A An My We It This That There So But And Then When If Today Yesterday Tomorrow "
-    "Hi Hello Hey Thanks Thank Yes No Well Ok Okay What How Why Where Who Please Sorry Good "
-    "Great Maybe Let Anyway After Before In On At For With From Sometimes Last Next Every "
-    f"He She They You Your Our Oh Also Just {MONTHS.replace('|', ' ')} {WEEKDAYS.replace('|', ' ')}".split()
-)
-SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])\s*|\n+")
-
 SHORT_STRING_KEYS = _wordset(
     "name title label slug tag topic subject emoji color colour icon unit category"
 )
@@ -344,7 +314,7 @@ class OfflineProvider:
         return value
 
     def summarise(self, texts: list[str], *, max_words: int = 80, language: str = "en") -> str:
-        return extractive_summary(texts, max_words=max_words)
+        return extractive_summary(texts, max_words=max_words)  # the one summariser (macaron.text)
 
 
 # -- chat ---------------------------------------------------------------------------------------
@@ -418,7 +388,7 @@ def _mood(text: str) -> str:
 
 
 def _key_phrase(text: str, language: str) -> str:
-    first = next(iter(_sentences(text)), text)
+    first = next(iter(split_sentences(text)), text)
     if language == "ja":
         phrase = re.sub(r"^(?:私|わたし|僕|ぼく|俺|おれ|あたし)(?:は|も|が)、?", "", first)
         phrase = phrase.rstrip("。.!！?？…‥ 　")
@@ -466,7 +436,7 @@ def _relevant_memory(memories: tuple[str, ...], text: str) -> str:
 def _terms(text: str) -> set[str]:
     words = {w for w in re.findall(r"[a-z0-9']+", text.lower()) if len(w) > 2} - STOPWORDS
     stems = {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words}
-    cjk = "".join(_CJK_CHAR.findall(text))
+    cjk = "".join(CJK_RE.findall(text))
     return stems | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
 
 
@@ -494,7 +464,7 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _pick(options: list, seed: str, salt: str):
+def _pick(options: Sequence[Any], seed: str, salt: str) -> Any:
     digest = hashlib.sha256(f"{salt}|{seed}".encode()).digest()
     return options[int.from_bytes(digest[:8], "big") % len(options)]
 
@@ -514,65 +484,6 @@ def _chunks(reply: str, language: str) -> Iterator[str]:
     words = re.findall(r"\s*\S+", reply)
     for start in range(0, len(words), 3):
         yield "".join(words[start : start + 3])
-
-
-# -- summaries ----------------------------------------------------------------------------------
-
-
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE_SPLIT_RE.split(text) if s and s.strip()]
-
-
-def count_words(text: str) -> int:
-    """Words as `max_words` counts them: Latin words, plus one per two CJK characters."""
-    return len(_LATIN_WORD.findall(text)) + math.ceil(len(_CJK_CHAR.findall(text)) / 2)
-
-
-def _salience(sentence: str) -> int:
-    score = 0
-    if DATE_RE.search(sentence):
-        score += 3
-    if EMPHASIS_RE.search(sentence):
-        score += 3
-    if NUMBER_RE.search(sentence):
-        score += 2
-    if JA_NAME_RE.search(sentence) or any(
-        word not in NOT_NAMES for word in CAPITALISED_RE.findall(sentence)
-    ):
-        score += 2
-    return score
-
-
-def extractive_summary(texts: list[str], *, max_words: int = 80) -> str:
-    """The most telling sentences of `texts`, in their original order, within `max_words`."""
-    sentences: list[str] = []
-    for text in texts:
-        for sentence in _sentences(text or ""):
-            if sentence not in sentences:
-                sentences.append(sentence)
-    if not sentences or max_words <= 0:
-        return ""
-    ranked = sorted(range(len(sentences)), key=lambda i: (-_salience(sentences[i]), i))
-    chosen: list[int] = []
-    budget = max_words
-    for index in ranked:
-        words = count_words(sentences[index])
-        if words <= budget:
-            chosen.append(index)
-            budget -= words
-    if not chosen:
-        return _truncate(sentences[ranked[0]], max_words)
-    picked = [sentences[i] for i in sorted(chosen)]
-    summary = picked[0]
-    for sentence in picked[1:]:
-        summary += ("" if summary[-1] in "。！？" else " ") + sentence
-    return summary
-
-
-def _truncate(sentence: str, max_words: int) -> str:
-    if _CJK_CHAR.search(sentence) and " " not in sentence:
-        return sentence[: max_words * 2].rstrip() + "…"
-    return " ".join(sentence.split()[:max_words]) + "…"
 
 
 # -- JSON from a schema -------------------------------------------------------------------------

@@ -286,7 +286,7 @@ def _json_problem(content: str, schema: dict) -> str | None:
     try:
         value = _parse_json_object(content)
     except ValueError as exc:
-        return f"it is not JSON ({exc.msg})"
+        return f"it is not JSON ({getattr(exc, 'msg', exc)})"
     if not isinstance(value, dict):
         return "it is not a JSON object"
     return schema_error(value, schema)

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any, overload
 from urllib.parse import parse_qs, urlparse
 
 import dj_database_url
@@ -12,6 +13,10 @@ from macaron.embedded_db import embedded_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -53,6 +58,7 @@ INSTALLED_APPS = [
     "memory",
     "subagents",
     "community",
+    "bench",  # dev tooling: `manage.py memory_bench`
 ]
 
 MIDDLEWARE = [
@@ -93,8 +99,10 @@ def database_url() -> str:
     return url if url else embedded_database_url()
 
 
-def _database_settings(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+def _database_settings(url: str) -> dict[str, Any]:
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    )
     # pgserver hands out a socket URL (postgresql://postgres:@/postgres?host=/path).
     host = parse_qs(urlparse(url).query).get("host")
     if host and not config.get("HOST"):
@@ -259,7 +267,7 @@ LOGGING = {
 # django-guardian: no shadow "AnonymousUser" row; anonymous visitors get no object permissions.
 ANONYMOUS_USER_NAME = None
 
-# Per-user vector search (memory.vector_index): people with at least this many current memories
+# Per-user vector search (memory.retrieval.vector_index): people with at least this many current memories
 # get their own partial HNSW index (built by a task the beat job enqueues); everyone else is
 # searched exactly. ef_search is raised per query on those indexes; builds get more memory.
 MEMORY_USER_INDEX_THRESHOLD = int(env("MEMORY_USER_INDEX_THRESHOLD", "5000"))

@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 
 from macaron.api import Pagination, StrictSerializer
 from macaron.errors import DomainError
-from memory.chat import (
+from memory.companion.chat import (
     PreparedTurn,
     chat_reply,
     chat_reply_stream,

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from macaron.api import Pagination
-from memory.reminders import (
+from memory.companion.reminders import (
     notifications_for,
     reminder_dismiss,
     upcoming_reminders_for,

@@ -9,9 +9,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from macaron.api import StrictSerializer
-from memory.domains import DOMAINS
 from memory.models import Memory
-from memory.retrieval import MAX_K, MAX_QUERY_CHARS
+from memory.retrieval.domains import DOMAINS
+from memory.retrieval.search import MAX_K, MAX_QUERY_CHARS
 from memory.services import FEEDBACK_REWARDS
 
 MAX_BULK_IDS = 1_000

@@ -20,7 +20,7 @@ from memory.api.serializers import (
     SearchInput,
     SearchOutput,
 )
-from memory.retrieval import Filters, retrieve
+from memory.retrieval.search import Filters, retrieve
 from memory.selectors import memories_for_user, memory_detail, memory_ids_owned
 from memory.services import (
     memories_forget,

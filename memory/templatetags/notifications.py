@@ -3,7 +3,7 @@ nav bell). Anonymous visitors cost no query."""
 
 from django import template
 
-from memory.reminders import notification_count as count_for
+from memory.companion.reminders import notification_count as count_for
 
 register = template.Library()
 

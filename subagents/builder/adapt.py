@@ -248,9 +248,9 @@ def apply_goals(spec: dict, parsed: Parsed) -> dict:
         if q.unit is None and not (q.period or q.direction or GOAL_WORDS.search(text)):
             continue
         if q.unit == "times":
-            goal = _count_goal(spec, q, parsed)
-            if not any(g["field"] == goal["field"] for g in new_goals):
-                new_goals.append(goal)
+            count_goal = _count_goal(spec, q, parsed)
+            if not any(g["field"] == count_goal["field"] for g in new_goals):
+                new_goals.append(count_goal)
             continue
         goal, field = _target_field(spec, q)
         if field is None:

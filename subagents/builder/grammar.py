@@ -249,7 +249,7 @@ def normalise_numbers(text: str) -> str:
 
     def en_word(match: re.Match) -> str:
         words = match.group(0)
-        value = 0
+        value: float = 0
         for part in re.split(r"[\s-]+", words):
             value += EN_NUMBERS.get(part, 0) if part not in {"hundred", "thousand"} else 0
             if part == "hundred":
@@ -479,28 +479,28 @@ def parse_schedule(text: str) -> tuple[Schedule | None, list[tuple[int, int]]]:
                 if clock not in times:
                     times.append(clock)
     weekdays: list[int] = []
-    for day, pattern in WEEKDAYS:
-        if re.search(rf"(?:\b|(?<=[{CJK}]))(?:{pattern})", text):
+    for day, day_pattern in WEEKDAYS:
+        if re.search(rf"(?:\b|(?<=[{CJK}]))(?:{day_pattern})", text):
             weekdays.append(day)
     if re.search(r"\bweekdays?\b|平日|평일", text):
         weekdays += [0, 1, 2, 3, 4]
     if re.search(r"\bweekends?\b|週末|土日|주말", text):
         weekdays += [5, 6]
     every_days = None
-    match = re.search(
+    every = re.search(
         r"every (\d+) days?|(\d+)\s*日ごと|(\d+)\s*日毎|(\d+)\s*일마다|(\d+)\s*일에 한 번", text
     )
-    if match:
-        every_days = int(next(g for g in match.groups() if g))
-        spans.append(match.span())
-    match = re.search(r"(\d+)\s*日おき", text)
-    if match:
-        every_days = int(match.group(1)) + 1
-        spans.append(match.span())
-    match = re.search(r"every (\d+) weeks?|(\d+)\s*週間ごと|(\d+)\s*주마다", text)
-    if match:
-        every_days = 7 * int(next(g for g in match.groups() if g))
-        spans.append(match.span())
+    if every:
+        every_days = int(next(g for g in every.groups() if g))
+        spans.append(every.span())
+    every = re.search(r"(\d+)\s*日おき", text)
+    if every:
+        every_days = int(every.group(1)) + 1
+        spans.append(every.span())
+    every = re.search(r"every (\d+) weeks?|(\d+)\s*週間ごと|(\d+)\s*주마다", text)
+    if every:
+        every_days = 7 * int(next(g for g in every.groups() if g))
+        spans.append(every.span())
     if re.search(r"every other day|隔日|격일|이틀에 한 번|이틀마다", text):
         every_days = 2
     if re.search(r"every other week|fortnightly|隔週|격주", text):
@@ -509,9 +509,9 @@ def parse_schedule(text: str) -> tuple[Schedule | None, list[tuple[int, int]]]:
     explicit = explicit or bool(re.search(EVERY_PART_OF_DAY, text))
     part_times = []
     if explicit or weekdays or every_days:
-        for pattern, clock in PARTS_OF_DAY:
-            if re.search(pattern, text) and not _covered(pattern, text, spans):
-                part_times.append(clock)
+        for part_pattern, part_clock in PARTS_OF_DAY:
+            if re.search(part_pattern, text) and not _covered(part_pattern, text, spans):
+                part_times.append(part_clock)
     if not times and part_times:
         times = part_times[:2]
     if not (explicit or weekdays or every_days):

@@ -145,18 +145,18 @@ def facts_from_text(text: str) -> list[tuple[str, str]]:
     for pattern in (ALLERGY_JA, ALLERGY_KO):
         for match in pattern.finditer(text):
             found.append(("allergy", match.group(1)))
-    for diet, pattern in DIETS.items():
-        if re.search(pattern, lowered) and not re.search(r"\bnot\b|ではない|아니", lowered):
+    for diet, diet_pattern in DIETS.items():
+        if re.search(diet_pattern, lowered) and not re.search(r"\bnot\b|ではない|아니", lowered):
             found.append(("diet", diet))
     if INJURY_CUE.search(lowered):
-        for part, pattern in BODY_PARTS.items():
-            if re.search(rf"(?<![a-z])(?:{pattern})(?![a-z])", lowered):
+        for part, part_pattern in BODY_PARTS.items():
+            if re.search(rf"(?<![a-z])(?:{part_pattern})(?![a-z])", lowered):
                 found.append(("injury", part))
                 break
     for pattern, extra in HOUSEHOLD:
-        match = pattern.search(lowered)
-        if match:
-            number = int(next(g for g in match.groups() if g))
+        household = pattern.search(lowered)
+        if household:
+            number = int(next(g for g in household.groups() if g))
             if 1 <= number + extra <= 20:
                 found.append(("household", str(number + extra)))
                 break

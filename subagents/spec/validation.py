@@ -106,10 +106,10 @@ def _field_problems(fields: list[dict]) -> list[SpecProblem]:
             problems.append(SpecProblem(f"{path}.choices", f"a {kind} field needs choices"))
         if kind not in {"choice", "multichoice"} and "choices" in field:
             problems.append(SpecProblem(f"{path}.choices", f"a {kind} field has no choices"))
-        bounds = [field.get("min"), field.get("max")]
-        if any(bound is not None for bound in bounds) and kind not in NUMERIC_TYPES:
+        low, high = field.get("min"), field.get("max")
+        if (low is not None or high is not None) and kind not in NUMERIC_TYPES:
             problems.append(SpecProblem(f"{path}.min", f"a {kind} field has no min or max"))
-        if None not in bounds and bounds[0] > bounds[1]:
+        if low is not None and high is not None and low > high:
             problems.append(SpecProblem(f"{path}.min", "min is greater than max"))
         if "default" in field:
             problems += _default_problems(field, f"{path}.default")

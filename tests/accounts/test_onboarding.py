@@ -8,11 +8,11 @@ from accounts.services import (
     companion_rename,
     onboarding_answer,
     onboarding_choose_interests,
+    onboarding_complete,
 )
-from accounts.welcome import onboarding_complete
 from macaron.errors import Conflict, DomainError, NotFound
+from macaron.vault import cipher_for
 from memory.models import Conversation, Memory, Message
-from memory.vault import cipher_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

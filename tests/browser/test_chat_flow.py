@@ -2,8 +2,8 @@ import re
 
 import pytest
 
+from macaron.vault import cipher_for
 from memory.models import Conversation, Message, RewardEvent
-from memory.vault import cipher_for
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

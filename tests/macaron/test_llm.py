@@ -18,7 +18,8 @@ from macaron.llm import (
     get_provider,
     schema_error,
 )
-from macaron.llm.offline import compose_reply, count_words, reflect
+from macaron.llm.offline import compose_reply, reflect
+from macaron.text import count_words
 
 # -- a fake OpenAI-compatible server ----------------------------------------------------------
 from tests.fake_llm import completion, delta, hang, raw, sse, status

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from macaron.vault import cipher_for
 from memory.models import AuditEvent, Memory, RewardEvent
 from memory.services import MessageIn, conversation_create, memory_create, messages_ingest
-from memory.vault import cipher_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

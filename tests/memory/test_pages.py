@@ -5,9 +5,9 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from macaron.vault import cipher_for
 from memory.models import AuditEvent, Memory
 from memory.services import MessageIn, conversation_create, memory_create, messages_ingest
-from memory.vault import cipher_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from celery.signals import before_task_publish
 from django.db import connection
 from django.utils import timezone
 
-from memory.episodes import EPISODE_MESSAGES, SHORT_TERM_WINDOW
+from macaron.vault import cipher_for
+from memory.episodes.compress import EPISODE_MESSAGES, SHORT_TERM_WINDOW
 from memory.models import Episode, Memory, MemorySource, Message
 from memory.services import (
     MessageIn,
@@ -19,7 +20,6 @@ from memory.services import (
     messages_ingest,
 )
 from memory.tasks import compress_conversation, decay_strength
-from memory.vault import cipher_for
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

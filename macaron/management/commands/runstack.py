@@ -14,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import BaseCommand, call_command
 
-from accounts.services import demo_account_ensure
+from macaron.startup import startup_prepare
 
 STOP_GRACE_S = 10
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        demo = demo_account_ensure()
+        shown = startup_prepare()  # e.g. the demo login (accounts registers it)
 
         var = Path(settings.BASE_DIR) / "var"
         var.mkdir(exist_ok=True)
@@ -68,7 +68,8 @@ class Command(BaseCommand):
             for name, cmd in commands.items()
         }
         self.stdout.write(self.style.SUCCESS(f"\nMacaron is running on http://{host}:{port}/"))
-        self.stdout.write(f"Demo login: {demo.email} / {demo.password}")
+        for line in shown:
+            self.stdout.write(line)
         self.stdout.write("Web, worker and beat are running; press Ctrl-C to stop them all.\n")
 
         stopping = False

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management import BaseCommand, CommandError
 
-from memory.evaluation import DatasetError, evaluate, load_dataset
+from memory.evaluation.locomo import DatasetError, evaluate, load_dataset
 
 
 class Command(BaseCommand):

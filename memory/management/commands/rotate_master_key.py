@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError
 
-from memory.vault import VaultError, key_rotation_status, master_key_rotate
+from macaron.vault import VaultError, key_rotation_status, master_key_rotate
 
 
 class Command(BaseCommand):

@@ -1,0 +1,35 @@
+"""The one time-zone helper: a person's zone, and a moment in it.
+
+Every path that turns "tomorrow" into a date asks here, so an unknown or empty zone falls back
+to UTC the same way everywhere.
+"""
+
+import zoneinfo
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+AVAILABLE_TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+def zone_named(name: str | None) -> zoneinfo.ZoneInfo:
+    """The zone called `name`; UTC when it is empty or unknown."""
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def user_zone(user: object) -> zoneinfo.ZoneInfo:
+    """The person's own time zone (their profile setting), UTC when unset or unknown."""
+    return zone_named(getattr(user, "time_zone", "") or "UTC")
+
+
+def aware(value: datetime) -> datetime:
+    """A naive moment is taken as UTC."""
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+
+
+def local_time(value: datetime, user: object) -> datetime:
+    """The moment in the person's own time zone: "tomorrow" means their tomorrow."""
+    return aware(value).astimezone(user_zone(user))

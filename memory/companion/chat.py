@@ -1,0 +1,653 @@
+"""The chat with the companion: one turn at a time, through the memory write and read paths.
+
+A turn has two halves so that the web page and the API can stream the reply:
+
+1. `chat_turn_start` checks the person owns the conversation, validates the text, recalls
+   long-term and episodic memories for it, stores the message through `messages_ingest` (the
+   write path) and builds the short-term window the companion sees verbatim.
+2. `chat_reply_stream` yields the companion's reply as the provider writes it and, only once
+   it is complete, stores it through the same write path and records a "used" reward event for
+   every memory the companion was shown. If the provider fails, nothing is stored for the
+   companion and the person's message stays (it is never lost). First the router
+   (`memory.companion.router`) may hand the message to a sub-agent; then the handler's text is the reply
+   (see "Routing to a sub-agent" at the end).
+
+A `client_id` makes a send idempotent: repeating it in the same conversation (a double click,
+a retried request) returns the turn already stored instead of storing the message twice, and
+the reply is stored at most once per turn. Conversation titles and previews are decrypted only
+for their owner; search runs over that decrypted data in Python, never over plaintext at rest.
+"""
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from macaron.errors import Conflict, DomainError, NotFound
+from macaron.llm import CompanionContext, LLMError, get_provider
+from macaron.text import detect_language
+from macaron.vault import UserCipher, cipher_for
+from memory.companion.router import route, route_dispatch
+from memory.episodes.compress import SHORT_TERM_WINDOW
+from memory.ingest.write import (
+    MAX_MESSAGE_CHARS,
+    MessageIn,
+    conversation_create,
+    memory_feedback,
+    messages_ingest,
+    validate_text,
+)
+from memory.models import AuditEvent, Conversation, Memory, Message, RewardEvent
+from memory.privacy.audit import AuditAction, audit_record
+from memory.retrieval.search import MAX_QUERY_CHARS, retrieve
+
+RECALL_K = 5
+RECALL_BUDGET = 300
+TITLE_CHARS = 40
+MAX_TITLE_CHARS = 200
+PREVIEW_CHARS = 120
+DEFAULT_COMPANION_NAME = "Mochi"
+REPLY_LANGUAGES = ("en", "ja")
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,48}$")
+REPLY_SUFFIX = ":reply"  # the reply's client_id; `:` never occurs in a sender's client_id
+PROVIDER_ROLES = {
+    Message.Role.USER: "user",
+    Message.Role.COMPANION: "assistant",
+    Message.Role.SYSTEM: "system",
+}
+NO_REPLY_MESSAGE = "Your companion did not answer this time. Please try again."
+
+
+# Views of the person's data (decrypted, plain dataclasses) ---------------------------------
+
+
+@dataclass(frozen=True)
+class UsedMemory:
+    """A memory the companion was shown for a reply (a "remembered" chip)."""
+
+    id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class RoutedView:
+    """A reply that handed the message to a sub-agent: which intent, with which preferences."""
+
+    intent: str
+    preferences: tuple[UsedMemory, ...] = ()
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    conversation_id: int
+    role: str
+    text: str
+    sent_at: datetime
+    client_id: str | None = None
+    memories: tuple[UsedMemory, ...] = ()
+    routed: RoutedView | None = None
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    id: int
+    title: str  # empty until the first message (or a rename) gives it one
+    created_at: datetime
+    last_message_at: datetime | None
+    preview: str
+    preview_role: str | None
+
+    @property
+    def display_title(self) -> str:
+        return self.title or "New conversation"
+
+
+@dataclass
+class PreparedTurn:
+    """A stored message, ready for the companion's reply.
+
+    `created` is False when the client_id repeated an earlier send; `reply` is set once the
+    reply is stored (already, for a repeated send that was answered)."""
+
+    user: object
+    conversation_id: int
+    message: MessageView
+    memories: tuple[UsedMemory, ...]
+    window: list[dict]
+    context: CompanionContext
+    created: bool = True
+    reply: MessageView | None = None
+    scores: dict[int, float] = field(default_factory=dict)
+    new_title: str = ""  # set when this message gave the conversation its title
+
+
+# Small helpers ----------------------------------------------------------------------------
+
+
+def _message_view(
+    message: Message, cipher: UserCipher, memories=(), routed: RoutedView | None = None
+) -> MessageView:
+    return MessageView(
+        id=message.id,
+        conversation_id=message.conversation_id,
+        role=message.role,
+        text=cipher.decrypt(message.text_ct),
+        sent_at=message.sent_at,
+        client_id=message.client_id,
+        memories=tuple(memories),
+        routed=routed,
+    )
+
+
+def _clean_client_id(client_id: str | None) -> str | None:
+    if client_id is None or client_id == "":
+        return None
+    if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
+        raise DomainError(
+            "The client_id must be 1 to 48 letters, digits, '-' or '_' (a UUID works).",
+            fields={"client_id": ["Use 1 to 48 letters, digits, '-' or '_'."]},
+        )
+    return client_id
+
+
+def _clean_title(title: str) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise DomainError("The title is empty.", fields={"title": ["Write a title."]})
+    title = " ".join(title.split())
+    if len(title) > MAX_TITLE_CHARS:
+        raise DomainError(
+            f"The title is too long (the limit is {MAX_TITLE_CHARS} characters).",
+            fields={"title": [f"At most {MAX_TITLE_CHARS} characters."]},
+        )
+    return title
+
+
+def title_from(text: str) -> str:
+    """A default title: the start of the first message, cut at a word."""
+    line = " ".join(text.split())
+    if len(line) <= TITLE_CHARS:
+        return line
+    cut = line[:TITLE_CHARS].rsplit(" ", 1)[0] or line[:TITLE_CHARS]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def _preview(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= PREVIEW_CHARS else line[: PREVIEW_CHARS - 1] + "…"
+
+
+def _owned(user, conversation_id: int, *, lock: bool = False) -> Conversation:
+    rows = Conversation.objects.filter(user=user, pk=conversation_id)
+    conversation = (rows.select_for_update() if lock else rows).first()
+    if conversation is None:
+        raise NotFound("No such conversation.")
+    return conversation
+
+
+def companion_context(*, user, memories: tuple[str, ...] = (), text: str = "") -> CompanionContext:
+    """Who the companion is (the onboarding's Companion when there is one) and what it recalls."""
+    try:
+        companion = getattr(user, "companion", None)
+    except ObjectDoesNotExist:
+        companion = None
+    language = detect_language(text[:400]) if text else "und"
+    if language not in REPLY_LANGUAGES:
+        preferred = getattr(user, "preferred_language", "en")
+        language = preferred if preferred in REPLY_LANGUAGES else "en"
+    try:
+        onboarding = getattr(user, "onboarding", None)
+    except ObjectDoesNotExist:
+        onboarding = None
+    return CompanionContext(
+        companion_name=getattr(companion, "name", "") or DEFAULT_COMPANION_NAME,
+        traits=tuple(getattr(companion, "traits", None) or ()),
+        language=language,
+        person_name=getattr(user, "name", "") or "",
+        memories=memories,
+        interests=tuple(getattr(onboarding, "interests", None) or ()),
+    )
+
+
+def _used_memories(user, cipher: UserCipher, reply_ids: list[int]) -> dict[int, list[UsedMemory]]:
+    """The memories each reply was given, from its "used" reward events (two queries)."""
+    if not reply_ids:
+        return {}
+    events = (
+        RewardEvent.objects.filter(user=user, signal="used", features__message_id__in=reply_ids)
+        .order_by("id")
+        .values_list("features__message_id", "memory_id")
+    )
+    pairs = list(events)
+    texts = {
+        memory_id: cipher.decrypt(text_ct)
+        for memory_id, text_ct in Memory.objects.filter(
+            user=user, pk__in={memory_id for _, memory_id in pairs}
+        ).values_list("id", "text_ct")
+    }
+    used: dict[int, list[UsedMemory]] = {}
+    for message_id, memory_id in pairs:
+        chips = used.setdefault(int(message_id), [])
+        if memory_id in texts and all(chip.id != memory_id for chip in chips):
+            chips.append(UsedMemory(id=memory_id, text=texts[memory_id]))
+    return used
+
+
+# Conversations ---------------------------------------------------------------------------
+
+
+def conversation_start(*, user, title: str = "") -> ConversationView:
+    title = _clean_title(title) if title else ""
+    conversation = conversation_create(user=user, title=title)
+    return ConversationView(
+        id=conversation.id,
+        title=title,
+        created_at=conversation.created_at,
+        last_message_at=None,
+        preview="",
+        preview_role=None,
+    )
+
+
+def conversation_rename(*, user, conversation_id: int, title: str) -> ConversationView:
+    title = _clean_title(title)
+    with transaction.atomic():
+        conversation = _owned(user, conversation_id, lock=True)
+        conversation.title_ct = cipher_for(user.id).encrypt(title)
+        conversation.save(update_fields=["title_ct", "updated_at"])
+    return conversation_detail(user=user, conversation_id=conversation_id)
+
+
+def conversation_delete(*, user, conversation_id: int) -> int:
+    """Delete a conversation and its messages (and episodes); returns how many messages went.
+
+    Memories derived from them stay: their provenance loses the message link."""
+    with transaction.atomic():
+        conversation = _owned(user, conversation_id, lock=True)
+        count = Message.objects.filter(conversation=conversation).count()
+        conversation.delete()
+        audit_record(
+            actor=user,
+            subject_user_id=user.id,
+            action=AuditAction.CONVERSATION_DELETE,
+            purpose="person deleted a conversation",
+            detail={"conversation_id": conversation_id, "messages": count},
+        )
+    return count
+
+
+def _conversation_rows(user):
+    latest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-sent_at", "-id")
+    return (
+        Conversation.objects.filter(user=user)
+        .annotate(
+            last_text_ct=Subquery(latest.values("text_ct")[:1]),
+            last_role=Subquery(latest.values("role")[:1]),
+            active_at=Coalesce("last_message_at", "created_at"),
+        )
+        .order_by(F("active_at").desc(), "-id")
+        .only("id", "title_ct", "created_at", "last_message_at")
+    )
+
+
+def _conversation_view(row, cipher: UserCipher) -> ConversationView:
+    return ConversationView(
+        id=row.id,
+        title=cipher.decrypt(row.title_ct) if row.title_ct else "",
+        created_at=row.created_at,
+        last_message_at=row.last_message_at,
+        preview=_preview(cipher.decrypt(row.last_text_ct)) if row.last_text_ct else "",
+        preview_role=row.last_role,
+    )
+
+
+def conversation_detail(*, user, conversation_id: int) -> ConversationView:
+    row = _conversation_rows(user).filter(pk=conversation_id).first()
+    if row is None:
+        raise NotFound("No such conversation.")
+    return _conversation_view(row, cipher_for(user.id))
+
+
+def conversations_for_user(*, user, search: str | None = None) -> list[ConversationView]:
+    """The person's conversations, most recently active first.
+
+    `search` matches (case-insensitively) the title or any message of the conversation; it
+    runs over the person's own data decrypted here, since nothing is searchable at rest."""
+    cipher = cipher_for(user.id)
+    views = [_conversation_view(row, cipher) for row in _conversation_rows(user)]
+    needle = (search or "").strip().casefold()
+    if not needle:
+        return views
+    matched = {view.id for view in views if needle in view.title.casefold()}
+    remaining = {view.id for view in views} - matched
+    if remaining:
+        messages = (
+            Message.objects.filter(user=user, conversation_id__in=remaining)
+            .values_list("conversation_id", "text_ct")
+            .iterator(chunk_size=500)
+        )
+        for conversation_id, text_ct in messages:
+            if conversation_id not in matched and needle in cipher.decrypt(text_ct).casefold():
+                matched.add(conversation_id)
+    return [view for view in views if view.id in matched]
+
+
+class ConversationMessages(Sequence):
+    """A conversation's messages, oldest first, decrypted only for the slice that is read (so
+    Django's and DRF's paginators read one page); replies carry their "remembered" chips."""
+
+    def __init__(self, user, conversation: Conversation):
+        self.user = user
+        self.cipher = cipher_for(user.id)
+        self.rows = Message.objects.filter(user=user, conversation=conversation).order_by(
+            "sent_at", "id"
+        )
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.rows.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            position = index if index >= 0 else self.count() + index
+            if position < 0:
+                raise IndexError(index)
+            return self[position : position + 1][0]
+        rows = list(self.rows[index])
+        replies = [row.id for row in rows if row.role == Message.Role.COMPANION]
+        used = _used_memories(self.user, self.cipher, replies)
+        routed = _routed_replies(self.user, self.cipher, replies)
+        return [
+            _message_view(row, self.cipher, used.get(row.id, ()), routed.get(row.id))
+            for row in rows
+        ]
+
+
+def conversation_messages(*, user, conversation_id: int) -> ConversationMessages:
+    return ConversationMessages(user, _owned(user, conversation_id))
+
+
+# A turn ----------------------------------------------------------------------------------
+
+
+def _window(conversation_id: int, upto: Message, cipher: UserCipher) -> list[dict]:
+    """The short-term store: the last messages up to and including `upto`, verbatim."""
+    rows = (
+        Message.objects.filter(conversation_id=conversation_id)
+        .filter(Q(sent_at__lt=upto.sent_at) | Q(sent_at=upto.sent_at, id__lte=upto.id))
+        .order_by("-sent_at", "-id")
+        .only("role", "text_ct")[:SHORT_TERM_WINDOW]
+    )
+    return [
+        {"role": PROVIDER_ROLES[row.role], "content": cipher.decrypt(row.text_ct)}
+        for row in reversed(list(rows))
+    ]
+
+
+def _recall(user, text: str) -> tuple[tuple[UsedMemory, ...], tuple[str, ...], dict]:
+    """Long-term and episodic memories for this message (episode summaries are memories)."""
+    result = retrieve(
+        user=user,
+        query=text[:MAX_QUERY_CHARS],
+        k=RECALL_K,
+        budget=RECALL_BUDGET,
+        purpose="companion",
+    )
+    chips = tuple(UsedMemory(id=item.id, text=item.text) for item in result.items)
+    # The plain texts: the offline provider quotes them back ("You told me ...").
+    context = tuple(item.text for item in result.items)
+    return chips, context, {item.id: item.score for item in result.items}
+
+
+def _sent_before(conversation_id: int, client_id: str | None) -> Message | None:
+    if client_id is None:
+        return None
+    return Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
+
+
+def _resumed_turn(user, message: Message, text: str, cipher: UserCipher) -> PreparedTurn:
+    """A repeated send: the stored turn, with its reply when it was answered."""
+    if message.role != Message.Role.USER or cipher.decrypt(message.text_ct) != text:
+        raise Conflict(
+            "This client_id was already used for a different message; use a new one.",
+            fields={"client_id": ["Already used for another message."]},
+        )
+    reply = _sent_before(message.conversation_id, message.client_id + REPLY_SUFFIX)
+    if reply is not None:
+        used = _used_memories(user, cipher, [reply.id]).get(reply.id, [])
+        routed = _routed_replies(user, cipher, [reply.id]).get(reply.id)
+        reply_view = _message_view(reply, cipher, used, routed)
+        return PreparedTurn(
+            user=user,
+            conversation_id=message.conversation_id,
+            message=_message_view(message, cipher),
+            memories=reply_view.memories,
+            window=[],
+            context=companion_context(user=user),
+            created=False,
+            reply=reply_view,
+        )
+    # Stored but never answered (the provider failed, or the client went away): answer now.
+    chips, context, scores = _recall(user, text)
+    return PreparedTurn(
+        user=user,
+        conversation_id=message.conversation_id,
+        message=_message_view(message, cipher),
+        memories=chips,
+        window=_window(message.conversation_id, message, cipher),
+        context=companion_context(user=user, memories=context, text=text),
+        created=False,
+        scores=scores,
+    )
+
+
+def chat_turn_start(
+    *, user, conversation_id: int, text: str, client_id: str | None = None
+) -> PreparedTurn:
+    """Store the person's message (once per client_id) and prepare the companion's reply."""
+    _owned(user, conversation_id)  # someone else's conversation: 404 before anything else
+    text = validate_text(text, limit=MAX_MESSAGE_CHARS, what="message")
+    client_id = _clean_client_id(client_id)
+    cipher = cipher_for(user.id)
+    earlier = _sent_before(conversation_id, client_id)
+    if earlier is not None:
+        return _resumed_turn(user, earlier, text, cipher)
+
+    # Recall before storing, so the chips show what was known before this message.
+    chips, context, scores = _recall(user, text)
+    new_title = ""
+    with transaction.atomic():
+        conversation = _owned(user, conversation_id, lock=True)  # one send at a time
+        earlier = _sent_before(conversation_id, client_id)
+        if earlier is None:
+            [message] = messages_ingest(
+                user=user,
+                conversation=conversation,
+                messages=[MessageIn(text=text, sent_at=timezone.now())],
+            )
+            if client_id is not None:
+                Message.objects.filter(pk=message.pk).update(client_id=client_id)
+                message.client_id = client_id
+            if conversation.title_ct is None:
+                new_title = title_from(text)
+                conversation.title_ct = cipher.encrypt(new_title)
+                conversation.save(update_fields=["title_ct", "updated_at"])
+    if earlier is not None:  # a concurrent duplicate got there first
+        return _resumed_turn(user, earlier, text, cipher)
+    return PreparedTurn(
+        user=user,
+        conversation_id=conversation_id,
+        message=_message_view(message, cipher),
+        memories=chips,
+        window=_window(conversation_id, message, cipher),
+        context=companion_context(user=user, memories=context, text=text),
+        scores=scores,
+        new_title=new_title,
+    )
+
+
+def _store_reply(turn: PreparedTurn, text: str, routed: RoutedView | None = None) -> MessageView:
+    user = turn.user
+    cipher = cipher_for(user.id)
+    reply_key = turn.message.client_id + REPLY_SUFFIX if turn.message.client_id else None
+    with transaction.atomic():
+        try:
+            conversation = _owned(user, turn.conversation_id, lock=True)
+        except NotFound:
+            raise NotFound("The conversation was deleted while your companion answered.") from None
+        earlier = _sent_before(turn.conversation_id, reply_key)
+        if earlier is not None:  # a concurrent duplicate of this send answered first
+            used = _used_memories(user, cipher, [earlier.id]).get(earlier.id, [])
+            earlier_routed = _routed_replies(user, cipher, [earlier.id]).get(earlier.id)
+            return _message_view(earlier, cipher, used, earlier_routed)
+        [reply] = messages_ingest(
+            user=user,
+            conversation=conversation,
+            messages=[MessageIn(text=text, sent_at=timezone.now(), role=Message.Role.COMPANION)],
+        )
+        if reply_key is not None:
+            Message.objects.filter(pk=reply.pk).update(client_id=reply_key)
+            reply.client_id = reply_key
+        shown = []
+        for rank, memory in enumerate(turn.memories):
+            features = {
+                "message_id": reply.id,
+                "conversation_id": turn.conversation_id,
+                "rank": rank,
+                "score": turn.scores.get(memory.id),
+            }
+            try:
+                memory_feedback(user=user, memory_id=memory.id, signal="used", features=features)
+            except NotFound:  # forgotten while the companion answered: no chip for it
+                continue
+            shown.append(memory)
+        if routed is not None:
+            _routed_record(turn, reply, routed)
+    return _message_view(reply, cipher, shown, routed)
+
+
+def chat_reply_stream(turn: PreparedTurn) -> Iterator[str]:
+    """Yield the companion's reply in chunks; once complete, store it (`turn.reply`).
+
+    Raises LLMError (status 502) when the provider fails; then nothing is stored for the
+    companion and the person's message stays stored. A repeated send that was already
+    answered yields the stored reply without asking the provider again."""
+    if turn.reply is not None:
+        yield turn.reply.text
+        return
+    if _routed_reply(turn) is not None:  # a sub-agent's need: its handler answered
+        yield turn.reply.text
+        return
+    parts: list[str] = []
+    size = 0
+    for chunk in get_provider().stream_chat(turn.window, context=turn.context):
+        if not chunk:
+            continue
+        chunk = chunk[: MAX_MESSAGE_CHARS - size]
+        if not chunk:
+            break  # an over-long reply is cut at the message limit
+        parts.append(chunk)
+        size += len(chunk)
+        yield chunk
+    text = "".join(parts).strip()
+    if not text:
+        raise LLMError(NO_REPLY_MESSAGE, reason="invalid_output")
+    turn.reply = _store_reply(turn, text)
+
+
+def chat_reply(turn: PreparedTurn) -> MessageView:
+    """The whole reply at once (the non-streaming API and the no-JavaScript form)."""
+    for _ in chat_reply_stream(turn):
+        pass
+    assert turn.reply is not None
+    return turn.reply
+
+
+# Routing to a sub-agent ----------------------------------------------------------------------
+#
+# Before the companion answers, the router (memory.companion.router; sub-agents register their intents at
+# start-up) may recognise a need that belongs to a sub-agent or the builder. Then the handler's
+# text is the reply, stored through the same path as any reply; an audit event (ids only) marks
+# the reply as routed so its badge survives a reload.
+
+ROUTE_ACTION = AuditAction.CHAT_ROUTE
+
+
+def _routed_reply(turn: PreparedTurn) -> MessageView | None:
+    decision = route(user=turn.user, text=turn.message.text)
+    if decision is None:
+        return None
+    with transaction.atomic():  # the handler's record and the reply are kept together
+        routed = route_dispatch(
+            user=turn.user,
+            text=turn.message.text,
+            decision=decision,
+            message_id=turn.message.id,
+        )
+        text = routed.result.text.strip()[:MAX_MESSAGE_CHARS]
+        if not text:
+            raise LLMError(NO_REPLY_MESSAGE, reason="invalid_output")
+        preferences = tuple(UsedMemory(id=p.id, text=p.text) for p in routed.request.preferences)
+        view = RoutedView(intent=routed.request.intent, preferences=preferences)
+        turn.reply = _store_reply(turn, text, routed=view)
+    return turn.reply
+
+
+def _routed_record(turn: PreparedTurn, reply: Message, routed: RoutedView) -> None:
+    audit_record(
+        actor=turn.user,
+        subject_user_id=turn.user.id,
+        action=ROUTE_ACTION,
+        purpose=f"routed to {routed.intent}",
+        memory_ids=[memory.id for memory in routed.preferences],
+        detail={
+            "message_id": reply.id,
+            "conversation_id": turn.conversation_id,
+            "intent": routed.intent,
+        },
+    )
+
+
+def _routed_replies(user, cipher: UserCipher, reply_ids: list[int]) -> dict[int, RoutedView]:
+    """Which of these replies were routed, with the preferences passed (at most two queries)."""
+    if not reply_ids:
+        return {}
+    events = list(
+        AuditEvent.objects.filter(
+            subject_user_id=user.id, action=ROUTE_ACTION, detail__message_id__in=reply_ids
+        ).values_list("detail", "memory_ids")
+    )
+    if not events:
+        return {}
+    wanted = {memory_id for _, memory_ids in events for memory_id in memory_ids}
+    texts = {
+        memory_id: cipher.decrypt(text_ct)
+        for memory_id, text_ct in Memory.objects.filter(user=user, pk__in=wanted).values_list(
+            "id", "text_ct"
+        )
+    }
+    return {
+        int(detail["message_id"]): RoutedView(
+            intent=detail["intent"],
+            preferences=tuple(
+                UsedMemory(id=memory_id, text=texts[memory_id])
+                for memory_id in memory_ids
+                if memory_id in texts
+            ),
+        )
+        for detail, memory_ids in events
+    }

@@ -1,0 +1,138 @@
+"""Episodic compression: conversation older than the short-term window becomes episodes.
+
+Offline the summary is extractive: the sentences the gate scores highest (names, dates,
+numbers, emphasised facts), in their original order, up to a token budget. Its provenance is
+exactly the messages whose sentences it kept. Source messages are never deleted here.
+Idempotent: an episode is unique per (conversation, first message) and the conversation row is
+locked while compressing, so a re-run or a concurrent run adds nothing.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from macaron.embeddings import get_embedder
+from macaron.llm import LLMError, get_provider
+from macaron.text import (
+    count_tokens,
+    detect_language,
+    extractive_pick,
+    lexical_terms,
+    normalise,
+    split_sentences,
+)
+from macaron.vault import cipher_for
+from memory.ingest.gate import score
+from memory.models import Conversation, Episode, Memory, MemorySource, Message
+from memory.retrieval.lexical import term_stats_add
+from memory.timeexpr import resolve_time
+
+logger = logging.getLogger(__name__)
+
+SHORT_TERM_WINDOW = 16
+EPISODE_MESSAGES = 16
+SUMMARY_TOKENS = 70
+
+
+def _speaker_sentences(text: str) -> list[str]:
+    speaker, sep, body = text.partition(": ")
+    if not sep or len(speaker) > 40:
+        return split_sentences(text)
+    return [f"{speaker}: {sentence}" for sentence in split_sentences(body)]
+
+
+def extractive_summary(messages: list[tuple[Message, str]]) -> tuple[str, list[Message]]:
+    """The gate's most important sentences within SUMMARY_TOKENS (the one extractive
+    summariser, `macaron.text.extractive_pick`), and the messages they came from."""
+    sentences: list[tuple[str, Message]] = []
+    scores: list[float] = []
+    for message, text in messages:
+        for sentence in _speaker_sentences(text):
+            importance, _ = score(sentence, resolve_time(sentence, message.sent_at))
+            sentences.append((sentence, message))
+            scores.append(importance)
+    kept = extractive_pick(
+        scores,
+        [count_tokens(sentence) for sentence, _ in sentences],
+        budget=SUMMARY_TOKENS,
+        min_score=0.3,
+    )
+    sources = list(dict.fromkeys(sentences[i][1] for i in kept))
+    return " ".join(sentences[i][0] for i in kept), sources
+
+
+def summarise_chunk(messages: list[tuple[Message, str]]) -> tuple[str, list[Message]]:
+    """An LLM summary (derived from every message) when a provider is configured; the
+    extractive one offline, or when the provider fails, so compression never stalls."""
+    if settings.LLM_BASE_URL:
+        try:
+            summary = get_provider().summarise(
+                [text for _, text in messages], max_words=SUMMARY_TOKENS
+            )
+        except LLMError:
+            logger.warning("episode summary fell back to extractive: provider unavailable")
+        else:
+            if summary.strip():
+                return summary.strip(), [message for message, _ in messages]
+    return extractive_summary(messages)
+
+
+def conversation_compress(*, conversation_id: int) -> int:
+    """Compress every full chunk of messages older than the short-term window; returns how
+    many episodes were created."""
+    created = 0
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        messages = list(
+            Message.objects.filter(conversation=conversation)
+            .order_by("sent_at", "id")
+            .only("id", "sent_at", "text_ct", "episode_id", "external_id", "user_id")
+        )
+        older = [m for m in messages[:-SHORT_TERM_WINDOW] if m.episode_id is None]
+        if len(older) < EPISODE_MESSAGES:
+            return 0
+        cipher = cipher_for(conversation.user_id)
+        embedder = get_embedder()
+        for start in range(0, len(older) - EPISODE_MESSAGES + 1, EPISODE_MESSAGES):
+            chunk = older[start : start + EPISODE_MESSAGES]
+            summary, sources = summarise_chunk([(m, cipher.decrypt(m.text_ct)) for m in chunk])
+            episode, is_new = Episode.objects.get_or_create(
+                conversation=conversation,
+                first_message=chunk[0],
+                defaults={
+                    "user_id": conversation.user_id,
+                    "last_message": chunk[-1],
+                    "start_at": chunk[0].sent_at,
+                    "end_at": chunk[-1].sent_at,
+                },
+            )
+            Message.objects.filter(pk__in=[m.pk for m in chunk]).update(episode=episode)
+            if not is_new or not summary:
+                continue
+            vector = embedder.embed_documents([summary])[0]
+            memory = Memory.objects.create(
+                user_id=conversation.user_id,
+                kind=Memory.Kind.EPISODE,
+                source=Memory.Source.COMPRESSION,
+                text_ct=cipher.encrypt(summary),
+                content_key=cipher.keyed_hash(normalise(summary)),
+                embedding=vector.tolist(),
+                embedding_model=embedder.name,
+                lexical_tokens=sorted({cipher.blind_token(t) for t in lexical_terms(summary)}),
+                token_count=count_tokens(summary),
+                domains=[],
+                language=detect_language(summary),
+                valid_from=chunk[-1].sent_at,
+                importance=0.4,
+                strength=1.0,
+                strength_at=timezone.now(),
+            )
+            term_stats_add(user_id=conversation.user_id, tokens=memory.lexical_tokens)
+            MemorySource.objects.bulk_create(
+                [MemorySource(memory=memory, message=m, external_id=m.external_id) for m in sources]
+            )
+            Episode.objects.filter(pk=episode.pk).update(memory=memory)
+            created += 1
+    return created

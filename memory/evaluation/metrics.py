@@ -1,0 +1,54 @@
+"""The LoCoMo metrics: evidence recall@k, all-evidence hit, answer-token recall, context size."""
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from macaron.text import content_words, stem
+
+CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
+RECALL_AT = (1, 5, 10, 20)
+
+
+def evidence_ids(values: list[str]) -> set[str]:
+    """Evidence ids, also when several share one string ("D8:6; D9:17")."""
+    return {
+        normalise_dia_id(part) for value in values for part in re.split(r"[;,\s]+", value) if part
+    }
+
+
+def normalise_dia_id(value: str) -> str:
+    match = re.match(r"^\s*D(\d+)\s*:\s*0*(\d+)\s*$", value)
+    return f"D{match.group(1)}:{match.group(2)}" if match else value.strip()
+
+
+def answer_terms(text: str) -> set[str]:
+    return {stem(w) for w in content_words(text)}
+
+
+@dataclass
+class Scores:
+    recall: dict[int, list[float]] = field(default_factory=lambda: {k: [] for k in RECALL_AT})
+    all_evidence: list[float] = field(default_factory=list)
+    answer_recall: list[float] = field(default_factory=list)
+    tokens: list[int] = field(default_factory=list)
+
+    def add(
+        self, covered_at: dict[int, float], all_hit: float, answer: float | None, tokens: int
+    ) -> None:
+        for k in RECALL_AT:
+            self.recall[k].append(covered_at[k])
+        self.all_evidence.append(all_hit)
+        if answer is not None:
+            self.answer_recall.append(answer)
+        self.tokens.append(tokens)
+
+    def report(self, k: int) -> dict:
+        mean = lambda values: round(statistics.fmean(values), 4) if values else None  # noqa: E731
+        return {
+            **{f"recall@{n}": mean(self.recall[n]) for n in RECALL_AT},
+            f"all_evidence@{k}": mean(self.all_evidence),
+            f"answer_token_recall@{k}": mean(self.answer_recall),
+            f"tokens@{k}": mean(self.tokens),
+            "questions": len(self.tokens),
+        }

@@ -1,0 +1,83 @@
+"""Candidate memories from a message: LLM fact extraction when a provider is configured,
+the offline sentence-level gate otherwise (and whenever the provider fails)."""
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+
+from macaron.llm import LLMError, get_provider
+from macaron.text import count_tokens
+from memory.ingest.gate import (
+    GATE_THRESHOLD,
+    Candidate,
+    extract_candidates,
+    kind_of,
+    score,
+    slot_of,
+)
+from memory.timeexpr import resolve_time
+
+logger = logging.getLogger(__name__)
+
+FACTS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "facts": {
+            "type": "array",
+            "maxItems": 10,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "text": {"type": "string", "minLength": 3, "maxLength": 500},
+                    "importance": {"type": "number", "minimum": 0, "maximum": 1},
+                },
+                "required": ["text"],
+            },
+        }
+    },
+    "required": ["facts"],
+}
+INSTRUCTIONS = (
+    "Extract the facts worth remembering about the person from their message: preferences, "
+    "plans, events, people, health and allergy facts, dates. One short self-contained sentence "
+    "per fact, in the message's language, keeping names, numbers and dates. Rate importance "
+    "0-1 (higher when they asked you to remember it or it concerns health). Skip small talk. "
+    'Answer as JSON: {"facts": [{"text": ..., "importance": ...}]}.'
+)
+
+
+def _llm_candidates(text: str, sent_at: datetime) -> list[Candidate]:
+    answer = get_provider().complete_json(
+        [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": text}],
+        schema=FACTS_SCHEMA,
+    )
+    candidates = []
+    for fact in answer["facts"]:
+        fact_text = fact["text"].strip()
+        event = resolve_time(fact_text, sent_at) or resolve_time(text, sent_at)
+        heuristic, reasons = score(fact_text, event)
+        importance = max(heuristic, float(fact.get("importance", heuristic)))
+        if importance < GATE_THRESHOLD:
+            continue
+        candidates.append(
+            Candidate(
+                text=fact_text,
+                importance=min(1.0, importance),
+                kind=kind_of(fact_text, event, sent_at),
+                event=event,
+                slot=slot_of(fact_text),
+                tokens=count_tokens(fact_text),
+                reasons=[*reasons, "llm"],
+            )
+        )
+    return candidates
+
+
+def candidates_for(text: str, sent_at: datetime) -> list[Candidate]:
+    if settings.LLM_BASE_URL:
+        try:
+            return _llm_candidates(text, sent_at)
+        except LLMError:
+            logger.warning("fact extraction fell back to the offline gate: provider unavailable")
+    return extract_candidates(text, sent_at)

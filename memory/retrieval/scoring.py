@@ -1,0 +1,51 @@
+"""Memory strength: the forgetting curve and its periodic decay."""
+
+import math
+from datetime import datetime
+
+from django.db import connection
+from django.utils import timezone
+
+from memory.models import Memory
+
+DECAY_DAYS = 30.0  # strength half-life grows with each recall (spacing effect)
+
+
+def memories_decay(*, now: datetime | None = None, batch_size: int = 5000) -> int:
+    """Forgetting curve: strength *= exp(-elapsed / (DECAY_DAYS * (1 + recalls))).
+
+    Computed from each row's `strength_at`, so running it twice (or late) gives the same result.
+    Pinned memories do not fade.
+    """
+    now = now or timezone.now()
+    updated = 0
+    last_id = 0
+    while True:
+        ids = list(
+            Memory.objects.filter(pk__gt=last_id, pinned=False, strength_at__lt=now)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return updated
+        last_id = ids[-1]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE memory_memory
+                   SET strength = strength * exp(
+                         -extract(epoch FROM (%s - strength_at)) / 86400.0
+                         / (%s * (1 + recall_count))),
+                       strength_at = %s
+                 WHERE id = ANY(%s) AND strength_at < %s
+                """,
+                [now, DECAY_DAYS, now, ids, now],
+            )
+            updated += cursor.rowcount
+
+
+def decayed_strength(
+    strength: float, strength_at: datetime, recall_count: int, now: datetime
+) -> float:
+    days = max(0.0, (now - strength_at).total_seconds() / 86400.0)
+    return strength * math.exp(-days / (DECAY_DAYS * (1 + recall_count)))

@@ -1,0 +1,452 @@
+"""The read path: one `retrieve()` for the companion, sub-agents, the API and the benchmark.
+
+Hybrid: a pgvector channel (cosine) and a lexical channel over the keyed blind index (BM25 on
+HMAC'd tokens, no plaintext at rest), fused by reciprocal rank fusion, re-scored by
+importance / strength / recency / domain gate / time match, diversified with maximal marginal
+relevance and cut to a context budget. Time expressions in the query become a time filter
+(soft by default: in-range memories are preferred; `filters.strict_time` makes it hard).
+Every call writes an audit event and reinforces what it returned.
+"""
+
+import json
+import math
+import time as clock
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+import numpy as np
+from django.db import connection
+from django.utils import timezone
+
+from macaron.embeddings import get_embedder
+from macaron.errors import DomainError
+from macaron.text import lexical_terms, named_entities
+from macaron.vault import cipher_for
+from memory.models import Memory
+from memory.privacy.audit import AuditAction
+from memory.retrieval.domains import tag_domains
+from memory.retrieval.expansion import EXPANSION_WEIGHT, expansion_terms
+from memory.retrieval.lexical import document_frequencies
+from memory.retrieval.scoring import decayed_strength
+from memory.retrieval.vector_index import current_memory_count, dense_candidates
+from memory.timeexpr import TimeRange, resolve_time
+
+MAX_QUERY_CHARS = 2_000
+MAX_K = 100
+POOL = 60  # candidates per channel; independent of k so that top-k is a prefix of top-(k+n)
+RRF_K = 10  # small: the top of each channel counts most (measured: README, memory benchmark)
+LEXICAL_CANDIDATE_CAP = 2_000
+LEXICAL_POSTINGS = 400  # rows fetched by the rarest terms; commoner terms only add to scores
+COUNT_CAP = 20_000
+RESCORED = 50  # fused candidates that are re-scored and diversified
+BM25_K1, BM25_B, AVG_TOKENS = 1.2, 0.75, 20.0
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Hand-set re-scoring weights; `memory.gating` fits better ones from reward events."""
+
+    dense: float = 1.0
+    lexical: float = 1.0
+    importance: float = 0.15
+    strength: float = 0.05
+    recency: float = 0.05
+    domain: float = 0.1
+    time_match: float = 0.5
+    pinned: float = 0.2
+    entity: float = 0.3
+    mmr_lambda: float = 0.8
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass
+class Filters:
+    domains: list[str] | None = None
+    kinds: list[str] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    strict_time: bool = False
+    include_history: bool = False  # superseded facts too
+    reauthenticated: bool = False
+
+
+@dataclass
+class RetrievedMemory:
+    id: int
+    text: str
+    kind: str
+    domains: list[str]
+    language: str
+    created_at: datetime
+    valid_from: datetime
+    event: TimeRange | None
+    score: float
+    tokens: int
+    external_ids: list[str] = field(default_factory=list)
+    message_ids: list[int] = field(default_factory=list)
+
+    def context_text(self) -> str:
+        """How the memory is shown to the companion: when it was said, and the event date."""
+        said = self.valid_from.strftime("%-d %B %Y")
+        text = f"[{said}] {self.text}"
+        if self.event is not None:
+            text += f" (date: {self.event.label()})"
+        return text
+
+
+@dataclass
+class RetrievalResult:
+    items: list[RetrievedMemory]
+    time_range: TimeRange | None
+    embed_ms: float
+    search_ms: float
+
+    @property
+    def context_tokens(self) -> int:
+        return sum(item.tokens for item in self.items)
+
+
+PURPOSES = {"companion", "subagent", "api", "evaluation", "person"}
+
+
+def _policy_allows(row: dict, purpose: str, filters: Filters, now: datetime) -> bool:
+    policy = row["policy"] or {}
+    expires = policy.get("expires_at")
+    if expires and datetime.fromisoformat(expires) < now:
+        return False
+    needs_reauth = policy.get("reauth_required") or row["privacy"] == Memory.Privacy.SECRET
+    if needs_reauth and not filters.reauthenticated:
+        return False
+    shared = row["privacy"] == Memory.Privacy.NORMAL and policy.get("share_with_subagents", True)
+    return purpose != "subagent" or bool(shared)
+
+
+def _where(user_id: int, filters: Filters, time_range: TimeRange | None) -> tuple[str, list]:
+    # user_id is inlined as an integer literal so that a per-user partial index can match.
+    clauses: list[str] = [f"user_id = {int(user_id)}"]
+    params: list[object] = []
+    if not filters.include_history:
+        clauses.append("valid_to IS NULL")
+    if filters.domains:
+        clauses.append("domains && %s::varchar[]")
+        params.append(list(filters.domains))
+    if filters.kinds:
+        clauses.append("kind = ANY(%s)")
+        params.append(list(filters.kinds))
+    since, until = filters.since, filters.until
+    if filters.strict_time and time_range is not None:
+        tz = timezone.get_current_timezone()
+        since = datetime.combine(time_range.start, time.min, tzinfo=tz)
+        until = datetime.combine(time_range.end, time.max, tzinfo=tz)
+    if since is not None:
+        clauses.append("COALESCE(event_end, event_time, valid_from) >= %s")
+        params.append(since)
+    if until is not None:
+        clauses.append("COALESCE(event_time, valid_from) <= %s")
+        params.append(until)
+    return " AND ".join(clauses), params
+
+
+def _lexical(
+    cursor,
+    user_id: int,
+    where: str,
+    params: list,
+    tokens: list[int],
+    total: int,
+    expansion: Sequence[int] = (),
+) -> list[int]:
+    """BM25 over the blind index. Rows are fetched by the rarest terms first (up to
+    LEXICAL_CANDIDATE_CAP postings), so a term shared by thousands of memories costs nothing;
+    every query term still counts in the score of the rows fetched. Expansion terms (sub-topics)
+    count at EXPANSION_WEIGHT."""
+    weight = {t: EXPANSION_WEIGHT for t in expansion} | {t: 1.0 for t in tokens}
+    df = document_frequencies(cursor, user_id=user_id, tokens=list(weight)) if weight else {}
+    if not df:
+        return []
+    selective: list[int] = []
+    postings = 0
+    for token in sorted(df, key=df.__getitem__):
+        if selective and postings + df[token] > LEXICAL_POSTINGS:
+            break
+        selective.append(token)
+        postings += df[token]
+    cursor.execute(
+        f"SELECT id, lexical_tokens, token_count FROM memory_memory "
+        f"WHERE {where} AND lexical_tokens && %s::bigint[] LIMIT {LEXICAL_CANDIDATE_CAP}",
+        [*params, selective],
+    )
+    n = max(total, 1)
+    idf = {t: weight[t] * math.log(1 + max(0.0, n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+    scored = []
+    for memory_id, row_tokens, length in cursor.fetchall():
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * (length or AVG_TOKENS) / AVG_TOKENS)
+        score = sum(idf[t] * (BM25_K1 + 1) / (1 + norm) for t in idf.keys() & set(row_tokens))
+        scored.append((score, memory_id))
+    scored.sort(reverse=True)
+    return [memory_id for _, memory_id in scored[:POOL]]
+
+
+CANDIDATE_SQL = """
+SELECT m.id, vector_send(m.embedding), m.importance, m.strength, m.strength_at, m.recall_count,
+       m.valid_from, m.event_time, m.event_end, m.domains, m.pinned, m.privacy, m.policy,
+       m.kind, m.language, m.created_at, m.text_ct, m.lexical_tokens
+  FROM memory_memory m
+ WHERE m.user_id = %s AND m.id = ANY(%s)
+"""
+CANDIDATE_COLUMNS = (
+    "id",
+    "embedding",
+    "importance",
+    "strength",
+    "strength_at",
+    "recall_count",
+    "valid_from",
+    "event_time",
+    "event_end",
+    "domains",
+    "pinned",
+    "privacy",
+    "policy",
+    "kind",
+    "language",
+    "created_at",
+    "text_ct",
+    "lexical_tokens",
+)
+SOURCES_SQL = """
+SELECT memory_id,
+       array_agg(external_id ORDER BY id) FILTER (WHERE external_id <> ''),
+       array_agg(message_id ORDER BY id) FILTER (WHERE message_id IS NOT NULL)
+  FROM memory_memorysource
+ WHERE memory_id = ANY(%s)
+ GROUP BY memory_id
+"""
+
+
+def _add_sources(cursor, rows: dict[int, dict], ids: list[int]) -> None:
+    """Provenance of the memories that will be returned (not of every candidate)."""
+    for memory_id in ids:
+        rows[memory_id]["external_ids"], rows[memory_id]["message_ids"] = [], []
+    cursor.execute(SOURCES_SQL, [ids])
+    for memory_id, external_ids, message_ids in cursor.fetchall():
+        rows[memory_id]["external_ids"] = external_ids or []
+        rows[memory_id]["message_ids"] = message_ids or []
+
+
+def _candidates(cursor, user_id: int, ids: list[int]) -> dict[int, dict]:
+    """Everything re-scoring and the answer need, for every fused candidate, in one query."""
+    cursor.execute(CANDIDATE_SQL, [user_id, ids])
+    rows = {}
+    for values in cursor.fetchall():
+        row = dict(zip(CANDIDATE_COLUMNS, values, strict=True))
+        # pgvector's binary form: dim (int16), unused (int16), then big-endian float32s
+        row["embedding"] = np.frombuffer(row["embedding"], dtype=">f4", offset=4).astype(np.float32)
+        if isinstance(row["policy"], str):  # Django leaves jsonb undecoded on raw cursors
+            row["policy"] = json.loads(row["policy"])
+        rows[row["id"]] = row
+    return rows
+
+
+AUDIT_AND_REINFORCE_SQL = """
+WITH audit AS (
+    INSERT INTO memory_auditevent
+        (actor_id, subject_user_id, action, purpose, memory_ids, detail, created_at)
+    VALUES (%s, %s, %s, %s, %s, '{}'::jsonb, now())
+)
+UPDATE memory_memory
+   SET recall_count = recall_count + 1, last_recalled_at = %s, strength = 1.0, strength_at = %s
+ WHERE user_id = %s AND id = ANY(%s)
+"""
+
+
+def _audit_and_reinforce(
+    cursor, *, actor_id: int, user_id: int, purpose: str, ids: list[int], at
+) -> None:
+    """One atomic statement: the audit event of this read and the reinforcement of what it
+    returned (recall count +1, strength back to 1)."""
+    cursor.execute(
+        AUDIT_AND_REINFORCE_SQL,
+        [actor_id, user_id, AuditAction.RETRIEVE.value, purpose, ids, at, at, user_id, ids],
+    )
+
+
+def _fuse(channels: list[tuple[list[int], float]]) -> dict[int, float]:
+    fused: dict[int, float] = {}
+    for ranked, weight in channels:
+        for rank, memory_id in enumerate(ranked):
+            fused[memory_id] = fused.get(memory_id, 0.0) + weight / (RRF_K + rank + 1)
+    return fused
+
+
+def _time_match(row: dict, time_range: TimeRange | None) -> float:
+    if time_range is None:
+        return 0.0
+    start = (row["event_time"] or row["valid_from"]).date()
+    end = (row["event_end"] or row["event_time"] or row["valid_from"]).date()
+    return 1.0 if start <= time_range.end and end >= time_range.start else 0.0
+
+
+def _mmr(
+    order: list[int], scores: dict[int, float], vectors: dict[int, np.ndarray], k: int, lam: float
+) -> list[int]:
+    """Maximal marginal relevance, vectorised: relevance minus redundancy with what is chosen."""
+    if not order:
+        return []
+    relevance = np.array([scores[m] for m in order], dtype=np.float32)
+    relevance /= relevance.max() or 1.0
+    matrix = np.stack([vectors[m] for m in order])
+    redundancy = np.zeros(len(order), dtype=np.float32)
+    available = np.ones(len(order), dtype=bool)
+    chosen: list[int] = []
+    for _ in range(min(k, len(order))):
+        value = np.where(available, lam * relevance - (1 - lam) * redundancy, -np.inf)
+        best = int(np.argmax(value))
+        chosen.append(order[best])
+        available[best] = False
+        redundancy = np.maximum(redundancy, matrix @ matrix[best])
+    return chosen
+
+
+def _boost(
+    row: dict,
+    weights: Weights,
+    query_domains: set[str],
+    time_range,
+    now: datetime,
+    entity_tokens: set[int],
+) -> float:
+    age_days = max(0.0, (now - row["valid_from"]).total_seconds() / 86400)
+    strength = decayed_strength(row["strength"], row["strength_at"], row["recall_count"], now)
+    return (
+        weights.importance * row["importance"]
+        + weights.strength * strength
+        + weights.recency * math.exp(-age_days / 30)
+        + weights.domain * (1.0 if query_domains & set(row["domains"]) else 0.0)
+        + weights.time_match * _time_match(row, time_range)
+        + weights.pinned * row["pinned"]
+        + weights.entity * (1.0 if entity_tokens & set(row["lexical_tokens"]) else 0.0)
+    )
+
+
+def _item(row: dict, score: float, cipher) -> RetrievedMemory:
+    event = None
+    if row["event_time"] is not None:
+        event = TimeRange(row["event_time"].date(), (row["event_end"] or row["event_time"]).date())
+    item = RetrievedMemory(
+        id=row["id"],
+        text=cipher.decrypt(row["text_ct"]),
+        kind=row["kind"],
+        domains=row["domains"],
+        language=row["language"],
+        created_at=row["created_at"],
+        valid_from=row["valid_from"],
+        event=event,
+        score=score,
+        tokens=0,
+        external_ids=list(row["external_ids"]),
+        message_ids=list(row["message_ids"]),
+    )
+    item.tokens = len(item.context_text().split())
+    return item
+
+
+def retrieve(
+    *,
+    user,
+    query: str,
+    k: int = 10,
+    budget: int | None = 800,
+    filters: Filters | None = None,
+    purpose: str = "companion",
+    actor=None,
+    now: datetime | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
+    query_vector: np.ndarray | None = None,
+) -> RetrievalResult:
+    """The person's most useful memories for `query`, best first, within `budget` tokens."""
+    if not isinstance(query, str) or not query.strip():
+        raise DomainError("The query is empty.", fields={"query": ["Write a question."]})
+    if len(query) > MAX_QUERY_CHARS:
+        raise DomainError(
+            f"The query is too long (limit {MAX_QUERY_CHARS:,} characters).",
+            fields={"query": ["Too long."]},
+        )
+    if not 1 <= k <= MAX_K:
+        raise DomainError(f"k must be between 1 and {MAX_K}.", fields={"k": ["Out of range."]})
+    if purpose not in PURPOSES:
+        raise DomainError(f"Unknown purpose {purpose!r}.")
+    filters = filters or Filters()
+    now = now or timezone.now()
+    started = clock.perf_counter()
+    vector = query_vector if query_vector is not None else get_embedder().embed_query(query)
+    embedded = clock.perf_counter()
+
+    time_range = resolve_time(query, now)
+    cipher = cipher_for(user.id)
+    query_tokens = sorted({cipher.blind_token(t) for t in lexical_terms(query)})
+    expansion_tokens = [cipher.blind_token(t) for t in expansion_terms(query)]
+    # People, places and things the query names ("What did Anna say…"): memories that
+    # mention them are preferred.
+    entity_tokens = {cipher.blind_token(t) for t in lexical_terms(" ".join(named_entities(query)))}
+    where, params = _where(user.id, filters, time_range)
+    with connection.cursor() as cursor:
+        # BM25's IDF needs the order of magnitude, not an exact count of 100,000 rows.
+        total = current_memory_count(cursor, user.id, cap=COUNT_CAP)
+        dense = dense_candidates(
+            cursor,
+            user_id=user.id,
+            where=where,
+            params=params,
+            vector=vector,
+            limit=POOL,
+            current_count=total,
+        )
+        lexical = _lexical(
+            cursor, user.id, where, params, query_tokens, total, expansion=expansion_tokens
+        )
+        fused = _fuse([(dense, weights.dense), (lexical, weights.lexical)])
+        shortlist = sorted(fused, key=fused.__getitem__, reverse=True)[: max(RESCORED, 3 * k)]
+        rows = _candidates(cursor, user.id, shortlist)
+        query_domains = set(tag_domains(query, vector))
+        scores: dict[int, float] = {}
+        for memory_id in shortlist:
+            base, row = fused[memory_id], rows.get(memory_id)
+            if row is None or not _policy_allows(row, purpose, filters, now):
+                continue
+            boost = _boost(row, weights, query_domains, time_range, now, entity_tokens)
+            scores[memory_id] = base * (1 + boost)
+        order = sorted(scores, key=scores.__getitem__, reverse=True)[: max(POOL, 3 * k)]
+        vectors = {memory_id: rows[memory_id]["embedding"] for memory_id in order}
+        chosen = _mmr(order, scores, vectors, k, weights.mmr_lambda)
+
+        _add_sources(cursor, rows, chosen)
+        items: list[RetrievedMemory] = []
+        used = 0
+        for memory_id in chosen:
+            item = _item(rows[memory_id], scores[memory_id], cipher)
+            if budget is not None and items and used + item.tokens > budget:
+                break
+            used += item.tokens
+            items.append(item)
+        searched = clock.perf_counter()
+        _audit_and_reinforce(
+            cursor,
+            actor_id=(actor or user).id,
+            user_id=user.id,
+            purpose=purpose,
+            ids=[item.id for item in items],
+            at=now,
+        )
+    return RetrievalResult(
+        items=items,
+        time_range=time_range,
+        embed_ms=(embedded - started) * 1000,
+        search_ms=(searched - embedded) * 1000,
+    )
+
+
+__all__ = ["Filters", "RetrievalResult", "RetrievedMemory", "Weights", "retrieve"]

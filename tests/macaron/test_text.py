@@ -1,0 +1,28 @@
+from macaron.text import count_words, extractive_pick, extractive_summary, split_sentences
+
+
+def test_extractive_pick_takes_the_best_that_fit_in_original_order():
+    scores = [0.2, 0.9, 0.5, 0.9, 0.1]
+    sizes = [1, 5, 3, 6, 1]
+    # by score: 1 (5), 3 (6: over budget), 2 (3), 0 (1) = 9; then 4 would not fit
+    assert extractive_pick(scores, sizes, budget=9) == [0, 1, 2]
+    assert extractive_pick(scores, sizes, budget=9, min_score=0.3) == [1, 2]
+    assert extractive_pick(scores, sizes, budget=0) == []
+
+
+def test_offline_summary_keeps_the_telling_sentences():
+    summary = extractive_summary(
+        ["Nice weather. My sister Aiko visits on 12 March. Anyway.", "I love jazz!"],
+        max_words=10,
+    )
+    assert summary == "My sister Aiko visits on 12 March. I love jazz!"
+    assert count_words(summary) == 10
+
+
+def test_one_sentence_splitter_for_latin_and_japanese():
+    assert split_sentences("Hi. 今日は晴れ。明日は雨！ Bye") == [
+        "Hi.",
+        "今日は晴れ。",
+        "明日は雨！",
+        "Bye",
+    ]

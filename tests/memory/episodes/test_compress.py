@@ -1,0 +1,66 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from macaron.vault import cipher_for
+from memory.episodes.compress import EPISODE_MESSAGES, SHORT_TERM_WINDOW, conversation_compress
+from memory.models import Episode, Memory, Message
+from memory.services import MessageIn, conversation_create, messages_ingest
+from tests.fake_llm import completion, status
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def long_conversation(user):
+    conversation = conversation_create(user=user)
+    messages = [
+        MessageIn(
+            text=f"On day {n} I practised the violin for {20 + n} minutes with Ms Ito.",
+            sent_at=START + timedelta(minutes=n),
+            external_id=f"m{n}",
+        )
+        for n in range(SHORT_TERM_WINDOW + EPISODE_MESSAGES)
+    ]
+    messages_ingest(
+        user=user, conversation=conversation, messages=messages, schedule_compression=False
+    )
+    return conversation
+
+
+def test_offline_episode_is_extractive_and_idempotent(user):
+    conversation = long_conversation(user)
+    assert conversation_compress(conversation_id=conversation.id) == 1
+    assert conversation_compress(conversation_id=conversation.id) == 0
+    episode = Episode.objects.get()
+    summary = cipher_for(user.id).decrypt(episode.memory.text_ct)
+    assert "violin" in summary
+    sources = set(episode.memory.sources.values_list("external_id", flat=True))
+    assert sources and sources <= {f"m{n}" for n in range(EPISODE_MESSAGES)}
+    assert Message.objects.filter(conversation=conversation).count() == 32
+
+
+def test_llm_summary_when_a_provider_is_configured(user, settings, fake_llm):
+    conversation = long_conversation(user)  # written offline; the provider only summarises
+    settings.LLM_BASE_URL = fake_llm.url
+    settings.LLM_TIMEOUT_S = 2
+    fake_llm.then(completion("The person practised violin daily with Ms Ito in March."))
+    assert conversation_compress(conversation_id=conversation.id) == 1
+    memory = Memory.objects.get(kind=Memory.Kind.EPISODE)
+    assert cipher_for(user.id).decrypt(memory.text_ct) == (
+        "The person practised violin daily with Ms Ito in March."
+    )
+    assert memory.sources.count() == EPISODE_MESSAGES
+    sent = fake_llm.body()["messages"][-1]["content"]
+    assert "Ms Ito" in sent
+
+
+def test_provider_failure_falls_back_to_the_extractive_summary(user, settings, fake_llm):
+    conversation = long_conversation(user)
+    settings.LLM_BASE_URL = fake_llm.url
+    settings.LLM_TIMEOUT_S = 2
+    fake_llm.then(status(400))
+    assert conversation_compress(conversation_id=conversation.id) == 1
+    memory = Memory.objects.get(kind=Memory.Kind.EPISODE)
+    assert "violin" in cipher_for(user.id).decrypt(memory.text_ct)
