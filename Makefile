@@ -25,14 +25,19 @@ $(CHARTJS): package.json
 	cp node_modules/chart.js/LICENSE.md $(dir $(CHARTJS))LICENSE.md
 	touch $(CHARTJS)
 
+# Set-up only: the virtualenv, vendored front-end files and the embedded database's schema (so
+# the evaluation commands work right after it).
 setup: $(STAMP) $(CHARTJS)
+	$(BIN)/python manage.py migrate --noinput -v0
 
-# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser).
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser),
+# with CJK and emoji fonts so Japanese and Korean pages render in screenshots.
 browser:
-	@test -x /usr/bin/chromium || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || { \
+	  echo "Installing Debian's chromium and CJK/emoji fonts for the browser tests"; \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }
 
 run: $(STAMP)
 	$(BIN)/python manage.py runstack

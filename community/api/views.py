@@ -2,6 +2,7 @@
 with a small output serializer. Reads are open to anonymous visitors (what they may see is
 decided by the selectors); writes need a signed-in person."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -116,6 +117,10 @@ class BlueprintDetailApi(APIView):
 class BlueprintLineageApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        description="The whole lineage tree: nodes with parent, active users, rating, status.",
+    )
     def get(self, request, slug: str, *args, **kwargs):
         blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
         return Response(selectors.blueprint_lineage(user=request.user, blueprint=blueprint))
