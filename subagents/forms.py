@@ -7,7 +7,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from subagents.values import MAX_PHOTO_BYTES
+from subagents.photos import MAX_PHOTO_BYTES
 
 RATINGS = [(str(n), "★" * n) for n in range(1, 6)]
 PERIODS = {"day": _("day"), "week": _("week"), "month": _("month"), "year": _("year")}
