@@ -141,6 +141,15 @@ def test_redirects_errors_api_and_static_answers_carry_the_headers(client, user)
     assert_headers(client.get("/api/v1/me/"), "API call")
 
 
+def test_the_browsable_api_has_no_inline_code(client, user):
+    client.force_login(user)
+    for path in ["/api/v1/me/", "/api/v1/subagents/installations/"]:
+        response = client.get(path, HTTP_ACCEPT="text/html")
+        assert response["Content-Type"] == "text/html; charset=utf-8", path
+        assert_headers(response, path)
+        assert inline_code(response.content.decode()) == [], path
+
+
 def test_staff_admin_pages_run_under_the_same_policy(client):
     staff = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(staff)
