@@ -21,7 +21,7 @@ MAX_PHOTO_BYTES = 1_000_000
 MAX_PHOTO_PIXELS = 4096 * 4096
 LOSSY_QUALITIES = (90, 80, 70)  # tried in turn until the re-encoded photo fits MAX_PHOTO_BYTES
 
-# Pillow format → MIME type, and how each format's files begin.
+# The formats kept (Pillow names) and their MIME types; _format_of tells them by their bytes.
 MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
@@ -66,6 +66,7 @@ _UNREADABLE = (
 def _decoded(raw: bytes, kind: str) -> Image.Image:
     """The first frame, fully decoded and upright; anything Pillow cannot read is refused."""
     with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow's notes on a corrupt EXIF block it skips
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(raw), formats=[kind])
@@ -92,7 +93,7 @@ def _pixels_only(image: Image.Image, kind: str) -> Image.Image:
     if profile:
         try:
             clean = ImageCms.profileToProfile(
-                image.convert(mode),
+                image if image.mode == "CMYK" else image.convert(mode),  # a CMYK profile
                 ImageCms.ImageCmsProfile(io.BytesIO(profile)),
                 ImageCms.createProfile("sRGB"),
                 outputMode=mode,

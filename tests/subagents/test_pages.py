@@ -117,7 +117,7 @@ def test_the_form_has_a_widget_for_every_field_type(client, user):
         'name="took" step="any" min="0"',
         'type="radio" name="mood" value="5"',
         'type="checkbox" name="cold"',
-        'type="file" name="pic" accept="image/*"',
+        'type="file" name="pic" accept="image/jpeg,image/png,image/webp"',
     ]:
         assert snippet in html, snippet
     png = image_bytes(fmt="PNG")
