@@ -7,7 +7,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from subagents.values import MAX_PHOTO_BYTES
+from subagents.photos import MAX_PHOTO_BYTES, MIME_TYPES
 
 RATINGS = [(str(n), "★" * n) for n in range(1, 6)]
 PERIODS = {"day": _("day"), "week": _("week"), "month": _("month"), "year": _("year")}
@@ -52,7 +52,9 @@ def _form_field(field: dict) -> forms.Field:
             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common
         )
     if kind == "photo":
-        return forms.FileField(widget=forms.FileInput(attrs={"accept": "image/*"}), **common)
+        # The types subagents.photos keeps (a phone converts a HEIC photo to JPEG for these).
+        accept = ",".join(MIME_TYPES.values())
+        return forms.FileField(widget=forms.FileInput(attrs={"accept": accept}), **common)
     if kind == "text":
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **common)
     return forms.CharField(**common)
