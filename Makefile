@@ -25,7 +25,16 @@ $(CHARTJS): package.json
 	cp node_modules/chart.js/LICENSE.md $(dir $(CHARTJS))LICENSE.md
 	touch $(CHARTJS)
 
-setup: $(STAMP) $(CHARTJS)
+# d3 (hierarchy, zoom, selection) draws the community's evolution tree.
+D3 := static/vendor/d3/d3.min.js
+$(D3): package.json
+	npm install --no-audit --no-fund --ignore-scripts
+	mkdir -p $(dir $(D3))
+	cp node_modules/d3/dist/d3.min.js $(D3)
+	cp node_modules/d3/LICENSE $(dir $(D3))LICENSE
+	touch $(D3)
+
+setup: $(STAMP) $(CHARTJS) $(D3)
 
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser).
 browser:
