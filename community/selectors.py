@@ -11,8 +11,9 @@ from django.utils import timezone
 from pgvector.django import CosineDistance
 
 from community.models import ActiveDay, Blueprint, BlueprintVersion, Import, Rating, Report, Score
+from community.permissions import can_view, is_moderator
 from community.ranking import spec_diff
-from community.services import blueprint_latest_version, is_moderator
+from community.services import blueprint_latest_version
 from macaron.errors import NotFound, PermissionDenied
 
 SORTS = ("trending", "top", "rising", "new")
@@ -44,10 +45,7 @@ def blueprint_for_viewer(*, user, slug: str) -> Blueprint:
 
 
 def blueprint_viewable(*, user, blueprint: Blueprint) -> bool:
-    viewer = _viewer_id(user)
-    if viewer is not None and (blueprint.author_id == viewer or is_moderator(user)):
-        return True
-    return blueprint.visibility != Blueprint.Visibility.PRIVATE and not blueprint.hidden
+    return can_view(user, blueprint)
 
 
 def blueprints_for_author(*, user) -> QuerySet[Blueprint]:
