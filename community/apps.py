@@ -6,8 +6,11 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         from community.services import usage_listen
+        from community.seed import community_seed
         from community.views import tool_panel
+        from macaron.startup import demo_preparer_register
         from subagents.panels import tool_panel_register
 
         usage_listen()
         tool_panel_register(tool_panel)
+        demo_preparer_register("community", community_seed)

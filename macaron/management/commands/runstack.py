@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management import BaseCommand, call_command
 
 from accounts.services import demo_account_ensure
+from macaron.startup import demo_prepare_all
 
 STOP_GRACE_S = 10
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, **options):
         call_command("migrate", interactive=False, verbosity=0)
         demo = demo_account_ensure()
+        for name, result in demo_prepare_all():
+            self.stdout.write(f"Demo data ({name}): {result}")
 
         var = Path(settings.BASE_DIR) / "var"
         var.mkdir(exist_ok=True)
