@@ -5,8 +5,8 @@ class CommunityConfig(AppConfig):
     name = "community"
 
     def ready(self) -> None:
-        from community.services import usage_listen
         from community.seed import community_seed
+        from community.services import usage_listen
         from community.views import tool_panel
         from macaron.startup import demo_preparer_register
         from subagents.panels import tool_panel_register
