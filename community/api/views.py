@@ -170,7 +170,12 @@ class BlueprintImportApi(APIView):
             version = selectors.blueprint_version(
                 blueprint=blueprint, version=data.validated_data["version"]
             )
-        record = services.blueprint_import(user=request.user, blueprint=blueprint, version=version)
+        record = services.blueprint_import(
+            user=request.user,
+            blueprint=blueprint,
+            version=version,
+            allowed_domains=data.validated_data.get("allowed_domains"),
+        )
         return Response(s.ImportOutput(record).data, status=status.HTTP_201_CREATED)
 
 
