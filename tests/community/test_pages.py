@@ -236,3 +236,13 @@ def test_rate_report_and_moderate_from_the_pages(client, people, world):
     assert blueprint.hidden
     client.logout()
     assert client.get(url("community-blueprint", blueprint)).status_code == 404
+
+
+def test_community_pages_speak_japanese(client, people, world):
+    client.force_login(UserFactory(preferred_language="ja"))
+    home = client.get(reverse("community")).content.decode()
+    assert ">コミュニティ</a>" in home and "ひとことからおすすめ" in home and "トレンド" in home
+    page = client.get(url("community-blueprint", world["public"])).content.decode()
+    assert "プレビュー" in page and "フォーク" in page and "Preview" not in page
+    tree = client.get(url("community-tree", world["public"])).content.decode()
+    assert "この系統には1個のブループリントがあります。" in tree
