@@ -247,6 +247,27 @@ def blueprint_publish(
     return blueprint
 
 
+def blueprint_share(
+    *, user, installation, spec: dict, listing: Listing, confirmed: bool = False
+) -> Blueprint:
+    """Publish one of the person's tools. A tool imported from the community is published as
+    a fork of the blueprint it came from, so its lineage is kept."""
+    if getattr(installation, "user_id", None) != user.id:
+        raise PermissionDenied("You can only publish your own sub-agents.")
+    origin = (
+        Import.objects.select_related("blueprint")
+        .filter(user=user, installation_id=installation.id)
+        .first()
+    )
+    if origin is not None and not origin.blueprint.is_removed:
+        return blueprint_fork(
+            user=user, blueprint=origin.blueprint, spec=spec, listing=listing, confirmed=confirmed
+        )
+    return blueprint_publish(
+        user=user, spec=spec, listing=listing, confirmed=confirmed, source=installation
+    )
+
+
 def blueprint_latest_version(*, blueprint: Blueprint) -> BlueprintVersion:
     version = blueprint.versions.order_by("-major", "-minor", "-patch").first()
     if version is None:

@@ -472,12 +472,12 @@ def tool_publish(request, installation_id: int):
     findings = []
     if request.method == "POST" and form.is_valid():
         try:
-            blueprint = services.blueprint_publish(
+            blueprint = services.blueprint_share(
                 user=request.user,
+                installation=installation,
                 spec=form.cleaned_data["spec"],
                 listing=form.listing(),
                 confirmed=form.cleaned_data["confirmed"],
-                source=installation,
             )
         except services.PrivacyConfirmationRequired as error:
             findings = error.findings

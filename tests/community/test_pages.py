@@ -246,3 +246,34 @@ def test_community_pages_speak_japanese(client, people, world):
     assert "プレビュー" in page and "フォーク" in page and "Preview" not in page
     tree = client.get(url("community-tree", world["public"])).content.decode()
     assert "この系統には1個のブループリントがあります。" in tree
+
+
+def test_sharing_an_imported_tool_publishes_a_fork_of_its_blueprint(client, people, world):
+    person = people["other"]
+    record = services.blueprint_import(user=person, blueprint=world["public"])
+    client.force_login(person)
+    form = {
+        "title": "Water, adapted", "description": "", "tags": "", "language": "en",
+        "category": "", "cover_color": "#3b82f6", "cover_icon": "", "visibility": "public",
+        "spec": __import__("json").dumps(spec_factory(name="Water, adapted")), "confirmed": "on",
+    }  # fmt: skip
+    response = client.post(reverse("community-publish", args=[record.installation_id]), form)
+    shared = Blueprint.objects.get(author=person)
+    assert response.status_code == 302
+    assert shared.parent_id == world["public"].id and shared.root_id == world["public"].id
+
+
+def test_the_edit_page_changes_the_spec_in_words(client, people, world):
+    client.force_login(people["collaborator"])
+    response = client.post(
+        url("community-edit", world["public"]), {"action": "revise", "revise-instruction": "use ml"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "Proposed changes" in html
+    assert "&quot;ml&quot;" in html  # the revised spec waits in the editor, not yet saved
+    assert world["public"].versions.count() == 1
+    response = client.post(
+        url("community-edit", world["public"]),
+        {"action": "revise", "revise-instruction": "qwzx"},
+    )
+    assert response.status_code == 400 and world["public"].versions.count() == 1
