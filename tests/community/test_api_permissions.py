@@ -110,3 +110,25 @@ def test_import_consent_through_the_api(people):
     assert refused.status_code == 400 and "work" in refused.json()["error"]["message"]
     made = client_for(people, "other").post(url, {"allowed_domains": ["food"]}, format="json")
     assert made.status_code == 201 and made.json()["consented_domains"] == ["food"]
+
+
+def test_upgrade_and_rollback_through_the_api_only_for_the_tool_owner(people):
+    blueprint = blueprint_factory(author=people["owner"])
+    record = services.blueprint_import(user=people["other"], blueprint=blueprint)
+    services.blueprint_version_publish(
+        user=people["owner"],
+        blueprint=blueprint,
+        version="1.1.0",
+        spec=spec_factory(name="Water 1.1"),
+    )
+    upgrade = BASE + f"tools/{record.installation_id}/upgrade/"
+    rollback = BASE + f"tools/{record.installation_id}/rollback/"
+    got = tuple(client_for(people, r).post(upgrade).status_code for r in ROLES if r != "other")
+    assert got == (A, 404, 404, 404)
+    made = client_for(people, "other").post(upgrade)
+    assert made.status_code == 200 and made.json()["version"] == "1.1.0"
+    again = client_for(people, "other").post(upgrade)
+    assert again.status_code == 409
+    back = client_for(people, "other").post(rollback)
+    assert back.status_code == 200 and back.json()["version"] == "1.0.0"
+    assert client_for(people, "other").post(rollback).status_code == 409
