@@ -16,6 +16,7 @@ urlpatterns = [
     path("b/<slug:slug>/versions/new/", views.blueprint_version_new, name="community-version-new"),
     path("b/<slug:slug>/rate/", views.blueprint_rate, name="community-rate"),
     path("b/<slug:slug>/report/", views.blueprint_report, name="community-report"),
+    path("b/<slug:slug>/hide/", views.blueprint_hide, name="community-hide"),
     path("b/<slug:slug>/unpublish/", views.blueprint_unpublish, name="community-unpublish"),
     path(
         "b/<slug:slug>/collaborators/",

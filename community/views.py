@@ -563,3 +563,18 @@ def moderation_queue(request):
         "community/moderation.html",
         {"reports": [(report, selectors.report_note(report=report)) for report in reports]},
     )
+
+
+@login_required
+@require_POST
+def blueprint_hide(request, slug: str):
+    """A moderator hides a listing (or shows it again)."""
+    blueprint = _blueprint(request, slug)
+    try:
+        services.listing_hide(
+            moderator=request.user, blueprint=blueprint, hidden=request.POST.get("hidden") != "0"
+        )
+    except DomainError as error:
+        _refuse(error)
+    messages.success(request, _("Done."))
+    return redirect("community-blueprint", slug=slug)

@@ -74,6 +74,7 @@ MATRIX = [
     ("community-version-new", "get", "public", (302, 403, 200, 200, 403)),
     ("community-collaborators", "get", "public", (302, 403, 403, 200, 403)),
     ("community-unpublish", "post", "public", (302, 403, 403, 302, 403)),
+    ("community-hide", "post", "public", (302, 403, 403, 403, 302)),
 ]
 
 
