@@ -25,9 +25,18 @@ $(CHARTJS): package.json
 	cp node_modules/chart.js/LICENSE.md $(dir $(CHARTJS))LICENSE.md
 	touch $(CHARTJS)
 
+# d3 (hierarchy, zoom, selection) draws the community's evolution tree.
+D3 := static/vendor/d3/d3.min.js
+$(D3): package.json
+	npm install --no-audit --no-fund --ignore-scripts
+	mkdir -p $(dir $(D3))
+	cp node_modules/d3/dist/d3.min.js $(D3)
+	cp node_modules/d3/LICENSE $(dir $(D3))LICENSE
+	touch $(D3)
+
 # Set-up only: the virtualenv, vendored front-end files and the embedded database's schema (so
 # the evaluation commands work right after it).
-setup: $(STAMP) $(CHARTJS)
+setup: $(STAMP) $(CHARTJS) $(D3)
 	$(BIN)/python manage.py migrate --noinput -v0
 
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser),

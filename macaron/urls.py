@@ -20,6 +20,7 @@ urlpatterns = [
     path("chat/", include("memory.chat_urls")),
     path("notifications/", include("memory.reminder_urls")),
     path("tools/", include("subagents.urls")),
+    path("community/", include("community.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "v1"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),

@@ -17,6 +17,7 @@ from accounts.views import add_domain_error
 from macaron.errors import DomainError, NotFound
 from subagents.chat import tool_chat_history, tool_chat_send, tool_chat_undo
 from subagents.forms import EntryForm, InstallForm, SettingsForm
+from subagents.panels import tool_panels_for
 from subagents.reminders import reminder_dismiss
 from subagents.selectors import (
     entries_for_installation,
@@ -147,6 +148,7 @@ def _tool_context(request, tool, form) -> dict:
         "context_memories": context_memories,
         "settings_form": settings_form,
         "chat": tool_chat_history(user=request.user, installation_id=tool.id),
+        "panels": tool_panels_for(request=request, installation=installation),
     }
 
 

@@ -175,7 +175,12 @@ class BlueprintImportApi(APIView):
             version = selectors.blueprint_version(
                 blueprint=blueprint, version=data.validated_data["version"]
             )
-        record = services.blueprint_import(user=request.user, blueprint=blueprint, version=version)
+        record = services.blueprint_import(
+            user=request.user,
+            blueprint=blueprint,
+            version=version,
+            allowed_domains=data.validated_data.get("allowed_domains"),
+        )
         return Response(s.ImportOutput(record).data, status=status.HTTP_201_CREATED)
 
 
@@ -241,3 +246,21 @@ class RecommendForMeApi(APIView):
     def get(self, request, *args, **kwargs):
         found = selectors.blueprints_for_person(user=request.user)
         return Response({"results": _with_stats(found)})
+
+
+class ToolUpgradeApi(APIView):
+    """Move an imported tool to its blueprint's latest version (entries kept)."""
+
+    @extend_schema(request=None, responses={200: s.ImportOutput})
+    def post(self, request, installation_id: int, *args, **kwargs):
+        record = services.import_upgrade(user=request.user, installation_id=installation_id)
+        return Response(s.ImportOutput(record).data)
+
+
+class ToolRollbackApi(APIView):
+    """Back to the version the tool had before its last upgrade."""
+
+    @extend_schema(request=None, responses={200: s.ImportOutput})
+    def post(self, request, installation_id: int, *args, **kwargs):
+        record = services.import_rollback(user=request.user, installation_id=installation_id)
+        return Response(s.ImportOutput(record).data)
