@@ -5,9 +5,9 @@ import copy
 import json
 
 import pytest
-from macaron.vault import cipher_for
 
 from macaron.errors import Conflict, NotFound
+from macaron.vault import cipher_for
 from subagents.models import Entry, Installation
 from subagents.selectors import entries_for_installation, installation_spec
 from subagents.services import (
