@@ -93,6 +93,13 @@ def _generic(spec: dict, topic: str, parsed: Parsed, abstain: bool = False) -> d
             translation.get("labels", {}).pop("amount", None)
         return spec
     amount["label"] = title[:60]
+    scale = re.search(r"\b1\s*(?:-|to|–)\s*(5|10)\b|\brating\b|\brate\b", parsed.text)
+    if scale:
+        amount.update({"type": "rating", "min": 1, "max": int(scale.group(1) or 5)})
+        amount.pop("default", None)
+        spec["goals"] = []
+        spec["views"] = [{"type": "line", "field": "amount", "period": "week"}, {"type": "log"}]
+        return spec
     unit = next(
         (q.unit for q in parsed.quantities if q.unit in UNITS and q.unit not in {"times", "piece"}),
         None,

@@ -433,7 +433,7 @@ PARTS_OF_DAY = [
     (r"\bevening\b|\bevenings\b|\bafter work\b|夕方|저녁", "19:00"),
     (r"\btonight\b|\bat night\b|\bevery night\b|\bnights\b|毎晩|夜|밤", "21:00"),
 ]
-EVERY_PART_OF_DAY = r"\bevery (?:morning|evening|night)\b|\beach (?:morning|evening|night)\b|毎朝|毎晩|매일 아침|매일 밤|매일 저녁"
+EVERY_PART_OF_DAY = r"\bevery (?:morning|afternoon|evening|night)\b|\beach (?:morning|afternoon|evening|night)\b|毎朝|毎晩|매일 아침|매일 밤|매일 저녁"
 REMINDER_CUES = r"remind|reminder|notify|notification|ping me|nudge|alert|alarm|リマインド|通知|知らせ|思い出させ|알림|알려|리마인드"
 
 

@@ -322,7 +322,7 @@ class Topic:
 TOPIC_VERBS = (
     r"(?:keep track of|keep a (?:log|record) of|track(?:ing)?|log(?:ging)?|record(?:ing)?|"
     r"count(?:ing)?|monitor(?:ing)?|practi[cs](?:e|ing)|learn(?:ing)?(?: (?:to|how to))?|"
-    r"writ(?:e|ing)|feed(?:ing)?)"
+    r"writ(?:e|ing)|feed(?:ing)?|eat(?:ing)?|drink(?:ing)?)"
 )
 ABSTAIN = r"(?:days? (?:without|free of|with no)|(?:stay|go|be) (?:off|free of|without)|no more(?! than)|cut out|quit|give up|avoid)"
 VERB_TOPIC = re.compile(
@@ -330,7 +330,7 @@ VERB_TOPIC = re.compile(
     r"(?:(?:my|our|the|a|an|all|each|every|his|her|their|some) )*"
     # "the hours I spend on my side project", "cups of tea": the measure is not the topic.
     r"(?:(?:hours?|minutes?|time|money|cups?|glasses?|servings?|number|amount|times?) "
-    r"(?:(?:i|we) (?:spend|spent|put|go|eat|drink|do)\s*(?:on|doing|in|into|to)?|of) "
+    r"(?:(?:i|we) (?:spend|spent|put)\s*(?:on|doing|in|into)?|(?:i|we)|of) "
     r"(?:(?:my|our|the|a|an) )*)?"
     r"(?P<topic>(?!(?:with|of|on|in|at|for|to|and|how|what)\b)[a-z][a-z' -]{1,40}?)"
     r"(?=\s*(?:[,.:;!?]|\bwith\b|\bevery\b|\band\b|\bat\b|\bin\b|\bfor\b|\bso\b|\bto\b|"
@@ -342,7 +342,8 @@ NAMED_TOPIC = re.compile(
 )
 # Words that say nothing about what is tracked ("count how many times I go…").
 LIGHT_WORDS = _wordset(
-    "log logs tracker journal diary list app tool daily weekly monthly simple new it this "
+    "log logs tracker journal diary list app tool daily weekly monthly simple new it this more "
+    "less hours minutes "
     "that things stuff times time i go do did get make have take use my the a an how many "
     "much often long what when progress something everything"
 )
