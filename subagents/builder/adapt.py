@@ -36,7 +36,7 @@ FIELD_SYNONYMS = {
 TYPE_CUES = [
     (re.compile(r"photo|picture|pic\b|image|写真|사진"), "photo"),
     (re.compile(r"rating|stars|out of|rate\b|score|評価|평점"), "rating"),
-    (re.compile(r"duration|how long|minutes|time spent|時間|시간"), "duration"),
+    (re.compile(r"duration|how long|minutes|hours|time spent|時間|시간"), "duration"),
     (re.compile(r"\btime\b|\bat what time\b"), "time"),
     (re.compile(r"\bdate\b|\bwhen\b|日付|날짜"), "date"),
     (re.compile(r"whether|did i|yes/no|done\b"), "boolean"),
@@ -485,6 +485,8 @@ def apply_named_fields(spec: dict, parsed: Parsed) -> dict:
             field["label"] = " ".join(words[:3]).capitalize()
         if kind == "rating":
             field.update({"min": 1, "max": 5})
+        if field["type"] == "duration":
+            field.update({"unit": "min", "min": 0})
         spec["fields"].append(field)
     return spec
 
