@@ -16,10 +16,10 @@ from django.utils import timezone
 from macaron.embeddings import get_embedder
 from macaron.llm import LLMError, get_provider
 from memory.gate import score
+from memory.ingest.timeexpr import resolve_time
 from memory.lexicon import term_stats_add
 from memory.models import Conversation, Episode, Memory, MemorySource, Message
 from memory.text import count_tokens, detect_language, lexical_terms, normalise, split_sentences
-from memory.timeexpr import resolve_time
 from memory.vault import cipher_for
 
 logger = logging.getLogger(__name__)

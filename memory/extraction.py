@@ -8,8 +8,8 @@ from django.conf import settings
 
 from macaron.llm import LLMError, get_provider
 from memory.gate import GATE_THRESHOLD, Candidate, extract_candidates, kind_of, score, slot_of
+from memory.ingest.timeexpr import resolve_time
 from memory.text import count_tokens
-from memory.timeexpr import resolve_time
 
 logger = logging.getLogger(__name__)
 

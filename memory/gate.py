@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from memory.ingest.timeexpr import TimeRange, resolve_time
 from memory.text import content_words, count_tokens, split_sentences
-from memory.timeexpr import TimeRange, resolve_time
 
 MAX_CANDIDATE_TOKENS = 80
 GATE_THRESHOLD = 0.3

@@ -16,8 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from macaron.errors import NotFound
+from memory.ingest.timeexpr import TimeRange
 from memory.models import Conversation, Memory, Reminder
-from memory.timeexpr import TimeRange
 from memory.vault import cipher_for
 
 REMINDABLE_KINDS = (Memory.Kind.PLAN, Memory.Kind.EVENT)

@@ -20,6 +20,7 @@ from memory.domains import tag_domains
 from memory.episodes import EPISODE_MESSAGES, SHORT_TERM_WINDOW
 from memory.extraction import candidates_for
 from memory.gate import Candidate, slot_of
+from memory.ingest.timeexpr import resolve_time
 from memory.lexicon import term_stats_add
 from memory.models import (
     AuditEvent,
@@ -32,7 +33,6 @@ from memory.models import (
 )
 from memory.reminders import reminder_schedule_for
 from memory.text import count_tokens, detect_language, lexical_terms, normalise
-from memory.timeexpr import resolve_time
 from memory.vault import UserCipher, cipher_for
 from memory.vector_index import dense_candidates
 
@@ -343,8 +343,7 @@ def memory_create(
             fields={"privacy": ["Unknown level."]},
         )
     cipher = cipher_for(user.id)
-    now = timezone.now()
-    event = resolve_time(text, now)
+    event = resolve_time(text, _local(timezone.now(), user))  # the person's "tomorrow"
     candidate = Candidate(
         text=text,
         importance=0.8,
@@ -395,8 +394,9 @@ def memory_update(
             memory.domains = tag_domains(text, vector)
             slot = slot_of(text)
             memory.slot_key = cipher.keyed_hash(slot) if slot else None
+            said_at = _local(memory.valid_from, user)
             memory.event_time, memory.event_end = _event_bounds(
-                resolve_time(text, memory.valid_from), memory.valid_from.tzinfo
+                resolve_time(text, said_at), said_at.tzinfo
             )
         if pinned is not None:
             memory.pinned = pinned
