@@ -156,7 +156,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Macaron <noreply@localhost>")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "macaron.api.Pagination",
