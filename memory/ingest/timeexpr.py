@@ -176,7 +176,7 @@ PAST_JA = re.compile(
 )
 FUTURE_JA = re.compile(r"予定|つもり|ます(?:[。、！？!?.,\s]|$)|ましょう|たい|明日|来週|来月|来年")
 PAST_KO_EXCLUDED = {"있", "겠"}
-FUTURE_KO = re.compile(r"ㄹ\s*거|할\s*거|갈\s*거|예정|계획|겠|내일|다음|내년")
+FUTURE_KO = re.compile(r"거예요|거에요|거야|겁니다|게요|예정|계획|겠|내일|다음|내년")
 
 
 def _language(text: str) -> str:
@@ -351,7 +351,7 @@ HOLIDAYS: list[tuple[str, Callable[[int], Span | None]]] = [
     (r"thanksgiving", _one_day(lambda y: _nth_weekday(y, 11, 3, 4))),
     (r"mother'?s day", _one_day(lambda y: _nth_weekday(y, 5, 6, 2))),
     (r"father'?s day", _one_day(lambda y: _nth_weekday(y, 6, 6, 3))),
-    (r"설날|구정|설\s*연휴", _table(SEOLLAL)),
+    (r"설날|구정|설\s*연휴|(?:lunar|chinese) new year|春節|旧正月", _table(SEOLLAL)),
     (r"추석|한가위", _table(CHUSEOK)),
 ]
 
@@ -515,6 +515,8 @@ def _counted(m: re.Match, ctx: _Context, n: int, unit: str, sign: int):
         return _day(m, moment.date(), moment.time().replace(second=0, microsecond=0))
     if unit.startswith(("day", "日", "일")):
         return _day(m, ctx.today + timedelta(days=sign * n))
+    if unit.startswith("fortnight"):
+        return _day(m, ctx.today + timedelta(weeks=2 * sign * n))
     if unit.startswith(("week", "週", "주")):
         return _day(m, ctx.today + timedelta(weeks=sign * n))
     if unit.startswith(("month", "ヶ月", "か月", "カ月", "ヵ月", "ケ月", "달", "개월")):
@@ -523,7 +525,7 @@ def _counted(m: re.Match, ctx: _Context, n: int, unit: str, sign: int):
     return _span(m, (date(year, 1, 1), date(year, 12, 31)), YEAR)
 
 
-EN_UNIT = r"(days?|weeks?|months?|years?|hours?|minutes?|mins?)"
+EN_UNIT = r"(days?|weeks?|fortnights?|months?|years?|hours?|minutes?|mins?)"
 
 
 @rule(rf"\b({NUM_RE})\s+{EN_UNIT}\s+(ago|before|earlier|back)\b")
@@ -533,6 +535,8 @@ def _en_ago(m, ctx):
 
 @rule(rf"\b(?:in|within|after)\s+(?:about\s+|around\s+)?({NUM_RE})\s+{EN_UNIT}(?:'?s?\s+time)?\b")
 def _en_in(m, ctx):
+    if ctx.past:
+        return None  # "I ran it in 30 minutes", "we built it in two weeks": a duration
     return _counted(m, ctx, _number(m[1]), m[2], 1)
 
 
@@ -659,11 +663,13 @@ def _cjk_weekend(m, ctx):
     return _span(m, _weekend(ctx, which), WEEK)
 
 
-@rule(r"\b(?:the\s+)?week\s+after\s+next\b|\b(this|next|last|past|previous)\s+week\b")
+@rule(
+    r"\b(?:the\s+)?week\s+(after\s+next|before\s+last)\b|\b(this|next|last|past|previous)\s+week\b"
+)
 def _en_week(m, ctx):
-    weeks = {"this": 0, "next": 1, "last": -1, "past": -1, "previous": -1}.get(
-        (m[1] or "").lower(), 2
-    )
+    word = re.sub(r"\s+", " ", (m[1] or m[2]).lower())
+    weeks = {"this": 0, "next": 1, "last": -1, "past": -1, "previous": -1,
+             "after next": 2, "before last": -2}[word]  # fmt: skip
     return _span(m, _week_span(ctx, weeks), WEEK)
 
 
@@ -728,9 +734,7 @@ def _en_part(m: re.Match) -> str | None:
     return None
 
 
-@rule(
-    rf"\b{PART_EN}(?:(in|last|next|this|since|until|of|during|by)\s+)?({FULL_MONTH_RE})\b"
-)
+@rule(rf"\b{PART_EN}(?:(in|last|next|this|since|until|of|during|by)\s+)?({FULL_MONTH_RE})\b")
 def _en_month(m, ctx):
     name = m[4]
     if name.lower() in ("may", "march") and name[0].islower() and not m[3] and not m[1]:
@@ -742,13 +746,14 @@ def _en_month(m, ctx):
 
 
 @rule(
-    rf"\b{PART_EN}(this|next|last|the\s+previous|the\s+following)\s+month\b|\bthe\s+month\s+after\s+next\b"
+    rf"\b{PART_EN}(this|next|last|the\s+previous|the\s+following|the)\s+month\b|\bthe\s+month\s+after\s+next\b"
 )
 def _en_relative_month(m, ctx):
-    which = (m[3] or "after next").lower()
-    months = {"this": 0, "next": 1, "last": -1, "the previous": -1, "the following": 1}.get(
-        which, 2
-    )
+    which = re.sub(r"\s+", " ", (m[3] or "after next").lower())
+    if which == "the" and not _en_part(m):
+        return None  # "the month" alone; "the end of the month" is this month's end
+    months = {"this": 0, "the": 0, "next": 1, "last": -1, "the previous": -1,
+              "the following": 1}.get(which, 2)  # fmt: skip
     return _relative_month_piece(m, ctx, months, _en_part(m))
 
 
@@ -808,7 +813,7 @@ def _en_season(m, ctx):
 
 
 @rule(
-    r"(去年|昨年|今年|来年|この|작년|올해|내년|지난|이번|다음)?\s*の?\s*(春|夏|秋|冬|봄|여름|가을|겨울)(?!休|服|物|季|場|祭|학기|방학|옷)"
+    r"(去年|昨年|今年|来年|この|작년|올해|내년|지난|이번|다음)?\s*の?\s*(春|夏|秋|冬|봄|여름|가을|겨울)(?!服|物|季|場|祭|학기|옷)"
 )
 def _cjk_season(m, ctx):
     make = _season(SEASONS[m[2]])
@@ -882,10 +887,13 @@ def _en_ampm(m, ctx):
     return _clock(m, hour % 12 + (12 if pm else 0), int(m[2] or 0), True)
 
 
-@rule(r"\b(?:at\s+)?([01]?\d|2[0-3]):([0-5]\d)\b")
+@rule(
+    r"\b(?:(?:at|by|from|until|till|around|before|after)\s+([01]?\d|2[0-3])|([01]\d|2[0-3])):([0-5]\d)\b"
+)
 def _en_colon(m, ctx):
-    hour = int(m[1])
-    return _clock(m, hour, int(m[2]), hour == 0 or hour > 12)
+    """ "at 7:30", "19:30", "09:15" (a bare "3:16" may be a verse or a score)."""
+    hour = int(m[1] or m[2])
+    return _clock(m, hour, int(m[3]), hour == 0 or hour > 12)
 
 
 @rule(r"\bat\s+(\d{1,2})(?:\s*o'?clock)?\b(?![:.,]?\d|\s*(?:%|percent|years|people|kg|km))")
