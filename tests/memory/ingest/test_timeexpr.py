@@ -71,7 +71,14 @@ CASES = [
     ("Movie tonight at 9", "en", MON_NOV_30, "2026-11-30T21:00", None),
     ("In two hours the shop closes", "en", TUE_JUL_15, "2025-07-15T20:00", None),
     ("Yesterday evening I cooked ramen", "en", MON_NOV_30, "2026-11-29", None),
-    # No expression.
+    ("A fortnight ago we moved in", "en", MON_NOV_30, "2026-11-16", None),
+    ("The week before last was hectic", "en", MON_NOV_30, "2026-11-16", "2026-11-22"),
+    ("I pay the rent at the end of the month", "en", MON_NOV_30, "2026-11-21", "2026-11-30"),
+    ("Next Friday is the deadline", "en", WED_FEB_28, "2024-03-08", None),
+    ("Chinese New Year dinner with the family", "en", MON_NOV_30, "2027-02-07", None),
+    # No expression (a duration in the past tense, a verse, a count are not times).
+    ("I ran 5 km in 30 minutes", "en", MON_NOV_30, None, None),
+    ("John 3:16 is my favourite verse", "en", MON_NOV_30, None, None),
     ("I have no idea when it happened.", "en", MON_NOV_30, None, None),
     ("I may go to the party", "en", MON_NOV_30, None, None),
     # Japanese.
@@ -106,6 +113,8 @@ CASES = [
     ("12월 25일에 파티를 해요", "ko", MON_NOV_30, "2026-12-25", None),
     ("다음 달 5일에 이사해요", "ko", THU_DEC_31, "2027-01-05", None),
     ("이번 주 토요일에 만나요", "ko", SAT_JAN_2, "2027-01-02", None),
+    ("3월에 이사할 거예요", "ko", TUE_JUL_15, "2026-03-01", "2026-03-31"),
+    ("3월에 이사했어요", "ko", TUE_JUL_15, "2025-03-01", "2025-03-31"),
     ("회의가 있어요", "ko", TUE_JUL_15, None, None),
 ]
 
