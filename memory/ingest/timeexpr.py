@@ -118,7 +118,7 @@ PAST_EN = re.compile(
     r"\b(was|were|did|had|went|got|came|saw|met|took|made|ran|bought|told|said|left|gave|found|"
     r"felt|spent|ate|drank|wrote|began|became|flew|drove|rode|swam|sang|won|lost|paid|sold|sent|"
     r"built|kept|slept|thought|brought|caught|taught|heard|held|knew|grew|threw|wore|broke|chose|"
-    r"forgot|fell|sat|stood|ago|yesterday|last night|used to|\w{2,}ed)\b",
+    r"forgot|fell|sat|stood|been|ago|yesterday|last night|used to|\w{2,}ed)\b",
     re.I,
 )
 NOT_PAST_EN = {

@@ -141,6 +141,8 @@ def _mode(word: str | None, ctx: Context) -> str:
         return "next"
     if word in ("this", "이번", "올해", "今年", "この"):
         return "this"
+    if word == "since":  # "since March": the last March that has begun
+        return "past"
     return ctx.mode
 
 
@@ -284,10 +286,12 @@ def _weekday(ctx: Context, target: int, which: str | None) -> date:
 
 
 @rule(
-    rf"\b(?:(this|next|last|coming|past)\s+)?({WEEKDAY_RE})\b(?!s)(?:\s+(this|next|last)\s+week\b)?"
+    rf"\b(?:(this|next|last|coming|past|every|each)\s+)?({WEEKDAY_RE})\b(?!s)(?:\s+(this|next|last)\s+week\b)?"
 )
 def _en_weekday(m, ctx):
     which = (m[1] or "").lower() or None
+    if which in ("every", "each"):
+        return Piece(m.start(), m.end(), "void")  # a habit, not a date
     which = {"coming": "this", "past": "last"}.get(which, which)
     if m[3]:
         which = f"{m[3].lower()}_week"
@@ -309,13 +313,17 @@ KO_WEEK = {"이번": "this_week", "다음": "next_week", "지난": "last_week", 
            "다다음": "week_after_next"}  # fmt: skip
 
 
-@rule(r"(再来週|今週|来週|先週)?\s*の?\s*([月火水木金土日])曜(?:日)?")
+@rule(r"(再来週|今週|来週|先週|毎週)?\s*の?\s*([月火水木金土日])曜(?:日)?")
 def _ja_weekday(m, ctx):
+    if m[1] == "毎週":
+        return Piece(m.start(), m.end(), "void")  # every week: a habit, not a date
     return _day(m, _weekday(ctx, JA_WEEKDAYS[m[2]], JA_WEEK.get(m[1] or "")))
 
 
-@rule(r"(?:(다다음|이번|다음|지난|저번)\s*주\s*)?([월화수목금토일])요일")
+@rule(r"(?:(다다음|이번|다음|지난|저번|매)\s*주\s*)?([월화수목금토일])요일")
 def _ko_weekday(m, ctx):
+    if m[1] == "매":
+        return Piece(m.start(), m.end(), "void")  # every week: a habit, not a date
     return _day(m, _weekday(ctx, KO_WEEKDAYS[m[2]], KO_WEEK.get(m[1] or "")))
 
 

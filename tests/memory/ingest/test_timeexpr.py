@@ -79,6 +79,8 @@ CASES = [
     # No expression (a duration in the past tense, a verse, a count are not times).
     ("I ran 5 km in 30 minutes", "en", MON_NOV_30, None, None),
     ("John 3:16 is my favourite verse", "en", MON_NOV_30, None, None),
+    ("Every Monday I go swimming", "en", MON_NOV_30, None, None),
+    ("I've been learning piano since March", "en", MON_NOV_30, "2026-03-01", "2026-03-31"),
     ("I have no idea when it happened.", "en", MON_NOV_30, None, None),
     ("I may go to the party", "en", MON_NOV_30, None, None),
     # Japanese.
@@ -98,6 +100,7 @@ CASES = [
     ("今夜8時に電話します", "ja", WED_FEB_28, "2024-02-28T20:00", None),
     ("元日に初詣に行きます", "ja", THU_DEC_31, "2027-01-01", None),
     ("一緒に行こう", "ja", TUE_JUL_15, None, None),
+    ("毎週月曜日にジムに行く", "ja", TUE_JUL_15, None, None),
     # Korean.
     ("모레 시험이 있어요", "ko", THU_DEC_31, "2027-01-02", None),
     ("그저께 친구를 만났어요", "ko", SAT_JAN_2, "2026-12-31", None),
@@ -116,6 +119,7 @@ CASES = [
     ("3월에 이사할 거예요", "ko", TUE_JUL_15, "2026-03-01", "2026-03-31"),
     ("3월에 이사했어요", "ko", TUE_JUL_15, "2025-03-01", "2025-03-31"),
     ("회의가 있어요", "ko", TUE_JUL_15, None, None),
+    ("매주 월요일에 수영해요", "ko", TUE_JUL_15, None, None),
 ]
 
 
