@@ -30,8 +30,8 @@ from memory.text import lexical_terms, named_entities
 from memory.vault import cipher_for
 from memory.vector_index import current_memory_count, dense_candidates
 
+Window = tuple[datetime, datetime]  # inclusive moments, in the person's zone
 MAX_QUERY_CHARS = 2_000
-Window = tuple[datetime, datetime]  # inclusive moments
 MAX_K = 100
 POOL = 60  # candidates per channel; independent of k so that top-k is a prefix of top-(k+n)
 RRF_K = 10  # small: the top of each channel counts most (measured: README, memory benchmark)
