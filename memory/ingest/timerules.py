@@ -171,17 +171,47 @@ def _cjk_date(m, ctx):
     return _dated(m, ctx, int(m[3]), int(m[2]), m[1])
 
 
-def _dated(m: re.Match, ctx: Context, day: int, month: int, year: str | None) -> "Piece":
+def _dated(
+    m: re.Match, ctx: Context, day: int, month: int, year: str | None, last_day: int | None = None
+) -> "Piece":
+    """A day (or a run of days, "10 to 14 December") of a month, in the year said or the
+    occurrence the tense points to."""
     if not 1 <= month <= 12:
         return Piece(m.start(), m.end(), "void")
-    if year:
-        return _day(m, safe_date(int(year), month, day))
 
     def make(y: int) -> Span | None:
-        found = safe_date(y, month, day)
-        return (found, found) if found else None
+        first, last = safe_date(y, month, day), safe_date(y, month, last_day or day)
+        return (first, last) if first and last and first <= last else None
 
-    return _span(m, yearly(make, ctx.today, ctx.mode), DAY, rebase=make)
+    span = make(int(year)) if year else yearly(make, ctx.today, ctx.mode)
+    return _span(m, span, DAY, rebase=None if year else make)
+
+
+RANGE_TO = r"\s*(?:-|–|~|〜|to|until|till|through)\s*"
+
+
+@rule(
+    rf"\b(?:from\s+)?(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?{RANGE_TO}(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"\s+(?:of\s+)?({MONTH_RE})\.?(?:,?\s+(\d{{4}}))?\b"
+)
+def _en_d_d_m(m, ctx):
+    return _dated(m, ctx, int(m[1]), ALL_MONTHS[m[3].lower()], m[4], int(m[2]))
+
+
+@rule(
+    rf"\b(?:from\s+)?({MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?{RANGE_TO}(\d{{1,2}})(?:st|nd|rd|th)?\b"
+    rf"(?:,?\s+(\d{{4}})\b)?(?!:)"
+)
+def _en_m_d_d(m, ctx):
+    return _dated(m, ctx, int(m[2]), ALL_MONTHS[m[1].lower()], m[4], int(m[3]))
+
+
+@rule(
+    r"(?:(\d{4})\s*[年년]\s*)?(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]\s*(?:から|부터)?\s*[-~〜～]?\s*"
+    r"(\d{1,2})\s*[日일]\s*(?:まで|까지)?"
+)
+def _cjk_d_d(m, ctx):
+    return _dated(m, ctx, int(m[3]), int(m[2]), m[1], int(m[4]))
 
 
 # Relative days.

@@ -53,6 +53,10 @@ CASES = [
     ("on the 5th of next month", "en", THU_DEC_31, "2027-01-05", None),
     ("In the first week of February we go skiing", "en", THU_DEC_31, "2027-02-01", "2027-02-07"),
     ("in March 2021", "en", TUE_JUL_15, "2021-03-01", "2021-03-31"),
+    ("I'll be in Paris from 10 to 14 December", "en", MON_NOV_30, "2026-12-10", "2026-12-14"),
+    ("We were in Lisbon March 3-7", "en", MON_NOV_30, "2026-03-03", "2026-03-07"),
+    ("12月10日から14日まで京都にいます", "ja", MON_NOV_30, "2026-12-10", "2026-12-14"),
+    ("12월 10일부터 14일까지 휴가예요", "ko", MON_NOV_30, "2026-12-10", "2026-12-14"),
     ("In 2019 I moved to Berlin", "en", TUE_JUL_15, "2019-01-01", "2019-12-31"),
     ("2024-02-29 was a leap day", "en", MON_NOV_30, "2024-02-29", None),
     # Seasons and holidays.
