@@ -109,7 +109,7 @@ def _number(text: str) -> int:
     return NUMBER_WORDS.get(text) or KO_NUMBERS.get(text) or 1
 
 
-Handler = Callable[[re.Match, Context], "Piece | list[Piece] | None"]
+Handler = Callable[[re.Match, Context], "Piece | None"]  # None: not a time after all
 RULES: list[tuple[re.Pattern, Handler]] = []
 
 
