@@ -579,7 +579,7 @@ def _year_piece(m: re.Match, year: int) -> "Piece":
 
 
 @rule(
-    r"(?<![\d$£€¥#.,])((?:19|20)\d{2})(?![\d%])(?!\s*(?:people|steps|dollars|yen|won|euros?|km|kg|m\b|miles|words))\s*[年년]?"
+    r"(?<![\d$£€¥#.,])((?:19|20)\d{2})(?![\d%]|'?s\b)(?!\s*(?:people|steps|dollars|yen|won|euros?|km|kg|m\b|miles|words))\s*[年년]?"
 )
 def _year_number(m, ctx):
     return _year_piece(m, int(m[1]))

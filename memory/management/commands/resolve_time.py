@@ -60,6 +60,7 @@ def resolve_case(case: dict) -> dict:
 
 class Command(BaseCommand):
     help = "Resolve the time expression of each case (person's local time) into a JSONL file."
+    requires_system_checks: list = []  # pure computation: no database, templates or URLs
 
     def add_arguments(self, parser):
         parser.add_argument("--cases", required=True, type=Path)

@@ -84,6 +84,7 @@ CASES = [
     ("I ran 5 km in 30 minutes", "en", MON_NOV_30, None, None),
     ("John 3:16 is my favourite verse", "en", MON_NOV_30, None, None),
     ("Every Monday I go swimming", "en", MON_NOV_30, None, None),
+    ("I found a book of sketches from the 1900s", "en", MON_NOV_30, None, None),
     ("I've been learning piano since March", "en", MON_NOV_30, "2026-03-01", "2026-03-31"),
     ("I have no idea when it happened.", "en", MON_NOV_30, None, None),
     ("I may go to the party", "en", MON_NOV_30, None, None),
