@@ -20,6 +20,7 @@ from macaron.text import (
     lexical_terms,
     normalise,
 )
+from macaron.timeexpr import resolve_time
 from macaron.timezones import aware, local_time
 from macaron.vault import UserCipher, cipher_for
 from memory.ingest.extraction import candidates_for
@@ -39,7 +40,6 @@ from memory.privacy.policies import validate_policy
 from memory.retrieval.domains import tag_domains
 from memory.retrieval.lexical import term_stats_add
 from memory.retrieval.vector_index import dense_candidates
-from memory.timeexpr import resolve_time
 
 MAX_MESSAGE_CHARS = 20_000
 MAX_MEMORY_CHARS = 4_000
@@ -323,8 +323,7 @@ def memory_create(
             fields={"privacy": ["Unknown level."]},
         )
     cipher = cipher_for(user.id)
-    now = timezone.now()
-    event = resolve_time(text, now)
+    event = resolve_time(text, local_time(timezone.now(), user))  # the person's "tomorrow"
     candidate = Candidate(
         text=text,
         importance=0.8,
@@ -375,8 +374,9 @@ def memory_update(
             memory.domains = tag_domains(text, vector)
             slot = slot_of(text)
             memory.slot_key = cipher.keyed_hash(slot) if slot else None
+            said_at = local_time(memory.valid_from, user)  # read as of when it was first said
             memory.event_time, memory.event_end = _event_bounds(
-                resolve_time(text, memory.valid_from), memory.valid_from.tzinfo
+                resolve_time(text, said_at), said_at.tzinfo
             )
         if pinned is not None:
             memory.pinned = pinned
