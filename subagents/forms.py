@@ -162,3 +162,45 @@ class SettingsForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("reminder_")
         }
+
+
+class BuildForm(forms.Form):
+    """The builder page's first step: one sentence or two."""
+
+    request = forms.CharField(
+        label=_("Describe the tool you want"),
+        max_length=1000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("e.g. track my water, 8 glasses a day")}
+        ),
+    )
+
+
+class DraftForm(forms.Form):
+    """A previewed spec carried between the builder's steps (checked again on every step:
+    nothing is saved before Install), the change asked for, and the install's token."""
+
+    spec = forms.CharField(widget=forms.HiddenInput)
+    source = forms.CharField(widget=forms.HiddenInput, max_length=120)
+    client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+    instruction = forms.CharField(
+        label=_("Change it"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. use ml, add a reminder at 8pm, make it vegetarian")}
+        ),
+    )
+
+    def clean_spec(self) -> dict:
+        import json
+
+        try:
+            spec = json.loads(self.cleaned_data["spec"])
+        except ValueError:
+            raise forms.ValidationError(
+                _("The preview could not be read; build it again.")
+            ) from None
+        if not isinstance(spec, dict):
+            raise forms.ValidationError(_("The preview could not be read; build it again."))
+        return spec

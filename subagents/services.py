@@ -109,6 +109,26 @@ def installation_create(
         return Installation.objects.get(user=user, client_token=token)
 
 
+def catalogue_install(
+    *, user, slug: str, language: str | None = None, client_token: str = ""
+) -> Installation:
+    """Install a catalogue blueprint as it is, in the person's language (`language`, else their
+    preferred one). Idempotent per client token, like `installation_create`."""
+    from subagents.builder.adapt import localise
+    from subagents.selectors import catalogue_blueprint_get
+
+    if not CatalogueBlueprint.objects.exists():
+        catalogue_load()
+    blueprint = catalogue_blueprint_get(slug=slug)
+    language = (language or getattr(user, "preferred_language", "") or "en").split("-")[0]
+    return installation_create(
+        user=user,
+        spec=localise(blueprint.spec, language),
+        source=f"catalogue:{blueprint.slug}",
+        client_token=client_token,
+    )
+
+
 def _goal_overrides(spec: dict, goals: dict) -> dict[str, float]:
     if not isinstance(goals, dict):
         raise DomainError("goals must map goal numbers to targets.", fields={"goals": ["Invalid."]})

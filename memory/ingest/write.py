@@ -87,6 +87,9 @@ class MessageIn:
     sent_at: datetime
     role: str = Message.Role.USER
     external_id: str = ""
+    # False for a message the companion's router handed to a sub-agent as a command ("log 2
+    # glasses of water"): it is stored like any message but is not a memory of its own.
+    remember: bool = True
 
 
 def messages_ingest(
@@ -129,7 +132,8 @@ def messages_ingest(
         pending = []
         for message, item in zip(stored, messages, strict=True):
             text = item.text.strip()
-            if item.role == Message.Role.USER:  # what the companion says is not a fact about them
+            # What the companion says is not a fact about them; a routed command is not either.
+            if item.role == Message.Role.USER and item.remember:
                 for candidate in candidates_for(text, local_time(item.sent_at, user)):
                     candidate.context = reply_context(previous)
                     pending.append((message, candidate))

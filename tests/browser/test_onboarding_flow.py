@@ -7,6 +7,15 @@ from accounts.models import Companion, Onboarding
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def catalogue():
+    """The welcome gift installs catalogue tools; a transactional test starts without the
+    catalogue the migration loads, so load it before the page waits on onboarding."""
+    from subagents.services import catalogue_load
+
+    catalogue_load()
+
+
 def test_sign_up_take_the_test_pick_interests_and_meet_the_companion(live_server, page):
     page.goto(f"{live_server.url}/accounts/signup/")
     page.fill("#id_email", "onboard@example.org")
