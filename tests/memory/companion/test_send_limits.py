@@ -52,8 +52,8 @@ def test_the_context_budget_counts_japanese_per_character(user):
     both = retrieve(user=user, query="京都 抹茶", k=5, budget=None, purpose="companion")
     assert len(both.items) == 2
     for item in both.items:
-        assert item.tokens == count_tokens(item.context_text()) >= 20
-        assert len(item.context_text().split()) <= 5  # what the old whitespace count saw
+        assert item.tokens == count_tokens(item.context_text())
+        assert count_tokens(item.text) >= 20 and len(item.text.split()) == 1  # 1: the old count
     # A budget of 15 tokens holds the best one only (the whitespace count let both through).
     cut = retrieve(user=user, query="京都 抹茶", k=5, budget=15, purpose="companion")
     assert len(cut.items) == 1
