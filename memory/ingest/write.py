@@ -289,7 +289,7 @@ def memories_create(*, user, texts: list[str], source: str = Memory.Source.MANUA
     (onboarding's answers and interests)."""
     stated = [validate_text(text, limit=MAX_MEMORY_CHARS, what="memory") for text in texts]
     now = timezone.now()
-    pending = [({}, _stated(text, now)) for text in stated]
+    pending: list[tuple] = [({}, _stated(text, now)) for text in stated]
     vectors, model_name = remember_embed(pending)
     with transaction.atomic():
         return remember_write(
