@@ -5,6 +5,12 @@ class CommunityConfig(AppConfig):
     name = "community"
 
     def ready(self) -> None:
+        from community.seed import community_seed_lines
         from community.services import usage_listen
+        from community.views import tool_panel
+        from macaron.startup import startup_preparer_register
+        from subagents.panels import tool_panel_register
 
         usage_listen()
+        tool_panel_register(tool_panel)
+        startup_preparer_register(community_seed_lines)

@@ -6,6 +6,10 @@ class SubagentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Sub-agents tell the companion's router what they handle; memory never imports them.
+        from accounts.hooks import welcome_installer_register
         from subagents.intents import register_all
+        from subagents.welcome import welcome_gift_install
 
         register_all()
+        # accounts → sub-agents: finishing onboarding installs the welcome gift's tools.
+        welcome_installer_register(welcome_gift_install)

@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from macaron.errors import NotFound
 from macaron.i18n import _
+from macaron.timeexpr import TimeRange
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from memory.ingest.schedule import event_days
 from memory.ingest.store import messages_ingest
 from memory.ingest.write import MessageIn
 from memory.models import Conversation, Memory, Reminder
-from memory.timeexpr import TimeRange
 
 RAISE_BATCH = 200
 UPCOMING_LIMIT = 50

@@ -9,6 +9,7 @@ embedding call runs inside that transaction.
 """
 
 import logging
+from datetime import tzinfo
 
 from django.conf import settings
 from django.db import transaction
@@ -24,11 +25,12 @@ from macaron.text import (
     normalise,
     split_sentences,
 )
+from macaron.timeexpr import resolve_time
+from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from memory.ingest.gate import score
 from memory.models import Conversation, Episode, Memory, MemorySource, Message
 from memory.retrieval.lexical import term_stats_add
-from memory.timeexpr import resolve_time
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +46,17 @@ def _speaker_sentences(text: str) -> list[str]:
     return [f"{speaker}: {sentence}" for sentence in split_sentences(body)]
 
 
-def extractive_summary(messages: list[tuple[Message, str]]) -> tuple[str, list[Message]]:
+def extractive_summary(
+    messages: list[tuple[Message, str]], *, zone: tzinfo
+) -> tuple[str, list[Message]]:
     """The gate's most important sentences within SUMMARY_TOKENS (the one extractive
-    summariser, `macaron.text.extractive_pick`), and the messages they came from."""
+    summariser, `macaron.text.extractive_pick`), and the messages they came from. Dates are
+    read in the person's `zone` ("tomorrow" is their tomorrow), as on the write path."""
     sentences: list[tuple[str, Message]] = []
     scores: list[float] = []
     for message, text in messages:
         for sentence in _speaker_sentences(text):
-            importance, _ = score(sentence, resolve_time(sentence, message.sent_at))
+            importance, _ = score(sentence, resolve_time(sentence, message.sent_at, tz=zone))
             sentences.append((sentence, message))
             scores.append(importance)
     kept = extractive_pick(
@@ -64,7 +69,9 @@ def extractive_summary(messages: list[tuple[Message, str]]) -> tuple[str, list[M
     return " ".join(sentences[i][0] for i in kept), sources
 
 
-def summarise_chunk(messages: list[tuple[Message, str]]) -> tuple[str, list[Message]]:
+def summarise_chunk(
+    messages: list[tuple[Message, str]], *, zone: tzinfo
+) -> tuple[str, list[Message]]:
     """An LLM summary (derived from every message) when a provider is configured; the
     extractive one offline, or when the provider fails, so compression never stalls."""
     if settings.LLM_BASE_URL:
@@ -77,7 +84,7 @@ def summarise_chunk(messages: list[tuple[Message, str]]) -> tuple[str, list[Mess
         else:
             if summary.strip():
                 return summary.strip(), [message for message, _ in messages]
-    return extractive_summary(messages)
+    return extractive_summary(messages, zone=zone)
 
 
 def conversation_compress(*, conversation_id: int) -> int:
@@ -97,13 +104,16 @@ def conversation_compress(*, conversation_id: int) -> int:
     if len(older) < EPISODE_MESSAGES:
         return 0
     cipher = cipher_for(conversation.user_id)
+    zone = user_zone(conversation.user)
     embedder = get_embedder()
     created = 0
     for start in range(0, len(older) - EPISODE_MESSAGES + 1, EPISODE_MESSAGES):
         chunk = older[start : start + EPISODE_MESSAGES]
         if Episode.objects.filter(conversation=conversation, first_message=chunk[0]).exists():
             continue
-        summary, sources = summarise_chunk([(m, cipher.decrypt(m.text_ct)) for m in chunk])
+        summary, sources = summarise_chunk(
+            [(m, cipher.decrypt(m.text_ct)) for m in chunk], zone=zone
+        )
         vector = embedder.embed_documents([summary])[0] if summary else None
         with transaction.atomic():
             if not Conversation.objects.select_for_update().filter(pk=conversation_id).exists():

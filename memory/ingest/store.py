@@ -32,6 +32,7 @@ def messages_store(
         if item.role not in Message.Role.values:
             raise DomainError(f"Unknown role; use one of {', '.join(Message.Role.values)}.")
     cipher = cipher_for(user.id)
+    now = timezone.now()
     with transaction.atomic():
         stored = Message.objects.bulk_create(
             [
@@ -43,15 +44,17 @@ def messages_store(
                     sent_at=aware(item.sent_at),
                     external_id=item.external_id[:200],
                     token_count=count_tokens(item.text),
+                    # A routed command is not a fact about the person: nothing to process.
+                    processed_at=None if item.remember else now,
                 )
                 for item in messages
             ]
         )
         Conversation.objects.filter(pk=conversation.pk).update(
-            last_message_at=max(m.sent_at for m in stored), updated_at=timezone.now()
+            last_message_at=max(m.sent_at for m in stored), updated_at=now
         )
         if enqueue:
-            ids = [m.pk for m in stored]
+            ids = [m.pk for m in stored if m.processed_at is None]
             transaction.on_commit(lambda: processing_enqueue(ids))
     return stored
 

@@ -20,6 +20,7 @@ from macaron.text import (
     lexical_terms,
     normalise,
 )
+from macaron.timeexpr import resolve_time
 from macaron.timezones import local_time
 from macaron.vault import UserCipher, cipher_for
 from memory.ingest.gate import Candidate, slot_of
@@ -37,7 +38,6 @@ from memory.privacy.policies import validate_policy
 from memory.retrieval.domains import tag_domains
 from memory.retrieval.lexical import term_stats_add, term_stats_remove
 from memory.retrieval.vector_index import dense_candidates
-from memory.timeexpr import resolve_time
 
 MAX_MESSAGE_CHARS = 20_000
 MAX_MEMORY_CHARS = 4_000
@@ -86,6 +86,9 @@ class MessageIn:
     sent_at: datetime
     role: str = Message.Role.USER
     external_id: str = ""
+    # False for a message the companion's router handed to a sub-agent as a command ("log 2
+    # glasses of water"): it is stored like any message but is not a memory of its own.
+    remember: bool = True
 
 
 def reply_context(previous: str) -> str:
@@ -289,7 +292,7 @@ def memories_create(*, user, texts: list[str], source: str = Memory.Source.MANUA
     (onboarding's answers and interests)."""
     stated = [validate_text(text, limit=MAX_MEMORY_CHARS, what="memory") for text in texts]
     now = timezone.now()
-    pending: list[tuple] = [({}, _stated(text, now)) for text in stated]
+    pending: list[tuple] = [({}, _stated(text, local_time(now, user))) for text in stated]
     vectors, model_name = remember_embed(pending)
     with transaction.atomic():
         return remember_write(
@@ -320,7 +323,7 @@ def memory_create(
             fields={"privacy": ["Unknown level."]},
         )
     cipher = cipher_for(user.id)
-    candidate = _stated(text, timezone.now())
+    candidate = _stated(text, local_time(timezone.now(), user))  # the person's "tomorrow"
     pending = [({"external_id": external_id, "entry_id": entry_id}, candidate)]
     vectors, model_name = remember_embed(pending)
     with transaction.atomic():
@@ -373,8 +376,9 @@ def memory_update(
             memory.domains = tag_domains(text, vector)
             slot = slot_of(text)
             memory.slot_key = cipher.keyed_hash(slot) if slot else None
+            said_at = local_time(memory.valid_from, user)  # read as of when it was first said
             memory.event_time, memory.event_end = _event_bounds(
-                resolve_time(text, memory.valid_from), memory.valid_from.tzinfo
+                resolve_time(text, said_at), said_at.tzinfo
             )
         if pinned is not None:
             memory.pinned = pinned
