@@ -44,8 +44,11 @@ def messages_store(
                     sent_at=aware(item.sent_at),
                     external_id=item.external_id[:200],
                     token_count=count_tokens(item.text),
-                    # A routed command is not a fact about the person: nothing to process.
-                    processed_at=None if item.remember else now,
+                    # Only what the person says can become a memory; a routed command or the
+                    # companion's own words have nothing to process.
+                    processed_at=(
+                        None if item.remember and item.role == Message.Role.USER else now
+                    ),
                 )
                 for item in messages
             ]
