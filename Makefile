@@ -57,6 +57,7 @@ test: $(STAMP) browser lint
 
 bench: $(STAMP)
 	$(BIN)/python manage.py memory_bench
+	$(BIN)/python manage.py chat_bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

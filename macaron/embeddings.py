@@ -10,6 +10,7 @@ Backends:
 Vectors are L2-normalised float32, so cosine distance is the metric everywhere.
 """
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -133,3 +134,19 @@ def embedding_status() -> EmbeddingStatus:
     except ImportError as exc:
         available, detail = False, f"not installed: {exc.name}"
     return EmbeddingStatus(backend, model or backend, available, loaded, detail)
+
+
+def embedder_warm_up(*, background: bool = False) -> None:
+    """Load the configured model now (process start) rather than on the first message: WSGI
+    start-up, runserver (MacaronConfig.ready) and each Celery worker process call it."""
+
+    def load() -> None:
+        try:
+            get_embedder().embed_query("warm up")
+        except Exception:  # an unavailable model is reported by /healthz, not at start-up
+            logging.getLogger(__name__).warning("embedding model warm-up failed", exc_info=True)
+
+    if background:
+        threading.Thread(target=load, name="embedder-warm-up", daemon=True).start()
+    else:
+        load()

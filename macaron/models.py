@@ -23,3 +23,11 @@ class DataKey(TimeStampedModel):
         # Owned by the vault (macaron/vault.py) but kept in the memory app's state and table,
         # so moving it here needed no migration.
         app_label = "memory"
+
+
+class Heartbeat(models.Model):
+    """The last time a background part (the worker, through a beat-scheduled task) showed it was
+    alive. /healthz reads it instead of sending a task on every call."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    seen_at = models.DateTimeField()

@@ -8,7 +8,7 @@ from macaron.health import health_report
 
 @never_cache
 def healthz(request):
-    healthy, report = health_report()
+    healthy, report = health_report(detailed=request.user.is_staff)
     return JsonResponse(report, status=200 if healthy else 503)
 
 

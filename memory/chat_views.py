@@ -10,13 +10,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from macaron.errors import DomainError, NotFound
+from macaron.errors import DomainError, NotFound, RateLimited
 from macaron.forms import add_domain_error
 from memory.companion.chat import (
     MAX_TITLE_CHARS,
@@ -106,6 +106,8 @@ def chat_send(request, conversation_id: int):
         chat_reply(turn)
     except NotFound:
         raise Http404("No such conversation.") from None
+    except RateLimited as error:
+        return HttpResponse(error.message, status=429, content_type="text/plain; charset=utf-8")
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(back)

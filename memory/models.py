@@ -49,9 +49,21 @@ class Message(models.Model):
     # key) rather than "", so the partial unique constraint below covers only real keys.
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
+    # Store-first ingestion (memory.ingest.process): a message is stored at once and processed
+    # (gate, extraction, embedding, deduplication) by a worker. `claimed_at` is a worker's lease
+    # on it; `processed_at` is set once, in the transaction that writes its memories.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["conversation", "sent_at", "id"])]
+        indexes = [
+            models.Index(fields=["conversation", "sent_at", "id"]),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(processed_at__isnull=True),
+                name="message_unprocessed",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "client_id"],
@@ -131,9 +143,9 @@ class Memory(TimeStampedModel):
 
 
 class TermStat(models.Model):
-    """Document frequency of a blind-index token in one person's memories (for BM25's IDF and
-    to search by the rarest query terms first). Only grows: forgetting leaves it slightly high,
-    which IDF tolerates."""
+    """Document frequency of a blind-index token among one person's current memories (for BM25's
+    IDF and to search by the rarest query terms first); kept exact through creation, edits,
+    forgetting and superseding (memory.retrieval.lexical)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     token = models.BigIntegerField()

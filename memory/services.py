@@ -16,6 +16,8 @@ from memory.companion.router import (
     register_intent,
     registered_intents,
 )
+from memory.ingest.process import MAX_CANDIDATES, messages_process
+from memory.ingest.store import messages_ingest, messages_store
 from memory.ingest.write import (
     CONTEXT_CHARS,
     DUPLICATE_COSINE,
@@ -31,7 +33,6 @@ from memory.ingest.write import (
     memory_feedback,
     memory_get,
     memory_update,
-    messages_ingest,
     reply_context,
     validate_text,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "DUPLICATE_COSINE",
     "DUPLICATE_TERM_OVERLAP",
     "FEEDBACK_REWARDS",
+    "MAX_CANDIDATES",
     "MAX_MEMORY_CHARS",
     "MAX_MESSAGE_CHARS",
     "POLICY_KEYS",
@@ -67,6 +69,8 @@ __all__ = [
     "memory_get",
     "memory_update",
     "messages_ingest",
+    "messages_process",
+    "messages_store",
     "register_intent",
     "registered_intents",
     "reply_context",

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from memory.companion.reminders import reminders_raise_due
 from memory.episodes.tasks import compress_conversation
+from memory.ingest.tasks import process_messages, sweep_unprocessed
 from memory.ingest.write import memories_reembed
 from memory.retrieval.scoring import memories_decay
 from memory.retrieval.vector_index import user_vector_index_ensure, user_vector_indexes_sync
@@ -12,8 +13,10 @@ __all__ = [
     "compress_conversation",
     "decay_strength",
     "ensure_user_vector_index",
+    "process_messages",
     "raise_due_reminders",
     "reembed",
+    "sweep_unprocessed",
     "sync_user_vector_indexes",
 ]
 

@@ -239,6 +239,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", "20/min")},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # DRF's own throttles, too; ours use client_ip()
 }
+# Chat sends per person per minute (web and API): 429 beyond it.
+CHAT_SEND_RATE_PER_MIN = int(env("CHAT_SEND_RATE_PER_MIN", "30"))
 # The sub-agent builder (build and revise), per person.
 SUBAGENT_BUILD_THROTTLE_RATE = env("SUBAGENT_BUILD_THROTTLE_RATE", "30/min")
 SPECTACULAR_SETTINGS = {
@@ -316,6 +318,20 @@ CELERY_BEAT_SCHEDULE["memory-vector-indexes"] = {
     "schedule": 15 * 60.0,
 }
 # Proactive reminders: dates the person mentioned are raised as notifications when due.
+# The worker's heartbeat (read by /healthz) and pruning of the database broker's consumed rows.
+CELERY_BEAT_SCHEDULE["macaron-heartbeat"] = {
+    "task": "macaron.heartbeat",
+    "schedule": 30.0,
+    "options": {"expires": 25},
+}
+# A worker's claim on messages it processes; after this a claim is taken to be a dead worker's.
+MEMORY_CLAIM_LEASE_S = float(env("MEMORY_CLAIM_LEASE_S", "120"))
+# Store-first ingestion: messages a dead worker or a lost broker message left unprocessed.
+CELERY_BEAT_SCHEDULE["memory-sweep-unprocessed"] = {
+    "task": "memory.sweep_unprocessed",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 CELERY_BEAT_SCHEDULE["memory-raise-reminders"] = {
     "task": "memory.raise_due_reminders",
     "schedule": 60.0,

@@ -3,8 +3,8 @@
 A turn has two halves so that the web page and the API can stream the reply:
 
 1. `chat_turn_start` checks the person owns the conversation, validates the text, recalls
-   long-term and episodic memories for it, stores the message through `messages_ingest` (the
-   write path) and builds the short-term window the companion sees verbatim.
+   long-term and episodic memories for it, stores the message through `messages_store` (the
+   store-first write path: a worker extracts and embeds its memories) and builds the short-term window the companion sees verbatim.
 2. `chat_reply_stream` yields the companion's reply as the provider writes it and, only once
    it is complete, stores it through the same write path and records a "used" reward event for
    every memory the companion was shown. If the provider fails, nothing is stored for the
@@ -21,26 +21,27 @@ for their owner; search runs over that decrypted data in Python, never over plai
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from macaron.errors import Conflict, DomainError, NotFound
+from macaron.errors import Conflict, DomainError, NotFound, RateLimited
 from macaron.llm import CompanionContext, LLMError, get_provider
 from macaron.text import detect_language
 from macaron.vault import UserCipher, cipher_for
 from memory.companion.router import RouteDecision, route, route_dispatch
 from memory.episodes.compress import SHORT_TERM_WINDOW
+from memory.ingest.store import messages_store
 from memory.ingest.write import (
     MAX_MESSAGE_CHARS,
     MessageIn,
     conversation_create,
     memory_feedback,
-    messages_ingest,
     validate_text,
 )
 from memory.models import AuditEvent, Conversation, Memory, Message, RewardEvent
@@ -460,6 +461,20 @@ def _resumed_turn(user, message: Message, text: str, cipher: UserCipher) -> Prep
     )
 
 
+def _send_rate_check(user) -> None:
+    """At most settings.CHAT_SEND_RATE_PER_MIN messages per person per minute (counted from the
+    stored messages themselves; a repeated client_id is not a new send)."""
+    limit = settings.CHAT_SEND_RATE_PER_MIN
+    recent = Message.objects.filter(
+        user=user, role=Message.Role.USER, created_at__gte=timezone.now() - timedelta(minutes=1)
+    )
+    if recent.count() >= limit:
+        raise RateLimited(
+            f"You are sending messages too fast (at most {limit} a minute). "
+            "Wait a moment and send it again."
+        )
+
+
 def chat_turn_start(
     *, user, conversation_id: int, text: str, client_id: str | None = None
 ) -> PreparedTurn:
@@ -471,6 +486,7 @@ def chat_turn_start(
     earlier = _sent_before(conversation_id, client_id)
     if earlier is not None:
         return _resumed_turn(user, earlier, text, cipher)
+    _send_rate_check(user)
 
     # Recall before storing, so the chips show what was known before this message; route
     # before storing, so a command for a sub-agent is stored but not remembered.
@@ -481,7 +497,7 @@ def chat_turn_start(
         conversation = _owned(user, conversation_id, lock=True)  # one send at a time
         earlier = _sent_before(conversation_id, client_id)
         if earlier is None:
-            [message] = messages_ingest(
+            [message] = messages_store(  # processed by a worker after commit
                 user=user,
                 conversation=conversation,
                 messages=[MessageIn(text=text, sent_at=timezone.now(), remember=decision is None)],
@@ -523,7 +539,7 @@ def _store_reply(turn: PreparedTurn, text: str, routed: RoutedView | None = None
             used = _used_memories(user, cipher, [earlier.id]).get(earlier.id, [])
             earlier_routed = _routed_replies(user, cipher, [earlier.id]).get(earlier.id)
             return _message_view(earlier, cipher, used, earlier_routed)
-        [reply] = messages_ingest(
+        [reply] = messages_store(
             user=user,
             conversation=conversation,
             messages=[MessageIn(text=text, sent_at=timezone.now(), role=Message.Role.COMPANION)],

@@ -10,7 +10,8 @@ from django.utils import timezone
 from accounts import onboarding as quiz
 from accounts.hooks import Welcome
 from macaron.i18n import _
-from memory.ingest.write import MessageIn, conversation_create, memory_create, messages_ingest
+from memory.ingest.store import messages_ingest
+from memory.ingest.write import MessageIn, conversation_create, memories_create
 from memory.models import Memory, Message
 
 CONVERSATION_TITLE = _("Hello from {name}")
@@ -25,15 +26,13 @@ def welcome_install(welcome: Welcome) -> int:
         welcome.companion,
         welcome.language,
     )
-    for question_id, option_id in quiz.clean_answers(onboarding.answers).items():
-        memory_create(
-            user=user,
-            text=quiz.answer_memory(question_id, option_id, language),
-            source=Memory.Source.MANUAL,
-        )
-    memory_create(
+    answers = [
+        quiz.answer_memory(question_id, option_id, language)
+        for question_id, option_id in quiz.clean_answers(onboarding.answers).items()
+    ]
+    memories_create(  # one batched embedding call for all of them
         user=user,
-        text=quiz.interests_memory(onboarding.interests, language),
+        texts=[*answers, quiz.interests_memory(onboarding.interests, language)],
         source=Memory.Source.MANUAL,
     )
     conversation = conversation_create(

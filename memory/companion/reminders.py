@@ -20,7 +20,8 @@ from macaron.timeexpr import TimeRange
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from memory.ingest.schedule import event_days
-from memory.ingest.write import MessageIn, messages_ingest
+from memory.ingest.store import messages_ingest
+from memory.ingest.write import MessageIn
 from memory.models import Conversation, Memory, Reminder
 
 RAISE_BATCH = 200

@@ -3,8 +3,9 @@
 Offline the summary is extractive: the sentences the gate scores highest (names, dates,
 numbers, emphasised facts), in their original order, up to a token budget. Its provenance is
 exactly the messages whose sentences it kept. Source messages are never deleted here.
-Idempotent: an episode is unique per (conversation, first message) and the conversation row is
-locked while compressing, so a re-run or a concurrent run adds nothing.
+Idempotent: an episode is unique per (conversation, first message) and is written in a short
+transaction that locks the conversation, so a re-run or a concurrent run adds nothing. No LLM or
+embedding call runs inside that transaction.
 """
 
 import logging
@@ -88,26 +89,35 @@ def summarise_chunk(
 
 def conversation_compress(*, conversation_id: int) -> int:
     """Compress every full chunk of messages older than the short-term window; returns how
-    many episodes were created."""
+    many episodes were created. Summaries (an LLM call, perhaps) and embeddings are made with
+    no transaction open; each episode is then written in a short transaction that locks the
+    conversation and re-checks that the chunk is still uncompressed."""
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        return 0
+    messages = list(
+        Message.objects.filter(conversation=conversation)
+        .order_by("sent_at", "id")
+        .only("id", "sent_at", "text_ct", "episode_id", "external_id", "user_id")
+    )
+    older = [m for m in messages[:-SHORT_TERM_WINDOW] if m.episode_id is None]
+    if len(older) < EPISODE_MESSAGES:
+        return 0
+    cipher = cipher_for(conversation.user_id)
+    zone = user_zone(conversation.user)
+    embedder = get_embedder()
     created = 0
-    with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-        messages = list(
-            Message.objects.filter(conversation=conversation)
-            .order_by("sent_at", "id")
-            .only("id", "sent_at", "text_ct", "episode_id", "external_id", "user_id")
+    for start in range(0, len(older) - EPISODE_MESSAGES + 1, EPISODE_MESSAGES):
+        chunk = older[start : start + EPISODE_MESSAGES]
+        if Episode.objects.filter(conversation=conversation, first_message=chunk[0]).exists():
+            continue
+        summary, sources = summarise_chunk(
+            [(m, cipher.decrypt(m.text_ct)) for m in chunk], zone=zone
         )
-        older = [m for m in messages[:-SHORT_TERM_WINDOW] if m.episode_id is None]
-        if len(older) < EPISODE_MESSAGES:
-            return 0
-        cipher = cipher_for(conversation.user_id)
-        zone = user_zone(conversation.user)
-        embedder = get_embedder()
-        for start in range(0, len(older) - EPISODE_MESSAGES + 1, EPISODE_MESSAGES):
-            chunk = older[start : start + EPISODE_MESSAGES]
-            summary, sources = summarise_chunk(
-                [(m, cipher.decrypt(m.text_ct)) for m in chunk], zone=zone
-            )
+        vector = embedder.embed_documents([summary])[0] if summary else None
+        with transaction.atomic():
+            if not Conversation.objects.select_for_update().filter(pk=conversation_id).exists():
+                return created  # deleted meanwhile
             episode, is_new = Episode.objects.get_or_create(
                 conversation=conversation,
                 first_message=chunk[0],
@@ -118,10 +128,11 @@ def conversation_compress(*, conversation_id: int) -> int:
                     "end_at": chunk[-1].sent_at,
                 },
             )
+            if not is_new:
+                continue  # a concurrent run compressed this chunk
             Message.objects.filter(pk__in=[m.pk for m in chunk]).update(episode=episode)
-            if not is_new or not summary:
+            if vector is None:
                 continue
-            vector = embedder.embed_documents([summary])[0]
             memory = Memory.objects.create(
                 user_id=conversation.user_id,
                 kind=Memory.Kind.EPISODE,

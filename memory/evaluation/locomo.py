@@ -21,7 +21,8 @@ from memory.evaluation.metrics import (
     evidence_ids,
     normalise_dia_id,
 )
-from memory.ingest.write import MessageIn, conversation_create, messages_ingest
+from memory.ingest.store import messages_ingest
+from memory.ingest.write import MessageIn, conversation_create
 from memory.privacy.erasure import user_erase
 from memory.retrieval.search import retrieve
 

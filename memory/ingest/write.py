@@ -21,11 +21,9 @@ from macaron.text import (
     normalise,
 )
 from macaron.timeexpr import resolve_time
-from macaron.timezones import aware, local_time
+from macaron.timezones import local_time
 from macaron.vault import UserCipher, cipher_for
-from memory.ingest.extraction import candidates_for
 from memory.ingest.gate import Candidate, slot_of
-from memory.ingest.hooks import conversation_grew
 from memory.ingest.schedule import reminder_schedule_for
 from memory.models import (
     Conversation,
@@ -38,7 +36,7 @@ from memory.models import (
 from memory.privacy.audit import AuditAction, audit_record
 from memory.privacy.policies import validate_policy
 from memory.retrieval.domains import tag_domains
-from memory.retrieval.lexical import term_stats_add
+from memory.retrieval.lexical import term_stats_add, term_stats_remove
 from memory.retrieval.vector_index import dense_candidates
 
 MAX_MESSAGE_CHARS = 20_000
@@ -48,6 +46,7 @@ DUPLICATE_TERM_OVERLAP = 0.6
 # A reply ("Yes, every Sunday!") is embedded with the tail of the message it answers, so it can
 # be found by what it is about; only the reply itself is stored and shown.
 CONTEXT_CHARS = 100
+WRITE_LOCK_CLASS = 0x4D45  # pg_advisory_xact_lock(class, user_id): a person's memory writes
 
 
 def _event_bounds(candidate_event, tz) -> tuple[datetime | None, datetime | None]:
@@ -92,77 +91,12 @@ class MessageIn:
     remember: bool = True
 
 
-def messages_ingest(
-    *,
-    user,
-    conversation: Conversation,
-    messages: list[MessageIn],
-    schedule_compression: bool = True,
-) -> list[Message]:
-    """The write path for one or more messages: store them (encrypted), gate them into
-    long-term memory with one batched embedding call, merge duplicates and supersede facts."""
-    if conversation.user_id != user.id:
-        raise NotFound("No such conversation.")
-    if not messages:
-        raise DomainError("There is no message to store.", code="empty")
-    for item in messages:
-        validate_text(item.text, limit=MAX_MESSAGE_CHARS, what="message")
-        if item.role not in Message.Role.values:
-            raise DomainError(f"Unknown role; use one of {', '.join(Message.Role.values)}.")
-    cipher = cipher_for(user.id)
-    with transaction.atomic():
-        stored = Message.objects.bulk_create(
-            [
-                Message(
-                    user=user,
-                    conversation=conversation,
-                    role=item.role,
-                    text_ct=cipher.encrypt(item.text.strip()),
-                    sent_at=aware(item.sent_at),
-                    external_id=item.external_id[:200],
-                    token_count=count_tokens(item.text),
-                )
-                for item in messages
-            ]
-        )
-        Conversation.objects.filter(pk=conversation.pk).update(
-            last_message_at=max(m.sent_at for m in stored), updated_at=timezone.now()
-        )
-        previous = _previous_text(conversation, before=stored[0], cipher=cipher)
-        pending = []
-        for message, item in zip(stored, messages, strict=True):
-            text = item.text.strip()
-            # What the companion says is not a fact about them; a routed command is not either.
-            if item.role == Message.Role.USER and item.remember:
-                for candidate in candidates_for(text, local_time(item.sent_at, user)):
-                    candidate.context = reply_context(previous)
-                    pending.append((message, candidate))
-            previous = text
-        _remember(user=user, cipher=cipher, pending=pending, source=Memory.Source.CHAT)
-        if schedule_compression:
-            conversation_grew(conversation)  # episodes schedules compression when it is due
-    return stored
-
-
 def reply_context(previous: str) -> str:
     """The tail of the message a statement answers. Measured on the LoCoMo dev set (recall@10):
     encoding it with every statement, 0.737 (100 chars) / 0.739 (200 chars); only with short
     statements, 0.714; mixing the two vectors instead of encoding them together, 0.712 —
     cheaper to ingest, so the trade-off is noted in the README."""
     return previous[-CONTEXT_CHARS:] if previous else ""
-
-
-def _previous_text(conversation: Conversation, *, before: Message, cipher: UserCipher) -> str:
-    if not CONTEXT_CHARS:
-        return ""
-    last = (
-        Message.objects.filter(conversation=conversation, sent_at__lte=before.sent_at)
-        .exclude(pk=before.pk)
-        .order_by("-sent_at", "-id")
-        .only("text_ct")
-        .first()
-    )
-    return cipher.decrypt(last.text_ct) if last else ""
 
 
 def _nearest_current(user_id: int, vector) -> Memory | None:
@@ -204,25 +138,43 @@ def _same_statement(new: str, old: str) -> bool:
     return _terms_overlap(terms_new, terms_old) >= DUPLICATE_TERM_OVERLAP
 
 
-def _remember(*, user, cipher: UserCipher, pending: list[tuple], source: str) -> list[Memory]:
+def person_write_lock(user_id: int) -> None:
+    """Serialise a person's memory writes until the transaction ends (a transaction-scoped
+    advisory lock), so the duplicate check and the insert that follows it cannot race. Held
+    only around short writes: never while embedding or asking an LLM."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [WRITE_LOCK_CLASS, int(user_id)])
+
+
+def remember_embed(pending: list[tuple]) -> tuple[list, str]:
+    """The slow half of remembering: one batched embedding call, outside any transaction."""
     if not pending:
-        return []
+        return [], ""
     embedder = get_embedder()
     vectors = embedder.embed_documents([candidate.embedding_text() for _, candidate in pending])
-    results = []
-    for (origin, candidate), vector in zip(pending, vectors, strict=True):
-        results.append(
-            _remember_one(
-                user=user,
-                cipher=cipher,
-                origin=origin,
-                candidate=candidate,
-                vector=vector,
-                source=source,
-                model_name=embedder.name,
-            )
+    return list(vectors), embedder.name
+
+
+def remember_write(
+    *, user, cipher: UserCipher, pending: list[tuple], vectors: list, source: str, model_name: str
+) -> list[Memory]:
+    """The short half: deduplicate, insert, supersede, under the person's write lock (call it
+    inside a transaction)."""
+    if not pending:
+        return []
+    person_write_lock(user.id)
+    return [
+        _remember_one(
+            user=user,
+            cipher=cipher,
+            origin=origin,
+            candidate=candidate,
+            vector=vector,
+            source=source,
+            model_name=model_name,
         )
-    return results
+        for (origin, candidate), vector in zip(pending, vectors, strict=True)
+    ]
 
 
 def _add_source(memory: Memory, origin) -> None:
@@ -286,16 +238,30 @@ def _remember_one(
         strength=1.0,
         strength_at=now,
     )
-    reminder_schedule_for(memory)
-    term_stats_add(user_id=user.id, tokens=memory.lexical_tokens)
     _add_source(memory, origin)
     if candidate.slot:
-        superseded = current.filter(slot_key=memory.slot_key).exclude(pk=memory.pk)
-        for old in superseded.only("id"):
+        # Messages may be processed out of order: a later statement of the same fact that is
+        # already stored supersedes this one at once; earlier ones are superseded by it.
+        same_slot = current.filter(slot_key=memory.slot_key).exclude(pk=memory.pk)
+        newer = same_slot.filter(valid_from__gt=now).order_by("valid_from").first()
+        if newer is not None:
+            MemoryLink.objects.get_or_create(
+                from_memory=newer, to_memory=memory, kind=MemoryLink.Kind.UPDATES
+            )
+            Memory.objects.filter(pk=memory.pk).update(valid_to=newer.valid_from)
+            memory.valid_to = newer.valid_from
+            return memory
+        superseded = list(same_slot.only("id", "lexical_tokens"))
+        for old in superseded:
             MemoryLink.objects.get_or_create(
                 from_memory=memory, to_memory=old, kind=MemoryLink.Kind.UPDATES
             )
-        superseded.update(valid_to=now, updated_at=timezone.now())
+            term_stats_remove(user_id=user.id, tokens=old.lexical_tokens)
+        Memory.objects.filter(pk__in=[old.pk for old in superseded]).update(
+            valid_to=now, updated_at=timezone.now()
+        )
+    reminder_schedule_for(memory)
+    term_stats_add(user_id=user.id, tokens=memory.lexical_tokens)
     return memory
 
 
@@ -307,6 +273,36 @@ def memory_get(*, user, memory_id: int) -> Memory:
     if memory is None:
         raise NotFound("No such memory.")
     return memory
+
+
+def _stated(text: str, now: datetime) -> Candidate:
+    """A memory stated directly (not gated): always kept, as said."""
+    return Candidate(
+        text=text,
+        importance=0.8,
+        kind="fact",
+        event=resolve_time(text, now),
+        slot=slot_of(text),
+        tokens=count_tokens(text),
+    )
+
+
+def memories_create(*, user, texts: list[str], source: str = Memory.Source.MANUAL) -> list[Memory]:
+    """Several stated memories with one batched embedding call, then one short write
+    (onboarding's answers and interests)."""
+    stated = [validate_text(text, limit=MAX_MEMORY_CHARS, what="memory") for text in texts]
+    now = timezone.now()
+    pending: list[tuple] = [({}, _stated(text, local_time(now, user))) for text in stated]
+    vectors, model_name = remember_embed(pending)
+    with transaction.atomic():
+        return remember_write(
+            user=user,
+            cipher=cipher_for(user.id),
+            source=source,
+            pending=pending,
+            vectors=vectors,
+            model_name=model_name,
+        )
 
 
 def memory_create(
@@ -327,21 +323,17 @@ def memory_create(
             fields={"privacy": ["Unknown level."]},
         )
     cipher = cipher_for(user.id)
-    event = resolve_time(text, local_time(timezone.now(), user))  # the person's "tomorrow"
-    candidate = Candidate(
-        text=text,
-        importance=0.8,
-        kind="fact",
-        event=event,
-        slot=slot_of(text),
-        tokens=count_tokens(text),
-    )
+    candidate = _stated(text, local_time(timezone.now(), user))  # the person's "tomorrow"
+    pending = [({"external_id": external_id, "entry_id": entry_id}, candidate)]
+    vectors, model_name = remember_embed(pending)
     with transaction.atomic():
-        [memory] = _remember(
+        [memory] = remember_write(
             user=user,
             cipher=cipher,
             source=source,
-            pending=[({"external_id": external_id, "entry_id": entry_id}, candidate)],
+            pending=pending,
+            vectors=vectors,
+            model_name=model_name,
         )
         changes = {"pinned": pinned, "privacy": privacy}
         Memory.objects.filter(pk=memory.pk).update(**changes)
@@ -360,19 +352,25 @@ def memory_update(
     policy: dict | None = None,
     domains: list[str] | None = None,
 ) -> Memory:
+    if text is not None:  # validated and embedded before any row is locked
+        text = validate_text(text, limit=MAX_MEMORY_CHARS, what="memory")
+        vector = get_embedder().embed_documents([text])[0]
     with transaction.atomic():
+        if text is not None:
+            person_write_lock(user.id)  # before the row lock, in the order the write path takes
         memory = Memory.objects.select_for_update().filter(user=user, pk=memory_id).first()
         if memory is None:
             raise NotFound("No such memory.")
         if text is not None:
-            text = validate_text(text, limit=MAX_MEMORY_CHARS, what="memory")
             cipher = cipher_for(user.id)
-            vector = get_embedder().embed_documents([text])[0]
+            if memory.valid_to is None:
+                term_stats_remove(user_id=user.id, tokens=memory.lexical_tokens)
             memory.text_ct = cipher.encrypt(text)
             memory.content_key = cipher.keyed_hash(normalise(text))
             memory.embedding = vector.tolist()
             memory.lexical_tokens = sorted({cipher.blind_token(t) for t in lexical_terms(text)})
-            term_stats_add(user_id=user.id, tokens=memory.lexical_tokens)
+            if memory.valid_to is None:
+                term_stats_add(user_id=user.id, tokens=memory.lexical_tokens)
             memory.token_count = count_tokens(text)
             memory.language = detect_language(text)
             memory.domains = tag_domains(text, vector)
@@ -405,7 +403,12 @@ def memories_forget(*, user, memory_ids: list[int]) -> int:
     """Forget (delete) memories; ids that are not the person's are ignored, never touched."""
     with transaction.atomic():
         owned = Memory.objects.filter(user=user, pk__in=memory_ids)
-        ids = list(owned.values_list("pk", flat=True))
+        person_write_lock(user.id)
+        rows = list(owned.values_list("pk", "valid_to", "lexical_tokens"))
+        ids = [pk for pk, _, _ in rows]
+        for _, valid_to, tokens in rows:
+            if valid_to is None:
+                term_stats_remove(user_id=user.id, tokens=tokens)
         _, per_model = owned.delete()
         audit_record(
             actor=user,

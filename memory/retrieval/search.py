@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from macaron.embeddings import get_embedder
 from macaron.errors import DomainError
-from macaron.text import lexical_terms, named_entities
+from macaron.text import count_tokens, lexical_terms, named_entities
 from macaron.timeexpr import TimeRange, resolve_time
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
@@ -361,7 +361,7 @@ def _item(row: dict, score: float, cipher, tz: tzinfo) -> RetrievedMemory:
         external_ids=list(row["external_ids"]),
         message_ids=list(row["message_ids"]),
     )
-    item.tokens = len(item.context_text().split())
+    item.tokens = count_tokens(item.context_text())  # CJK counts per character
     return item
 
 

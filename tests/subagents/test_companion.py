@@ -14,6 +14,7 @@ from accounts.services import onboarding_answer, onboarding_choose_interests, on
 from macaron.vault import cipher_for
 from memory.companion.chat import chat_reply, chat_turn_start, conversation_start
 from memory.models import Memory, Message
+from memory.services import messages_process
 from subagents.models import Entry, Installation
 from subagents.selectors import entries_for_installation, installation_spec
 from subagents.services import catalogue_install, catalogue_load
@@ -152,6 +153,11 @@ def test_routed_commands_are_not_remembered_but_conversation_is(user):
     catalogue_install(user=user, slug="hydration", language="en")
     turn, _reply = say(user, "log 2 glasses of water, I love my water bottle!")
     _said, _ = say(user, "I love my new blue water bottle!")
+    # Store-first: the worker's processing service runs here as it would after the turns.
+    messages_process(
+        message_ids=list(Message.objects.filter(user=user).values_list("pk", flat=True)),
+        limit=100,
+    )
 
     cipher = cipher_for(user.id)
     remembered = [cipher.decrypt(m.text_ct) for m in Memory.objects.filter(user=user)]

@@ -1,7 +1,9 @@
 """`make run`: migrate, load demo data, then run web + Celery worker + Celery beat together.
 
-The three are separate OS processes; Ctrl-C (or SIGTERM) stops all of them, then the embedded
-Postgres this process holds stops with it. Data stays under var/ for the next run.
+The three are separate OS processes, supervised: one that exits (a worker killed by the OOM
+killer, a crash) is started again after RESTART_DELAY_S while the others keep serving; messages
+it left unprocessed are picked up by the sweep. Ctrl-C (or SIGTERM) stops all of them, then the
+embedded Postgres this process holds stops with it. Data stays under var/ for the next run.
 """
 
 import os
@@ -17,6 +19,7 @@ from django.core.management import BaseCommand, call_command
 from macaron.startup import startup_prepare
 
 STOP_GRACE_S = 10
+RESTART_DELAY_S = 1.0
 
 
 class Command(BaseCommand):
@@ -63,10 +66,11 @@ class Command(BaseCommand):
                 str(var / "celerybeat-schedule"),
             ],
         }
-        processes = {
-            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env)
-            for name, cmd in commands.items()
-        }
+
+        def start(name: str) -> subprocess.Popen:
+            return subprocess.Popen(commands[name], cwd=settings.BASE_DIR, env=env)
+
+        processes = {name: start(name) for name in commands}
         self.stdout.write(self.style.SUCCESS(f"\nMacaron is running on http://{host}:{port}/"))
         for line in shown:
             self.stdout.write(line)
@@ -81,10 +85,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
         while not stopping:
-            exited = {name: p.returncode for name, p in processes.items() if p.poll() is not None}
-            if exited:
-                self.stderr.write(f"Stopping: {exited} exited.")
-                break
+            for name, process in list(processes.items()):
+                if process.poll() is not None and not stopping:
+                    self.stderr.write(f"{name} exited (code {process.returncode}); restarting it.")
+                    time.sleep(RESTART_DELAY_S)
+                    processes[name] = start(name)
             time.sleep(0.5)
         self._stop(processes)
 

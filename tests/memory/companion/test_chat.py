@@ -18,7 +18,7 @@ from memory.companion.chat import (
 )
 from memory.episodes.compress import SHORT_TERM_WINDOW
 from memory.models import AuditEvent, Conversation, Memory, MemorySource, Message, RewardEvent
-from memory.services import MessageIn, messages_ingest
+from memory.services import MessageIn, messages_ingest, messages_process
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,10 +46,18 @@ def stored(conversation_id: int) -> list[tuple[str, str]]:
 
 
 def turn(user, conversation_id: int, text: str, client_id: str | None = None):
+    """A turn, then the worker's processing service (store-first: the send only stores)."""
     prepared = chat_turn_start(
         user=user, conversation_id=conversation_id, text=text, client_id=client_id
     )
-    return prepared, chat_reply(prepared)
+    reply = chat_reply(prepared)
+    messages_process(message_ids=[prepared.message.id])
+    return prepared, reply
+
+
+def process_pending() -> int:
+    """What the worker does after a send: the same processing service, for every message."""
+    return messages_process(message_ids=[], fill=True, limit=1000)
 
 
 def sse(response) -> list[tuple[str, dict]]:
@@ -349,6 +357,7 @@ def test_send_returns_the_message_the_reply_and_the_memories_used(auth_api, user
     assert first.status_code == 201
     assert first.json()["message"]["text"] == ALLERGY
     assert first.json()["memories"] == []
+    process_pending()  # the worker's part of the first send
 
     response = auth_api.post(
         messages_url(conversation.id), {"text": QUESTION, "client_id": "a2"}, format="json"
@@ -448,6 +457,7 @@ def test_bad_messages_are_refused_clearly_and_store_nothing(
 
 def test_streamed_send(auth_api, user, conversation):
     auth_api.post(messages_url(conversation.id), {"text": ALLERGY}, format="json")
+    process_pending()
 
     response = auth_api.post(
         messages_url(conversation.id),

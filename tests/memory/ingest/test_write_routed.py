@@ -5,7 +5,8 @@ import pytest
 from django.utils import timezone
 
 from macaron.vault import cipher_for
-from memory.ingest.write import MessageIn, conversation_create, messages_ingest
+from memory.ingest.store import messages_ingest
+from memory.ingest.write import MessageIn, conversation_create
 from memory.models import Memory, Message
 
 pytestmark = pytest.mark.django_db

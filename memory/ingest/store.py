@@ -1,0 +1,79 @@
+"""Store-first ingestion, the fast half: store messages (encrypted) and acknowledge at once.
+
+`messages_store` writes the messages in one short transaction and, after commit, enqueues their
+ids for `memory.ingest.process.messages_process` (a worker). `messages_ingest` stores and then
+processes synchronously through the same service (the LoCoMo replay, imports, tests).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from macaron.errors import DomainError, NotFound
+from macaron.text import count_tokens
+from macaron.timezones import aware
+from macaron.vault import cipher_for
+from memory.ingest.process import messages_process
+from memory.ingest.tasks import processing_enqueue
+from memory.ingest.write import MAX_MESSAGE_CHARS, MessageIn, validate_text
+from memory.models import Conversation, Message
+
+
+def messages_store(
+    *, user, conversation: Conversation, messages: list[MessageIn], enqueue: bool = True
+) -> list[Message]:
+    """Store messages (encrypted, unprocessed) in one short transaction; with `enqueue`, a
+    worker processes them after commit."""
+    if conversation.user_id != user.id:
+        raise NotFound("No such conversation.")
+    if not messages:
+        raise DomainError("There is no message to store.", code="empty")
+    for item in messages:
+        validate_text(item.text, limit=MAX_MESSAGE_CHARS, what="message")
+        if item.role not in Message.Role.values:
+            raise DomainError(f"Unknown role; use one of {', '.join(Message.Role.values)}.")
+    cipher = cipher_for(user.id)
+    now = timezone.now()
+    with transaction.atomic():
+        stored = Message.objects.bulk_create(
+            [
+                Message(
+                    user=user,
+                    conversation=conversation,
+                    role=item.role,
+                    text_ct=cipher.encrypt(item.text.strip()),
+                    sent_at=aware(item.sent_at),
+                    external_id=item.external_id[:200],
+                    token_count=count_tokens(item.text),
+                    # Only what the person says can become a memory; a routed command or the
+                    # companion's own words have nothing to process.
+                    processed_at=(
+                        None if item.remember and item.role == Message.Role.USER else now
+                    ),
+                )
+                for item in messages
+            ]
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_message_at=max(m.sent_at for m in stored), updated_at=now
+        )
+        if enqueue:
+            ids = [m.pk for m in stored if m.processed_at is None]
+            transaction.on_commit(lambda: processing_enqueue(ids))
+    return stored
+
+
+def messages_ingest(
+    *,
+    user,
+    conversation: Conversation,
+    messages: list[MessageIn],
+    schedule_compression: bool = True,
+) -> list[Message]:
+    """Store messages and process them now, through the worker's own service."""
+    stored = messages_store(user=user, conversation=conversation, messages=messages, enqueue=False)
+    messages_process(
+        message_ids=[m.pk for m in stored],
+        limit=len(stored),
+        schedule_compression=schedule_compression,
+    )
+    return stored
