@@ -5,6 +5,8 @@ class CommunityConfig(AppConfig):
     name = "community"
 
     def ready(self) -> None:
-        from community.services import usage_listen
+        from accounts.hooks import eraser_register
+        from community.services import usage_listen, user_community_erase
 
         usage_listen()
+        eraser_register("community", user_community_erase)

@@ -7,3 +7,14 @@ def ping(nonce: str) -> dict:
     import os
 
     return {"pong": nonce, "worker_pid": os.getpid()}
+
+
+@shared_task(
+    name="macaron.rotate_master_key_if_due", acks_late=True, time_limit=1800, soft_time_limit=1700
+)
+def rotate_master_key_if_due() -> str | None:
+    """Retire the master key after erasures (or finish an interrupted rotation)."""
+    from macaron.vault import master_key_rotate_if_due
+
+    rotation = master_key_rotate_if_due()
+    return rotation.key_id if rotation else None
