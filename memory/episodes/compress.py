@@ -8,11 +8,13 @@ locked while compressing, so a re-run or a concurrent run adds nothing.
 """
 
 import logging
+from collections import Counter
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from macaron.embeddings import get_embedder
 from macaron.llm import LLMError, get_provider
 from macaron.text import (
@@ -63,13 +65,23 @@ def extractive_summary(messages: list[tuple[Message, str]]) -> tuple[str, list[M
     return " ".join(sentences[i][0] for i in kept), sources
 
 
-def summarise_chunk(messages: list[tuple[Message, str]]) -> tuple[str, list[Message]]:
-    """An LLM summary (derived from every message) when a provider is configured; the
-    extractive one offline, or when the provider fails, so compression never stalls."""
+def chunk_language(texts: list[str], *, fallback: str = "en") -> str:
+    """The language most of the messages are written in (the person's language when unsure)."""
+    detected = Counter(code for code in map(detect_language, texts) if code != "und")
+    return detected.most_common(1)[0][0] if detected else fallback
+
+
+def summarise_chunk(
+    messages: list[tuple[Message, str]], *, language: str = "en"
+) -> tuple[str, list[Message]]:
+    """An LLM summary (derived from every message, asked for in the conversation's language)
+    when a provider is configured; the extractive one offline, or when the provider fails, so
+    compression never stalls."""
     if settings.LLM_BASE_URL:
+        texts = [text for _, text in messages]
         try:
             summary = get_provider().summarise(
-                [text for _, text in messages], max_words=SUMMARY_TOKENS
+                texts, max_words=SUMMARY_TOKENS, language=chunk_language(texts, fallback=language)
             )
         except LLMError:
             logger.warning("episode summary fell back to extractive: provider unavailable")
@@ -94,10 +106,18 @@ def conversation_compress(*, conversation_id: int) -> int:
         if len(older) < EPISODE_MESSAGES:
             return 0
         cipher = cipher_for(conversation.user_id)
+        fallback_language = (
+            User.objects.filter(pk=conversation.user_id)
+            .values_list("preferred_language", flat=True)
+            .first()
+            or "en"
+        )
         embedder = get_embedder()
         for start in range(0, len(older) - EPISODE_MESSAGES + 1, EPISODE_MESSAGES):
             chunk = older[start : start + EPISODE_MESSAGES]
-            summary, sources = summarise_chunk([(m, cipher.decrypt(m.text_ct)) for m in chunk])
+            summary, sources = summarise_chunk(
+                [(m, cipher.decrypt(m.text_ct)) for m in chunk], language=fallback_language
+            )
             episode, is_new = Episode.objects.get_or_create(
                 conversation=conversation,
                 first_message=chunk[0],
