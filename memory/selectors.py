@@ -225,7 +225,9 @@ def memories_for_user(
 
 
 def _search(*, user, q: str, filters: Filters, pinned: bool | None) -> list[MemoryView]:
-    result = retrieve(user=user, query=q, k=MAX_K, budget=None, filters=filters, purpose="person")
+    result = retrieve(
+        user=user, query=q, k=MAX_K, budget=None, filters=filters, purpose="person", reinforce=False
+    )
     ranked = [item.id for item in result.items]
     memories = _memories(user).filter(pk__in=ranked)
     if pinned is not None:
