@@ -25,14 +25,28 @@ $(CHARTJS): package.json
 	cp node_modules/chart.js/LICENSE.md $(dir $(CHARTJS))LICENSE.md
 	touch $(CHARTJS)
 
-setup: $(STAMP) $(CHARTJS)
+# d3 (hierarchy, zoom, selection) draws the community's evolution tree.
+D3 := static/vendor/d3/d3.min.js
+$(D3): package.json
+	npm install --no-audit --no-fund --ignore-scripts
+	mkdir -p $(dir $(D3))
+	cp node_modules/d3/dist/d3.min.js $(D3)
+	cp node_modules/d3/LICENSE $(dir $(D3))LICENSE
+	touch $(D3)
 
-# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser).
+# Set-up only: the virtualenv, vendored front-end files and the embedded database's schema (so
+# the evaluation commands work right after it).
+setup: $(STAMP) $(CHARTJS) $(D3)
+	$(BIN)/python manage.py migrate --noinput -v0
+
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser),
+# with CJK and emoji fonts so Japanese and Korean pages render in screenshots.
 browser:
-	@test -x /usr/bin/chromium || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || { \
+	  echo "Installing Debian's chromium and CJK/emoji fonts for the browser tests"; \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }
 
 run: $(STAMP)
 	$(BIN)/python manage.py runstack

@@ -1,9 +1,13 @@
-"""API token authentication: `Authorization: Bearer mac_…` (or `Token mac_…`)."""
+"""API token authentication: `Authorization: Bearer mac_…` (or `Token mac_…`).
+
+A token-authenticated call runs in the person's time zone, like a session one: the middleware
+runs before DRF knows whose token it is, so authentication activates the zone."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.services import api_token_use
+from macaron.timezones import zone_activate
 
 KEYWORDS = (b"bearer", b"token")
 
@@ -24,6 +28,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_use(secret=secret)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        zone_activate(user=token.user)  # "tomorrow" and shown times are the person's
         return token.user, token
 
     def authenticate_header(self, request) -> str:

@@ -1,6 +1,6 @@
 from django.utils import timezone, translation
 
-from macaron.timezones import user_zone
+from macaron.timezones import zone_activate
 
 
 class UserTimezoneMiddleware:
@@ -12,7 +12,7 @@ class UserTimezoneMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            timezone.activate(user_zone(user))  # UTC when unset or unknown
+            zone_activate(user=user)
             translation.activate(user.preferred_language)
             request.LANGUAGE_CODE = user.preferred_language
         else:

@@ -135,6 +135,12 @@ class Import(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     uninstalled_at = models.DateTimeField(null=True, blank=True)
     counts = models.BooleanField(default=True)  # False for the author's own import
+    # The memory domains the person allowed the installed copy to read (of those it asks for).
+    consented_domains = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    # The installed copy (upgrades and rollbacks move it between versions).
+    installation = models.ForeignKey(
+        "subagents.Installation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["blueprint", "created_at"]), models.Index(fields=["user"])]
@@ -158,6 +164,22 @@ class Rating(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["user", "blueprint"], name="one_rating_per_person"),
             models.CheckConstraint(condition=Q(value__gte=1, value__lte=5), name="rating_1_5"),
+        ]
+
+
+class Collaborator(TimeStampedModel):
+    """A person the owner invited to edit the blueprint and publish its versions (the right
+    itself is a django-guardian object permission; this row lists who and since when)."""
+
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="collaborators")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blueprint", "user"], name="collaborator_once")
         ]
 
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 from pgvector.django import CosineDistance
 
 from community.models import ActiveDay, Blueprint, BlueprintVersion, Import, Rating, Report, Score
+from community.permissions import can_view, is_moderator
 from community.ranking import spec_diff
-from community.services import blueprint_latest_version, is_moderator
+from community.services import blueprint_latest_version
 from macaron.errors import NotFound, PermissionDenied
 
 SORTS = ("trending", "top", "rising", "new")
@@ -44,10 +45,7 @@ def blueprint_for_viewer(*, user, slug: str) -> Blueprint:
 
 
 def blueprint_viewable(*, user, blueprint: Blueprint) -> bool:
-    viewer = _viewer_id(user)
-    if viewer is not None and (blueprint.author_id == viewer or is_moderator(user)):
-        return True
-    return blueprint.visibility != Blueprint.Visibility.PRIVATE and not blueprint.hidden
+    return can_view(user, blueprint)
 
 
 def blueprints_for_author(*, user) -> QuerySet[Blueprint]:
@@ -383,3 +381,98 @@ def imports_for_user(*, user) -> QuerySet[Import]:
         .select_related("blueprint", "version")
         .order_by("-created_at")
     )
+
+
+def blueprint_parent_changes(*, blueprint: Blueprint) -> list[dict] | None:
+    """The fork's readable changes from its parent's latest version (subagents' spec_diff)."""
+    from subagents.services import spec_diff as readable_diff
+
+    parent = blueprint.parent
+    if parent is None:
+        return None
+    return readable_diff(
+        blueprint_latest_version(blueprint=parent).spec,
+        blueprint_latest_version(blueprint=blueprint).spec,
+    )
+
+
+@dataclass(frozen=True)
+class ToolCommunityState:
+    """What a tool page shows about its community origin."""
+
+    record: Import | None
+    latest: BlueprintVersion | None
+    changes: list[dict]
+    can_rollback: bool
+
+    @property
+    def update_available(self) -> bool:
+        return (
+            self.record is not None
+            and self.latest is not None
+            and self.record.version_id != self.latest.pk
+        )
+
+
+def tool_community_state(*, user, installation) -> ToolCommunityState:
+    """For one of the person's tools: the import it came from (if any), whether its blueprint
+    has a newer version and the readable diff to it."""
+    from subagents.services import spec_diff as readable_diff
+
+    record = (
+        Import.objects.select_related("blueprint", "version")
+        .filter(user=user, installation_id=installation.id, uninstalled_at__isnull=True)
+        .first()
+    )
+    if record is None or record.blueprint.is_removed:
+        return ToolCommunityState(record, None, [], bool(installation.previous_spec_ct))
+    latest = blueprint_latest_version(blueprint=record.blueprint)
+    changes = (
+        readable_diff(record.version.spec, latest.spec) if latest.pk != record.version_id else []
+    )
+    return ToolCommunityState(record, latest, changes, bool(installation.previous_spec_ct))
+
+
+def collaborators_for(*, user, blueprint: Blueprint):
+    from community.models import Collaborator
+    from community.permissions import require_owner
+
+    require_owner(user, blueprint)
+    return Collaborator.objects.filter(blueprint=blueprint).select_related("user")
+
+
+def blueprints_editable(*, user) -> QuerySet[Blueprint]:
+    """What the person may edit: their own and those they collaborate on."""
+    from community.models import Collaborator
+
+    shared = Collaborator.objects.filter(user=user).values("blueprint_id")
+    return Blueprint.objects.filter(Q(author=user) | Q(id__in=shared)).order_by("-published_at")
+
+
+def listing_facets(*, limit: int = 12) -> dict[str, list[str]]:
+    """The categories and the most used tags among listed blueprints, for the filters."""
+    listed = blueprints_listed()
+    categories = list(
+        listed.exclude(category="")
+        .values("category")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category")
+        .values_list("category", flat=True)[:limit]
+    )
+    tags = list(
+        listed.annotate(tag=Func(F("tags"), function="unnest"))
+        .values("tag")
+        .annotate(n=Count("id"))
+        .order_by("-n", "tag")
+        .values_list("tag", flat=True)[:limit]
+    )
+    return {"categories": categories, "tags": tags}
+
+
+def report_note(*, report: Report) -> str:
+    """A report's note, decrypted for the moderators' queue."""
+    from macaron.vault import cipher_for
+
+    if not report.note_ct or report.reporter_id is None:
+        return ""
+    return cipher_for(report.reporter_id).decrypt(report.note_ct)

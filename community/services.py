@@ -17,8 +17,8 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 
-from community import ranking
-from community.install import install_version
+from community import permissions, ranking
+from community.install import install_version, spec_with_reads
 from community.models import (
     DESCRIPTION_MAX,
     TAG_MAX,
@@ -27,6 +27,7 @@ from community.models import (
     ActiveDay,
     Blueprint,
     BlueprintVersion,
+    Collaborator,
     DailyUsage,
     Import,
     Rating,
@@ -34,6 +35,7 @@ from community.models import (
     Score,
     UsageEvent,
 )
+from community.permissions import MODERATE_PERMISSION, is_moderator  # noqa: F401 (re-exported)
 from community.privacy import privacy_findings, spec_strip_personal
 from macaron.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited, TooLarge
 from macaron.vault import cipher_for
@@ -49,7 +51,6 @@ PUBLISH_LIMIT = (10, timedelta(days=1))
 RATING_LIMIT = (30, timedelta(hours=1))
 REPORT_LIMIT = (10, timedelta(days=1))
 IMPORT_LIMIT = (30, timedelta(hours=1))
-MODERATE_PERMISSION = "community.moderate_community"
 
 
 class PrivacyConfirmationRequired(Conflict):
@@ -69,12 +70,6 @@ class PrivacyConfirmationRequired(Conflict):
 
 def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
-
-
-def is_moderator(user) -> bool:
-    return bool(
-        user and user.is_authenticated and (user.is_staff or user.has_perm(MODERATE_PERMISSION))
-    )
 
 
 def _rate_limit(queryset, *, field: str, limit: tuple[int, timedelta], now: datetime, what: str):
@@ -253,18 +248,32 @@ def blueprint_publish(
     return blueprint
 
 
+def blueprint_share(
+    *, user, installation, spec: dict, listing: Listing, confirmed: bool = False
+) -> Blueprint:
+    """Publish one of the person's tools. A tool imported from the community is published as
+    a fork of the blueprint it came from, so its lineage is kept."""
+    if getattr(installation, "user_id", None) != user.id:
+        raise PermissionDenied("You can only publish your own sub-agents.")
+    origin = (
+        Import.objects.select_related("blueprint")
+        .filter(user=user, installation_id=installation.id)
+        .first()
+    )
+    if origin is not None and not origin.blueprint.is_removed:
+        return blueprint_fork(
+            user=user, blueprint=origin.blueprint, spec=spec, listing=listing, confirmed=confirmed
+        )
+    return blueprint_publish(
+        user=user, spec=spec, listing=listing, confirmed=confirmed, source=installation
+    )
+
+
 def blueprint_latest_version(*, blueprint: Blueprint) -> BlueprintVersion:
     version = blueprint.versions.order_by("-major", "-minor", "-patch").first()
     if version is None:
         raise NotFound("This blueprint has no version.")
     return version
-
-
-def _own(*, user, blueprint: Blueprint) -> None:
-    if blueprint.author_id != user.id:
-        raise PermissionDenied("Only the author can change this blueprint.")
-    if blueprint.is_removed:
-        raise Conflict("This blueprint was removed.")
 
 
 def blueprint_version_publish(
@@ -277,9 +286,10 @@ def blueprint_version_publish(
     confirmed: bool = False,
     now: datetime | None = None,
 ) -> BlueprintVersion:
-    """A new version; it must be strictly greater than every earlier one."""
+    """A new version (by the author or a collaborator); it must be strictly greater than every
+    earlier one."""
     now = _now(now)
-    _own(user=user, blueprint=blueprint)
+    permissions.require_edit(user, blueprint)
     numbers = _parse_version(version)
     if len(changelog or "") > 2000:
         raise TooLarge("The changelog is too long.", fields={"changelog": ["Too long."]})
@@ -308,9 +318,7 @@ def blueprint_version_publish(
 
 
 def _viewable(*, user, blueprint: Blueprint) -> bool:
-    if blueprint.author_id == getattr(user, "id", None) or is_moderator(user):
-        return True
-    return blueprint.visibility != Blueprint.Visibility.PRIVATE and not blueprint.hidden
+    return permissions.can_view(user, blueprint)
 
 
 def blueprint_fork(
@@ -350,7 +358,7 @@ def blueprint_fork(
 
 def blueprint_unpublish(*, user, blueprint: Blueprint) -> Blueprint:
     """The author takes a blueprint down; it stays in its lineage as "removed"."""
-    _own(user=user, blueprint=blueprint)
+    permissions.require_owner(user, blueprint)
     Blueprint.objects.filter(pk=blueprint.pk).update(status=Blueprint.Status.REMOVED)
     blueprint.status = Blueprint.Status.REMOVED
     return blueprint
@@ -361,10 +369,15 @@ def blueprint_import(
     user,
     blueprint: Blueprint,
     version: BlueprintVersion | None = None,
+    allowed_domains: list[str] | None = None,
     now: datetime | None = None,
 ) -> Import:
     """Install a copy pinned to `version` (default: the latest). The author's own import is
-    recorded but never counts toward ranking."""
+    recorded but never counts toward ranking.
+
+    `allowed_domains` is the person's consent, per memory domain, to what the spec reads: the
+    installed copy reads only those (None: every domain it asks for, as an API client that
+    sends no consent list accepts the spec as shown)."""
     now = _now(now)
     if not _viewable(user=user, blueprint=blueprint) or blueprint.is_removed:
         raise NotFound("No such blueprint.")
@@ -388,15 +401,139 @@ def blueprint_import(
             .exists()
         ):
             raise Conflict("You already have this blueprint installed.", code="already_imported")
+        consented = _consent(version=version, allowed_domains=allowed_domains)
+        installation = install_version(user=user, version=version, reads=consented)
         record = Import.objects.create(
             user=user,
             blueprint=blueprint,
             version=version,
             created_at=now,
             counts=blueprint.author_id != user.id,
+            consented_domains=consented,
+            installation=installation,
         )
-        install_version(user=user, version=version)
     return record
+
+
+def spec_reads(spec: dict) -> list[str]:
+    """The memory domains a spec asks to read (what the import page asks consent for)."""
+    return list((spec.get("memory") or {}).get("reads") or [])
+
+
+def _consent(*, version: BlueprintVersion, allowed_domains: list[str] | None) -> list[str]:
+    asked = spec_reads(version.spec)
+    if allowed_domains is None:
+        return asked
+    unknown = sorted(set(allowed_domains) - set(asked))
+    if unknown:
+        raise DomainError(
+            f"This sub-agent does not ask to read {', '.join(unknown)}.",
+            fields={"allowed_domains": ["Not asked for."]},
+        )
+    return [domain for domain in asked if domain in allowed_domains]
+
+
+def _import_of_installation(*, user, installation_id: int) -> Import:
+    record = (
+        Import.objects.select_related("blueprint", "version")
+        .filter(user=user, installation_id=installation_id, uninstalled_at__isnull=True)
+        .first()
+    )
+    if record is None:
+        raise NotFound("This tool did not come from the community.")
+    return record
+
+
+def import_upgrade(*, user, installation_id: int, now: datetime | None = None) -> Import:
+    """Move the person's imported tool to its blueprint's latest version, entries kept
+    (subagents.services.installation_upgrade); it still reads only the consented domains."""
+    from subagents.services import installation_upgrade
+
+    with transaction.atomic():
+        record = _import_of_installation(user=user, installation_id=installation_id)
+        latest = blueprint_latest_version(blueprint=record.blueprint)
+        if latest.pk == record.version_id:
+            raise Conflict("This tool already has the latest version.", code="up_to_date")
+        installation_upgrade(
+            user=user,
+            installation_id=installation_id,
+            spec=spec_with_reads(latest.spec, record.consented_domains),
+            source=f"community:{record.blueprint.slug}@{latest.version}",
+            now=now,
+        )
+        Import.objects.filter(pk=record.pk).update(version=latest)
+        record.version = latest
+    return record
+
+
+def import_rollback(*, user, installation_id: int, now: datetime | None = None) -> Import:
+    """Back to the version the tool had before its last upgrade."""
+    from subagents.services import installation_rollback
+
+    with transaction.atomic():
+        record = _import_of_installation(user=user, installation_id=installation_id)
+        installation = installation_rollback(user=user, installation_id=installation_id, now=now)
+        number = installation.source.rsplit("@", 1)[-1]
+        previous = record.blueprint.versions.filter(version=number).first()
+        if previous is not None:
+            Import.objects.filter(pk=record.pk).update(version=previous)
+            record.version = previous
+    return record
+
+
+# Listing edits and collaborators ---------------------------------------------------------
+
+
+def blueprint_listing_update(*, user, blueprint: Blueprint, listing: Listing) -> Blueprint:
+    """Edit title, description, tags, language, category, cover and visibility (author or
+    collaborator); the search embedding follows."""
+    permissions.require_edit(user, blueprint)
+    listing = _clean_listing(listing)
+    with transaction.atomic():
+        Blueprint.objects.filter(pk=blueprint.pk).update(
+            title=listing.title,
+            description=listing.description,
+            tags=list(listing.tags),
+            language=listing.language,
+            category=listing.category,
+            cover_color=listing.cover_color,
+            cover_icon=listing.cover_icon,
+            visibility=listing.visibility,
+        )
+        blueprint.refresh_from_db()
+        blueprint_embed(blueprint=blueprint)
+    return blueprint
+
+
+def collaborator_invite(*, user, blueprint: Blueprint, email: str) -> Collaborator:
+    """The owner invites a person (by their account's e-mail) to edit and publish versions."""
+    from django.contrib.auth import get_user_model
+
+    permissions.require_owner(user, blueprint)
+    email = (email or "").strip()
+    invited = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+    if invited is None:
+        raise DomainError(
+            "No active account uses this e-mail.", fields={"email": ["No such account."]}
+        )
+    if invited.pk == user.pk:
+        raise DomainError("You are the author already.", fields={"email": ["That is you."]})
+    with transaction.atomic():
+        collaborator, _created = Collaborator.objects.get_or_create(
+            blueprint=blueprint, user=invited, defaults={"invited_by": user}
+        )
+        permissions.collaborator_grant(user=invited, blueprint=blueprint)
+    return collaborator
+
+
+def collaborator_remove(*, user, blueprint: Blueprint, collaborator_id: int) -> None:
+    permissions.require_owner(user, blueprint)
+    collaborator = Collaborator.objects.filter(pk=collaborator_id, blueprint=blueprint).first()
+    if collaborator is None:
+        raise NotFound("No such collaborator.")
+    with transaction.atomic():
+        permissions.collaborator_revoke(user=collaborator.user, blueprint=blueprint)
+        collaborator.delete()
 
 
 def import_uninstall(*, user, blueprint: Blueprint, now: datetime | None = None) -> int:
@@ -486,8 +623,7 @@ def usage_record(
 
 
 def _moderator(user) -> None:
-    if not is_moderator(user):
-        raise PermissionDenied("Only moderators can do this.")
+    permissions.require_moderator(user)
 
 
 def listing_hide(*, moderator, blueprint: Blueprint, hidden: bool = True) -> Blueprint:

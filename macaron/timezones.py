@@ -5,7 +5,7 @@ to UTC the same way everywhere.
 """
 
 import zoneinfo
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from django.utils import timezone
 
@@ -25,6 +25,12 @@ def user_zone(user: object) -> zoneinfo.ZoneInfo:
     return zone_named(getattr(user, "time_zone", "") or "UTC")
 
 
+def zone_activate(*, user: object) -> None:
+    """Read and show times in the person's own zone for the rest of this request (UTC when
+    unset or unknown): the session middleware and API token authentication both call it."""
+    timezone.activate(user_zone(user))
+
+
 def aware(value: datetime) -> datetime:
     """A naive moment is taken as UTC."""
     return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
@@ -33,3 +39,14 @@ def aware(value: datetime) -> datetime:
 def local_time(value: datetime, user: object) -> datetime:
     """The moment in the person's own time zone: "tomorrow" means their tomorrow."""
     return aware(value).astimezone(user_zone(user))
+
+
+def wall_clock(value: datetime, zone: tzinfo | str | None) -> datetime:
+    """A moment as naive wall-clock time in `zone` (a zone or its name; UTC when unknown): an
+    aware moment is converted into it, a naive one already is local time. Without a zone an
+    aware moment keeps its own zone's wall clock."""
+    if zone is None or value.tzinfo is None:
+        return value.replace(tzinfo=None)
+    return value.astimezone(zone if isinstance(zone, tzinfo) else zone_named(zone)).replace(
+        tzinfo=None
+    )

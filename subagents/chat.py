@@ -240,6 +240,64 @@ def _llm_entry(text: str, spec: dict) -> dict | None:
     return answer["values"] if answer.get("log") and answer.get("values") else {}
 
 
+# Which tool the words are for -----------------------------------------------------------------
+
+FIT_UNIT = 2.0  # a number with one of the tool's units ("2 glasses")
+FIT_CHOICE = 1.0  # one of its choices ("water")
+FIT_WORD = 1.0  # its name or a field's label
+MIN_FIT = 1.0
+
+
+def _words_in(text: str, words: list[str]) -> int:
+    folded = text.casefold()
+    hits = 0
+    for word in {w.casefold().strip() for w in words if w and len(w.strip()) > 1}:
+        if re.search(r"[a-z]", word):
+            hits += bool(re.search(r"(?<![a-z])" + re.escape(word) + r"(?:s|es)?(?![a-z])", folded))
+        else:
+            hits += word in folded
+    return hits
+
+
+def tool_fit(text: str, spec: dict, keywords: tuple[str, ...] = ()) -> float:
+    """How well the words fit a tool: its units, choices, name, field labels and (for a
+    catalogue tool) the blueprint's keywords. 0 when nothing of the tool is named."""
+    with_units, _loose = _numbers_with_units(text, spec)
+    names = [spec["name"], *(field["label"] for field in spec["fields"])]
+    names += [t.get("name", "") for t in spec.get("translations", {}).values()]
+    return (
+        FIT_UNIT * len(with_units)
+        + FIT_CHOICE * len(_choices_in(text, spec))
+        + FIT_WORD * min(_words_in(text, names) + _words_in(text, list(keywords)), 3)
+    )
+
+
+def tool_for_words(*, user, text: str) -> int | None:
+    """The id of the person's installed (not paused) tool the words fit best, or None."""
+    from subagents.models import CatalogueBlueprint, Installation
+
+    rows = list(
+        Installation.objects.filter(user=user, uninstalled_at__isnull=True, paused=False).order_by(
+            "installed_at", "id"
+        )
+    )
+    if not rows:
+        return None
+    slugs = {row.source.split(":", 1)[1] for row in rows if row.source.startswith("catalogue:")}
+    keywords = dict(
+        CatalogueBlueprint.objects.filter(slug__in=slugs).values_list("slug", "keywords")
+    )
+    cipher = cipher_for(user.id)
+    best: tuple[float, int] | None = None
+    for row in rows:
+        slug = row.source.split(":", 1)[1] if row.source.startswith("catalogue:") else ""
+        spec = spec_localised(installation_spec(row, cipher), _language(text, "en"))
+        fit = tool_fit(text, spec, tuple(keywords.get(slug, ())))
+        if fit >= MIN_FIT and (best is None or fit > best[0]):
+            best = (fit, row.id)
+    return best[1] if best else None
+
+
 # Answers -------------------------------------------------------------------------------------
 
 PHRASES = {

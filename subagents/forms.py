@@ -7,7 +7,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from subagents.values import MAX_PHOTO_BYTES
+from subagents.photos import MAX_PHOTO_BYTES, MIME_TYPES
 
 RATINGS = [(str(n), "★" * n) for n in range(1, 6)]
 PERIODS = {"day": _("day"), "week": _("week"), "month": _("month"), "year": _("year")}
@@ -52,7 +52,9 @@ def _form_field(field: dict) -> forms.Field:
             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common
         )
     if kind == "photo":
-        return forms.FileField(widget=forms.FileInput(attrs={"accept": "image/*"}), **common)
+        # The types subagents.photos keeps (a phone converts a HEIC photo to JPEG for these).
+        accept = ",".join(MIME_TYPES.values())
+        return forms.FileField(widget=forms.FileInput(attrs={"accept": accept}), **common)
     if kind == "text":
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **common)
     return forms.CharField(**common)
@@ -160,3 +162,45 @@ class SettingsForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("reminder_")
         }
+
+
+class BuildForm(forms.Form):
+    """The builder page's first step: one sentence or two."""
+
+    request = forms.CharField(
+        label=_("Describe the tool you want"),
+        max_length=1000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("e.g. track my water, 8 glasses a day")}
+        ),
+    )
+
+
+class DraftForm(forms.Form):
+    """A previewed spec carried between the builder's steps (checked again on every step:
+    nothing is saved before Install), the change asked for, and the install's token."""
+
+    spec = forms.CharField(widget=forms.HiddenInput)
+    source = forms.CharField(widget=forms.HiddenInput, max_length=120)
+    client_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+    instruction = forms.CharField(
+        label=_("Change it"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. use ml, add a reminder at 8pm, make it vegetarian")}
+        ),
+    )
+
+    def clean_spec(self) -> dict:
+        import json
+
+        try:
+            spec = json.loads(self.cleaned_data["spec"])
+        except ValueError:
+            raise forms.ValidationError(
+                _("The preview could not be read; build it again.")
+            ) from None
+        if not isinstance(spec, dict):
+            raise forms.ValidationError(_("The preview could not be read; build it again."))
+        return spec

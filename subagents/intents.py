@@ -1,15 +1,28 @@
 """What sub-agents handle, registered with the companion's router at start-up.
 
-Until the sub-agents and their builder exist, each handler keeps the routed request (encrypted,
-`routed_request_record`) and the companion says where it will go, naming what it will keep in
-mind from the person's preferences.
+- `log_entry`: the words go to the person's installed tool they fit (`tool_for_words`) and
+  are logged by that tool's own chat (`subagents.chat.tool_chat_send`, one way to log from
+  words), confirmed with an Undo button; with no fitting tool, the closest catalogue blueprint is
+  offered with a one-tap install (which then logs the request) and the builder.
+- `build_tool`: the builder says what it would make and links to the builder page, pre-filled
+  with the request (kept encrypted, `routed_request_record`).
+- `plan`: kept (encrypted) until planners exist; the companion says where it will go.
+
+The message itself is stored by the companion but never remembered (the router decided before
+the write path ran).
 """
 
 import re
 
+from django.urls import reverse
+
+from macaron.errors import DomainError
 from macaron.text import detect_language
-from memory.services import Intent, RoutedRequest, RouteResult, register_intent
-from subagents.services import routed_request_record
+from memory.services import Intent, RoutedRequest, RouteLink, RouteResult, register_intent
+from subagents.builder.matching import BuildRefused, blueprint_match
+from subagents.chat import tool_chat_send, tool_for_words
+from subagents.selectors import installation_detail, spec_localised
+from subagents.services import routed_request_record, spec_build
 
 QUOTE_CHARS = 80
 
@@ -29,6 +42,12 @@ LOG_EXAMPLES = (
     "I slept 6 hours last night, note it down",
     "水を2杯飲んだと記録して",
     "今日の運動を記録して",
+    "水を2杯飲んだ",
+    "コーヒー2杯",
+    "log 2 cups of coffee",
+    "물 3잔 마셨어",
+    "커피 두 잔 기록해줘",
+    "오늘 운동 기록해줘",
 )
 PLAN_EXAMPLES = (
     "plan my meals for next week",
@@ -57,6 +76,8 @@ LOG_CUES = (
     r"\b(?:record|track)\s+(?:my|the|a|an|that|this|it|what|how|today|\d)",
     r"\bnote\s+(?:that|it|down|this|my)\b|\b(?:write|jot) (?:it )?down\b",
     r"記録|メモして|つけて",
+    r"기록|적어",
+    r"\d+\s*(?:杯|잔|グラス|컵|本|km|キロ|킬로)",  # a count with its unit: "水を2杯", "물 3잔"
 )
 PLAN_CUES = (
     r"\bplan\s+(?:my|our|out|me|a|an|the|some|\w+s)\b",
@@ -103,34 +124,106 @@ def _keep_in_mind(request: RoutedRequest, japanese: bool) -> str:
     return f" I'll keep in mind what you told me: “{said}”."
 
 
-def _record(request: RoutedRequest) -> None:
-    routed_request_record(
+def _record(request: RoutedRequest) -> int:
+    return routed_request_record(
         user=request.user,
         intent=request.intent,
         text=request.text,
         preference_ids=[preference.id for preference in request.preferences],
-    )
+    ).id
+
+
+PHRASES = {
+    "logged": {"en": "{tool}: {reply}", "ja": "{tool}：{reply}", "ko": "{tool}: {reply}"},
+    "undo": {"en": "Undo", "ja": "取り消す", "ko": "취소"},
+    "open": {"en": "Open the tool", "ja": "ツールを開く", "ko": "도구 열기"},
+    "install": {"en": "Install {name}", "ja": "{name}を追加", "ko": "{name} 설치"},
+    "builder": {"en": "Open the builder", "ja": "ビルダーを開く", "ko": "빌더 열기"},
+    "no_tool": {
+        "en": "You don't have a tool for this yet. {name} would fit: install it with one tap "
+        "and I'll log this there.",
+        "ja": "まだこれを記録するツールがありません。「{name}」が合いそうです。"
+        "ワンタップで追加すると、そこに記録します。",
+        "ko": "아직 이걸 기록할 도구가 없어요. “{name}”이 잘 맞아요. "
+        "한 번에 설치하면 거기에 기록할게요.",
+    },
+    "no_blueprint": {
+        "en": "You don't have a tool for this yet. Describe it in the builder and I'll make one.",
+        "ja": "まだこれを記録するツールがありません。ビルダーで説明してくだされば作ります。",
+        "ko": "아직 이걸 기록할 도구가 없어요. 빌더에서 설명해 주시면 만들어 드릴게요.",
+    },
+    "failed": {
+        "en": "I couldn't hand this to {tool}: {reason}",
+        "ja": "{tool}に渡せませんでした：{reason}",
+        "ko": "{tool}에 전달하지 못했어요: {reason}",
+    },
+    "build": {
+        "en": "I can build “{name}” for you: {fields}. Open the builder to preview it, change "
+        "it in words and install it.",
+        "ja": "「{name}」を作れます（{fields}）。ビルダーでプレビューし、言葉で変更して追加できます。",
+        "ko": "“{name}”을 만들 수 있어요 ({fields}). 빌더에서 미리 보고, 말로 바꾸고, 설치하세요.",
+    },
+    "build_refused": {
+        "en": "I can't build that as a tool: {reason}",
+        "ja": "それはツールとして作れません：{reason}",
+        "ko": "그건 도구로 만들 수 없어요: {reason}",
+    },
+}
+
+
+def _say(key: str, language: str, **values: str) -> str:
+    table = PHRASES[key]
+    return table.get(language, table["en"]).format(**values)
+
+
+def _language_of(request: RoutedRequest) -> str:
+    if re.search(r"[\uac00-\ud7a3]", request.text):
+        return "ko"
+    return "ja" if _japanese(request) else "en"
 
 
 def log_entry(request: RoutedRequest) -> RouteResult:
-    _record(request)
-    japanese = _japanese(request)
-    name = next(
-        (
-            (ja if japanese else en)
-            for pattern, en, ja in LOGS
-            if re.search(pattern, request.text, re.IGNORECASE)
-        ),
-        "記録" if japanese else "log",
-    )
-    if japanese:
-        return RouteResult(
-            f"{name}に渡しますね。サブエージェントができたらすぐ反映されるよう、メモしておきました。"
+    """Hand the words to the person's tool that fits them (its units, choices, name,
+    keywords): the entry is made by the tool's own chat (`tool_chat_send`), with an undo. With
+    no such tool, offer the closest catalogue blueprint (one tap installs it and logs this)."""
+    language = _language_of(request)
+    installation_id = tool_for_words(user=request.user, text=request.text)
+    if installation_id is None:
+        routed_id = _record(request)
+        builder = RouteLink(
+            label=_say("builder", language), url=f"{reverse('tool-new')}?routed={routed_id}"
         )
-    return RouteResult(
-        f"I'll hand this to your {name}. I've noted it, and it goes in as soon as your "
-        "sub-agents are set up."
+        try:
+            match = blueprint_match(text=request.text)
+        except BuildRefused:
+            return RouteResult(_say("no_blueprint", language), links=(builder,))
+        slug = match.blueprint.slug
+        name = spec_localised(match.blueprint.spec, language)["name"]
+        install = RouteLink(
+            label=_say("install", language, name=name),
+            url=f"{reverse('tool-catalogue-install', args=[slug])}?routed={routed_id}",
+            method="post",
+        )
+        return RouteResult(_say("no_tool", language, name=name), links=(install, builder))
+    tool = installation_detail(
+        user=request.user, installation_id=installation_id, language=language
     )
+    open_tool = RouteLink(label=_say("open", language), url=reverse("tool", args=[installation_id]))
+    try:
+        sent = tool_chat_send(user=request.user, installation_id=installation_id, text=request.text)
+    except DomainError as error:
+        return RouteResult(
+            _say("failed", language, tool=tool.name, reason=error.message), links=(open_tool,)
+        )
+    links: tuple[RouteLink, ...] = (open_tool,)
+    if sent.entry_id is not None:
+        undo = RouteLink(
+            label=_say("undo", language),
+            url=reverse("tool-chat-undo", args=[sent.reply.id]),
+            method="post",
+        )
+        links = (undo, open_tool)
+    return RouteResult(_say("logged", language, tool=tool.name, reply=sent.reply.text), links=links)
 
 
 def plan(request: RoutedRequest) -> RouteResult:
@@ -147,17 +240,20 @@ def plan(request: RoutedRequest) -> RouteResult:
 
 
 def build_tool(request: RoutedRequest) -> RouteResult:
-    _record(request)
-    idea = _quote(request.text)
-    if _japanese(request):
-        return RouteResult(
-            f"ツールのアイデアをメモしました:「{idea}」。サブエージェントのビルダーができたら作りますね。"
-            + _keep_in_mind(request, True)
-        )
-    return RouteResult(
-        f"I noted your tool idea: “{idea}”. I'll build it once the sub-agent builder is here."
-        + _keep_in_mind(request, False)
+    """The builder flow: say what would be built (the person's memories shape it) and link to
+    the builder page, pre-filled with the request."""
+    routed_id = _record(request)
+    language = _language_of(request)
+    builder = RouteLink(
+        label=_say("builder", language), url=f"{reverse('tool-new')}?routed={routed_id}"
     )
+    try:
+        built = spec_build(request=request.text, user=request.user)
+    except DomainError as error:
+        return RouteResult(_say("build_refused", language, reason=error.message), links=(builder,))
+    spec = built.spec
+    fields = ", ".join(field["label"] for field in spec["fields"][:4])
+    return RouteResult(_say("build", language, name=spec["name"], fields=fields), links=(builder,))
 
 
 INTENTS = (

@@ -49,6 +49,9 @@ class Installation(TimeStampedModel):
     # The reminders' schedules in clear (kinds, times, weekdays; never the messages) so the
     # beat job finds due ones without decrypting anything; the next slot is precomputed.
     schedule = models.JSONField(default=list, blank=True)
+    # The spec and source before the last upgrade (encrypted like spec_ct), for the rollback.
+    previous_spec_ct = models.BinaryField(null=True, blank=True)
+    previous_source = models.CharField(max_length=120, blank=True, default="")
     next_reminder_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

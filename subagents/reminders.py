@@ -8,13 +8,13 @@ LOCKED, so a beat that runs twice (or two workers) raises nothing twice. A raise
 fire is a notification; the message comes from the encrypted spec when it is shown.
 """
 
-import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from macaron.errors import NotFound
+from macaron.timezones import zone_named
 from subagents.models import Installation, ReminderFire
 from subagents.usage import usage_emit
 
@@ -34,13 +34,6 @@ def schedule_for(reminders: list[dict]) -> list[dict]:
         }
         for reminder in reminders
     ]
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
 
 
 def _day_matches(item: dict, day: date, anchor: date) -> bool:
@@ -63,7 +56,7 @@ def next_slot(
     *, schedule: list[dict], after: datetime, zone_name: str, anchor: date
 ) -> tuple[datetime, list[int]] | None:
     """The first slot strictly after `after` (UTC) and the reminder indexes due then."""
-    zone = _zone(zone_name)
+    zone = zone_named(zone_name)
     start = after.astimezone(zone).date()
     for offset in range(LOOKAHEAD_DAYS):
         day = start + timedelta(days=offset)
@@ -75,12 +68,12 @@ def next_slot(
                         due.setdefault(slot, []).append(item["index"])
         if due:
             first = min(due)
-            return first.astimezone(zoneinfo.ZoneInfo("UTC")), sorted(set(due[first]))
+            return first.astimezone(UTC), sorted(set(due[first]))
     return None
 
 
 def _anchor(installation: Installation, zone_name: str) -> date:
-    return installation.installed_at.astimezone(_zone(zone_name)).date()
+    return installation.installed_at.astimezone(zone_named(zone_name)).date()
 
 
 def installation_schedule_refresh(

@@ -41,6 +41,13 @@ def installation_get(*, user, installation_id: int, include_uninstalled: bool = 
     return installation
 
 
+def installation_for_token(*, user, client_token: str) -> Installation | None:
+    """The person's installation made with this client token (a repeated submit), if any."""
+    if not client_token:
+        return None
+    return Installation.objects.filter(user=user, client_token=client_token).first()
+
+
 def installation_spec(installation: Installation, cipher=None) -> dict:
     """The installed spec, decrypted once per instance (pass the person's cipher in loops)."""
     cached = getattr(installation, "_spec", None)
@@ -534,24 +541,11 @@ def _pie(entries, spec, view) -> dict:
     }
 
 
-def installation_views_data(
-    *, user, installation_id: int, now: datetime | None = None, language: str | None = None
-) -> dict:
-    """Everything the tool page draws: one item per view of the spec, in order.
-
-    `line`/`bar`: a series over the last periods (day/week/month/year buckets in the person's
-    time zone) with the goal's target when the goal is per the same period; `total`; `progress`
-    (each goal in its current period); `streak` (consecutive periods meeting the goal, or with
-    entries); `heatmap` (per-day values, 26 weeks); `calendar` (this month); `pie` (by choice);
-    `log` (the page shows the entries).
-    """
-    installation = installation_get(user=user, installation_id=installation_id)
-    spec = spec_localised(installation_spec(installation), language or user.preferred_language)
-    zone = user_zone(user)
-    today = (now or timezone.now()).astimezone(zone).date()
-    entries = entries_decoded(installation, zone)
-    goals = goals_effective(installation, spec)
-    installed = installation.installed_at.astimezone(zone).date()
+def spec_views_data(
+    *, spec: dict, goals: list[dict], entries: list, today: date, installed: date
+) -> list[dict]:
+    """The views' data of a (localised) spec over decoded entries; the builder's preview calls
+    it with no entries, so the preview is drawn by the tool page's own templates."""
     views = []
     for index, view in enumerate(spec["views"]):
         kind = view["type"]
@@ -576,6 +570,31 @@ def installation_views_data(
         else:
             data = {}
         views.append({"index": index, "type": kind, "title": view.get("title", ""), "data": data})
+    return views
+
+
+def installation_views_data(
+    *, user, installation_id: int, now: datetime | None = None, language: str | None = None
+) -> dict:
+    """Everything the tool page draws: one item per view of the spec, in order.
+
+    `line`/`bar`: a series over the last periods (day/week/month/year buckets in the person's
+    time zone) with the goal's target when the goal is per the same period; `total`; `progress`
+    (each goal in its current period); `streak` (consecutive periods meeting the goal, or with
+    entries); `heatmap` (per-day values, 26 weeks); `calendar` (this month); `pie` (by choice);
+    `log` (the page shows the entries).
+    """
+    installation = installation_get(user=user, installation_id=installation_id)
+    spec = spec_localised(installation_spec(installation), language or user.preferred_language)
+    zone = user_zone(user)
+    today = (now or timezone.now()).astimezone(zone).date()
+    views = spec_views_data(
+        spec=spec,
+        goals=goals_effective(installation, spec),
+        entries=entries_decoded(installation, zone),
+        today=today,
+        installed=installation.installed_at.astimezone(zone).date(),
+    )
     return {
         "installation": installation.id,
         "today": today.isoformat(),
@@ -634,3 +653,90 @@ def catalogue_blueprint_get(*, slug: str) -> CatalogueBlueprint:
     if blueprint is None:
         raise NotFound(f"No catalogue blueprint {slug!r}.")
     return blueprint
+
+
+# Routed requests ---------------------------------------------------------------------------
+
+
+def routed_request_text(*, user, routed_id: int) -> str:
+    """The words of a request the companion routed here (the owner's only; NotFound else)."""
+    from subagents.models import RoutedRequest
+
+    routed = RoutedRequest.objects.filter(user=user, pk=routed_id).first()
+    if routed is None:
+        raise NotFound("No such request.")
+    return cipher_for(user.id).decrypt(routed.text_ct)
+
+
+# Today's tools (the home page) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ToolToday:
+    id: int
+    name: str
+    icon: str
+    color: str
+    goals: list[dict]  # each goal in its current period: label, value, target, unit, ratio, met
+    next_reminder_at: datetime | None
+    quick_field: dict | None  # the main numeric field and the value one tap logs
+    paused: bool
+
+
+def quick_log_field(spec: dict) -> dict | None:
+    """The field one tap logs and its value: the first goal's numeric field (else the first
+    numeric field) with its default, else 1 (or its min when that is higher)."""
+    goal_keys = [goal["field"] for goal in spec["goals"]]
+    numeric = [f for f in spec["fields"] if f["type"] in NUMERIC_TYPES and f["type"] != "duration"]
+    chosen = next((f for f in numeric if f["key"] in goal_keys), numeric[0] if numeric else None)
+    if chosen is None:
+        return None
+    value = chosen.get("default")
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        value = max(1, chosen.get("min") or 1)
+    return {
+        "key": chosen["key"],
+        "label": chosen["label"],
+        "unit": chosen.get("unit", ""),
+        "value": value,
+    }
+
+
+def tools_today(
+    *, user, language: str | None = None, now: datetime | None = None
+) -> list[ToolToday]:
+    """The person's installed tools with today's progress toward each goal, the next reminder
+    and what one tap would log (owner only; oldest install first)."""
+    rows = list(
+        Installation.objects.filter(user=user, uninstalled_at__isnull=True).order_by(
+            "installed_at", "id"
+        )
+    )
+    if not rows:
+        return []
+    zone = user_zone(user)
+    today = (now or timezone.now()).astimezone(zone).date()
+    cipher = cipher_for(user.id)
+    language = language or getattr(user, "preferred_language", None)
+    tools = []
+    for row in rows:
+        spec = spec_localised(installation_spec(row, cipher), language)
+        goals = goals_effective(row, spec)
+        rings = (
+            _progress(entries_decoded(row, zone), spec, goals, {}, today)["goals"] if goals else []
+        )
+        tools.append(
+            ToolToday(
+                id=row.id,
+                name=spec["name"],
+                icon=spec["icon"],
+                color=spec["color"],
+                goals=rings,
+                next_reminder_at=row.next_reminder_at.astimezone(zone)
+                if row.next_reminder_at and not row.paused
+                else None,
+                quick_field=quick_log_field(spec),
+                paused=row.paused,
+            )
+        )
+    return tools

@@ -38,6 +38,7 @@ from subagents.selectors import (
 )
 from subagents.spec import spec_validate
 from subagents.transfer import memory_writes_apply
+from subagents.upgrade import migration_plan, values_migrate
 from subagents.usage import usage_emit
 from subagents.values import EntryError, entry_values_clean
 
@@ -113,6 +114,26 @@ def installation_create(
             return installation
     except IntegrityError:  # the same token raced in from a second request
         return Installation.objects.get(user=user, client_token=token)
+
+
+def catalogue_install(
+    *, user, slug: str, language: str | None = None, client_token: str = ""
+) -> Installation:
+    """Install a catalogue blueprint as it is, in the person's language (`language`, else their
+    preferred one). Idempotent per client token, like `installation_create`."""
+    from subagents.builder.adapt import localise
+    from subagents.selectors import catalogue_blueprint_get
+
+    if not CatalogueBlueprint.objects.exists():
+        catalogue_load()
+    blueprint = catalogue_blueprint_get(slug=slug)
+    language = (language or getattr(user, "preferred_language", "") or "en").split("-")[0]
+    return installation_create(
+        user=user,
+        spec=localise(blueprint.spec, language),
+        source=f"catalogue:{blueprint.slug}",
+        client_token=client_token,
+    )
 
 
 def _goal_overrides(spec: dict, goals: dict) -> dict[str, float]:
@@ -396,6 +417,98 @@ def spec_revise(
 def spec_diff(old: dict, new: dict) -> list[dict]:
     """Readable changes between two specs: [{path, change, old?, new?, text}]."""
     return _spec_diff(old, new)
+
+
+# Upgrades ----------------------------------------------------------------------------------
+
+
+def _settings_kept(settings_: dict, spec: dict) -> dict:
+    """Goal and reminder overrides that still point at something in the new spec."""
+    kept: dict = {}
+    for part, items in (("goals", spec["goals"]), ("reminders", spec["reminders"])):
+        values = {k: v for k, v in (settings_.get(part) or {}).items() if int(k) < len(items)}
+        if values:
+            kept[part] = values
+    return kept
+
+
+def _entries_migrate(*, installation: Installation, old_spec: dict, new_spec: dict, cipher) -> int:
+    plan = migration_plan(old_spec, new_spec)
+    entries = list(Entry.objects.select_for_update().filter(installation=installation))
+    for entry in entries:
+        values = json.loads(cipher.decrypt(entry.values_ct))
+        entry.values_ct = cipher.encrypt(
+            json.dumps(values_migrate(values, old_spec, new_spec, plan), ensure_ascii=False)
+        )
+    Entry.objects.bulk_update(entries, ["values_ct"], batch_size=500)
+    return len(entries)
+
+
+def _spec_switch(
+    *, installation: Installation, spec: dict, source: str, keep_previous: bool, now: datetime
+) -> Installation:
+    cipher = cipher_for(installation.user_id)
+    old_spec = installation_spec(installation, cipher)
+    _entries_migrate(installation=installation, old_spec=old_spec, new_spec=spec, cipher=cipher)
+    if keep_previous:
+        installation.previous_spec_ct = installation.spec_ct
+        installation.previous_source = installation.source
+    else:
+        installation.previous_spec_ct = None
+        installation.previous_source = ""
+    installation.spec_ct = cipher.encrypt(json.dumps(spec, ensure_ascii=False))
+    installation.spec_version = spec["spec_version"]
+    installation.source = source
+    installation.settings = _settings_kept(installation.settings or {}, spec)
+    installation._spec = spec  # type: ignore[attr-defined]
+    installation.save()
+    installation_schedule_refresh(
+        installation=installation, reminders=reminders_effective(installation, spec), now=now
+    )
+    return installation
+
+
+def installation_upgrade(
+    *, user, installation_id: int, spec: Any, source: str, now: datetime | None = None
+) -> Installation:
+    """Move an installed tool to a new spec (a newer published version) keeping every entry:
+    renamed fields follow, known unit changes are converted, removed fields are archived inside
+    each entry's values (subagents.upgrade). The spec before stays for `installation_rollback`."""
+    spec = spec_validate(spec)
+    if not isinstance(source, str) or not SOURCE.match(source):
+        raise DomainError("Unknown source.", fields={"source": ["Unknown source."]})
+    with transaction.atomic():
+        installation = _locked(user=user, installation_id=installation_id)
+        if installation.uninstalled_at is not None:
+            raise Conflict(_("This tool is uninstalled."))
+        return _spec_switch(
+            installation=installation,
+            spec=spec,
+            source=source,
+            keep_previous=True,
+            now=now or timezone.now(),
+        )
+
+
+def installation_rollback(*, user, installation_id: int, now: datetime | None = None):
+    """Back to the spec before the last upgrade, entries migrated back (archived values
+    restored). Conflict when there is nothing to roll back to."""
+    with transaction.atomic():
+        installation = _locked(user=user, installation_id=installation_id)
+        if not installation.previous_spec_ct:
+            raise Conflict(_("This tool has no earlier version to go back to."))
+        cipher = cipher_for(installation.user_id)
+        previous = json.loads(cipher.decrypt(bytes(installation.previous_spec_ct)))
+        return _spec_switch(
+            installation=installation,
+            spec=previous,
+            source=installation.previous_source,
+            keep_previous=False,
+            now=now or timezone.now(),
+        )
+
+
+# Erasure ----------------------------------------------------------------------------------
 
 
 def user_subagents_erase(user) -> dict[str, int]:

@@ -1,11 +1,18 @@
 from django.urls import path
 
-from subagents import views
+from subagents import builder_views, views
 
 urlpatterns = [
     path("", views.tool_list, name="tools"),
     path("install/", views.tool_install, name="tool-install"),
+    path("new/", builder_views.tool_new, name="tool-new"),
+    path(
+        "catalogue/<slug:slug>/install/",
+        builder_views.tool_catalogue_install,
+        name="tool-catalogue-install",
+    ),
     path("<int:installation_id>/", views.tool_page, name="tool"),
+    path("<int:installation_id>/quick-log/", views.tool_quick_log, name="tool-quick-log"),
     path("<int:installation_id>/settings/", views.tool_settings, name="tool-settings"),
     path("<int:installation_id>/uninstall/", views.tool_uninstall, name="tool-uninstall"),
     path(

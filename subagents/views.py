@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +18,7 @@ from accounts.views import add_domain_error
 from macaron.errors import DomainError, NotFound
 from subagents.chat import tool_chat_history, tool_chat_send, tool_chat_undo
 from subagents.forms import EntryForm, InstallForm, SettingsForm
+from subagents.panels import tool_panels_for
 from subagents.reminders import reminder_dismiss
 from subagents.selectors import (
     entries_for_installation,
@@ -28,6 +30,7 @@ from subagents.selectors import (
     installation_spec,
     installation_views_data,
     installations_for_user,
+    quick_log_field,
     reminder_notifications_for,
     reminders_effective,
     spec_localised,
@@ -147,6 +150,7 @@ def _tool_context(request, tool, form) -> dict:
         "context_memories": context_memories,
         "settings_form": settings_form,
         "chat": tool_chat_history(user=request.user, installation_id=tool.id),
+        "panels": tool_panels_for(request=request, installation=installation),
     }
 
 
@@ -278,6 +282,31 @@ def tool_entries_delete(request, installation_id: int):
 
 @login_required
 @require_POST
+def tool_quick_log(request, installation_id: int):
+    """One tap from the home page: log the tool's main numeric field with its default."""
+    tool = _owned(request.user, installation_id)
+    quick = quick_log_field(tool.spec)
+    if quick is None or tool.uninstalled:
+        raise Http404("Nothing to log with one tap.")
+    try:
+        entry_create(
+            user=request.user,
+            installation_id=installation_id,
+            values={quick["key"]: quick["value"]},
+            client_token=request.POST.get("client_token", "")[:64],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        unit = f" {quick['unit']}" if quick["unit"] else ""
+        messages.success(
+            request, _("Logged %(what)s.") % {"what": f"{tool.name}: {quick['value']}{unit}"}
+        )
+    return redirect("home")
+
+
+@login_required
+@require_POST
 def tool_reminder_dismiss(request, fire_id: int):
     """Dismiss a tool's reminder; "Log now" (acted) opens the tool."""
     acted = request.POST.get("acted") == "1"
@@ -315,4 +344,9 @@ def tool_chat_undo_view(request, message_id: int):
         messages.error(request, error.message)
         return redirect("tools")
     messages.success(request, line.text)
+    back = request.POST.get("next", "")  # the companion's chat, when undone from there
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect(f"{reverse('tool', args=[line.installation_id])}#chat")

@@ -51,6 +51,10 @@ class VersionInput(StrictSerializer):
 
 class ImportInput(StrictSerializer):
     version = serializers.CharField(max_length=32, required=False)
+    # Consent per memory domain the spec reads; omitted: every domain it asks for.
+    allowed_domains = serializers.ListField(
+        child=serializers.CharField(max_length=20), max_length=9, required=False
+    )
 
 
 class RatingInput(StrictSerializer):
@@ -121,6 +125,7 @@ class StatsOutput(serializers.Serializer):
 class ImportOutput(serializers.Serializer):
     blueprint = serializers.CharField(source="blueprint.slug")
     version = serializers.CharField(source="version.version")
+    consented_domains = serializers.ListField(child=serializers.CharField())
     created_at = serializers.DateTimeField()
 
 

@@ -56,6 +56,16 @@ urlpatterns = [
     ),
     path("community/reports/", views.ReportQueueApi.as_view(), name="report-queue"),
     path(
+        "community/tools/<int:installation_id>/upgrade/",
+        views.ToolUpgradeApi.as_view(),
+        name="tool-upgrade",
+    ),
+    path(
+        "community/tools/<int:installation_id>/rollback/",
+        views.ToolRollbackApi.as_view(),
+        name="tool-rollback",
+    ),
+    path(
         "community/reports/<int:report_id>/resolve/",
         views.ReportResolveApi.as_view(),
         name="report-resolve",

@@ -2,6 +2,7 @@
 with a small output serializer. Reads are open to anonymous visitors (what they may see is
 decided by the selectors); writes need a signed-in person."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -116,6 +117,10 @@ class BlueprintDetailApi(APIView):
 class BlueprintLineageApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        description="The whole lineage tree: nodes with parent, active users, rating, status.",
+    )
     def get(self, request, slug: str, *args, **kwargs):
         blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
         return Response(selectors.blueprint_lineage(user=request.user, blueprint=blueprint))
@@ -170,7 +175,12 @@ class BlueprintImportApi(APIView):
             version = selectors.blueprint_version(
                 blueprint=blueprint, version=data.validated_data["version"]
             )
-        record = services.blueprint_import(user=request.user, blueprint=blueprint, version=version)
+        record = services.blueprint_import(
+            user=request.user,
+            blueprint=blueprint,
+            version=version,
+            allowed_domains=data.validated_data.get("allowed_domains"),
+        )
         return Response(s.ImportOutput(record).data, status=status.HTTP_201_CREATED)
 
 
@@ -236,3 +246,21 @@ class RecommendForMeApi(APIView):
     def get(self, request, *args, **kwargs):
         found = selectors.blueprints_for_person(user=request.user)
         return Response({"results": _with_stats(found)})
+
+
+class ToolUpgradeApi(APIView):
+    """Move an imported tool to its blueprint's latest version (entries kept)."""
+
+    @extend_schema(request=None, responses={200: s.ImportOutput})
+    def post(self, request, installation_id: int, *args, **kwargs):
+        record = services.import_upgrade(user=request.user, installation_id=installation_id)
+        return Response(s.ImportOutput(record).data)
+
+
+class ToolRollbackApi(APIView):
+    """Back to the version the tool had before its last upgrade."""
+
+    @extend_schema(request=None, responses={200: s.ImportOutput})
+    def post(self, request, installation_id: int, *args, **kwargs):
+        record = services.import_rollback(user=request.user, installation_id=installation_id)
+        return Response(s.ImportOutput(record).data)

@@ -71,9 +71,18 @@ class UsedMemoryOutput(serializers.Serializer):
     text = serializers.CharField()
 
 
+class RouteLinkOutput(serializers.Serializer):
+    label = serializers.CharField()
+    url = serializers.CharField()
+    method = serializers.ChoiceField(choices=["get", "post"])
+
+
 class RoutedOutput(serializers.Serializer):
     intent = serializers.CharField(help_text="The sub-agent intent the message was routed to")
     preferences = UsedMemoryOutput(many=True, help_text="The memories passed along with it")
+    links = RouteLinkOutput(
+        many=True, help_text="Buttons under the reply: Undo, Open the builder, Install …"
+    )
 
 
 class WithoutRoutedWhenNone(serializers.Serializer):

@@ -33,7 +33,7 @@ from macaron.errors import Conflict, DomainError, NotFound
 from macaron.llm import CompanionContext, LLMError, get_provider
 from macaron.text import detect_language
 from macaron.vault import UserCipher, cipher_for
-from memory.companion.router import route, route_dispatch
+from memory.companion.router import RouteDecision, route, route_dispatch
 from memory.episodes.compress import SHORT_TERM_WINDOW
 from memory.ingest.write import (
     MAX_MESSAGE_CHARS,
@@ -81,6 +81,7 @@ class RoutedView:
 
     intent: str
     preferences: tuple[UsedMemory, ...] = ()
+    links: tuple[dict, ...] = ()  # {"label", "url", "method"}: the handler's buttons
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,10 @@ class PreparedTurn:
     reply: MessageView | None = None
     scores: dict[int, float] = field(default_factory=dict)
     new_title: str = ""  # set when this message gave the conversation its title
+    # The router's decision, taken before the message was stored (a routed command is not
+    # remembered); `routing_checked` is False for a resumed turn, which routes when answered.
+    decision: RouteDecision | None = None
+    routing_checked: bool = False
 
 
 # Small helpers ----------------------------------------------------------------------------
@@ -498,8 +503,10 @@ def chat_turn_start(
     if earlier is not None:
         return _resumed_turn(user, earlier, text, cipher)
 
-    # Recall before storing, so the chips show what was known before this message.
+    # Recall before storing, so the chips show what was known before this message; route
+    # before storing, so a command for a sub-agent is stored but not remembered.
     chips, context, scores = _recall(user, text)
+    decision = route(user=user, text=text)
     new_title = ""
     with transaction.atomic():
         conversation = _owned(user, conversation_id, lock=True)  # one send at a time
@@ -508,7 +515,7 @@ def chat_turn_start(
             [message] = messages_ingest(
                 user=user,
                 conversation=conversation,
-                messages=[MessageIn(text=text, sent_at=timezone.now())],
+                messages=[MessageIn(text=text, sent_at=timezone.now(), remember=decision is None)],
             )
             if client_id is not None:
                 Message.objects.filter(pk=message.pk).update(client_id=client_id)
@@ -528,6 +535,8 @@ def chat_turn_start(
         context=companion_context(user=user, memories=context, text=text),
         scores=scores,
         new_title=new_title,
+        decision=decision,
+        routing_checked=True,
     )
 
 
@@ -619,7 +628,9 @@ ROUTE_ACTION = AuditAction.CHAT_ROUTE
 
 
 def _routed_reply(turn: PreparedTurn) -> MessageView | None:
-    decision = route(user=turn.user, text=turn.message.text)
+    decision = (
+        turn.decision if turn.routing_checked else route(user=turn.user, text=turn.message.text)
+    )
     if decision is None:
         return None
     with transaction.atomic():  # the handler's record and the reply are kept together
@@ -633,7 +644,11 @@ def _routed_reply(turn: PreparedTurn) -> MessageView | None:
         if not text:
             raise LLMError(NO_REPLY_MESSAGE, reason="invalid_output")
         preferences = tuple(UsedMemory(id=p.id, text=p.text) for p in routed.request.preferences)
-        view = RoutedView(intent=routed.request.intent, preferences=preferences)
+        view = RoutedView(
+            intent=routed.request.intent,
+            preferences=preferences,
+            links=tuple(link.as_dict() for link in routed.result.links),
+        )
         turn.reply = _store_reply(turn, text, routed=view)
     return turn.reply
 
@@ -649,6 +664,7 @@ def _routed_record(turn: PreparedTurn, reply: Message, routed: RoutedView) -> No
             "message_id": reply.id,
             "conversation_id": turn.conversation_id,
             "intent": routed.intent,
+            "links": list(routed.links),
         },
     )
 
@@ -679,6 +695,7 @@ def _routed_replies(user, cipher: UserCipher, reply_ids: list[int]) -> dict[int,
                 for memory_id in memory_ids
                 if memory_id in texts
             ),
+            links=tuple(detail.get("links", ())),
         )
         for detail, memory_ids in events
     }

@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from macaron.errors import NotFound
 from macaron.i18n import _
+from macaron.timeexpr import TimeRange
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from memory.ingest.schedule import event_days
 from memory.ingest.write import MessageIn, messages_ingest
 from memory.models import Conversation, Memory, Reminder
-from memory.timeexpr import TimeRange
 
 RAISE_BATCH = 200
 UPCOMING_LIMIT = 50

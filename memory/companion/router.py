@@ -91,10 +91,26 @@ class RoutedRequest:
 
 
 @dataclass(frozen=True)
+class RouteLink:
+    """A button under a routed reply ("Undo", "Open the builder", "Install …").
+
+    Kept with the reply's audit event, so it holds no words the person typed: a label the
+    handler wrote, a URL made of ids, and the method ("get" for a link, "post" for a form)."""
+
+    label: str
+    url: str
+    method: str = "get"
+
+    def as_dict(self) -> dict:
+        return {"label": self.label, "url": self.url, "method": self.method}
+
+
+@dataclass(frozen=True)
 class RouteResult:
-    """What the companion answers for a routed request."""
+    """What the companion answers for a routed request, with its buttons."""
 
     text: str
+    links: tuple[RouteLink, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -298,6 +314,7 @@ __all__ = [
     "Intent",
     "Preference",
     "RouteDecision",
+    "RouteLink",
     "RouteResult",
     "Routed",
     "RoutedRequest",

@@ -9,6 +9,7 @@ locked while compressing, so a re-run or a concurrent run adds nothing.
 
 import logging
 from collections import Counter
+from datetime import tzinfo
 
 from django.conf import settings
 from django.db import transaction
@@ -25,11 +26,12 @@ from macaron.text import (
     normalise,
     split_sentences,
 )
+from macaron.timeexpr import resolve_time
+from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from memory.ingest.gate import score
 from memory.models import Conversation, Episode, Memory, MemorySource, Message
 from memory.retrieval.lexical import term_stats_add
-from memory.timeexpr import resolve_time
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +47,17 @@ def _speaker_sentences(text: str) -> list[str]:
     return [f"{speaker}: {sentence}" for sentence in split_sentences(body)]
 
 
-def extractive_summary(messages: list[tuple[Message, str]]) -> tuple[str, list[Message]]:
+def extractive_summary(
+    messages: list[tuple[Message, str]], *, zone: tzinfo
+) -> tuple[str, list[Message]]:
     """The gate's most important sentences within SUMMARY_TOKENS (the one extractive
-    summariser, `macaron.text.extractive_pick`), and the messages they came from."""
+    summariser, `macaron.text.extractive_pick`), and the messages they came from. Dates are
+    read in the person's `zone` ("tomorrow" is their tomorrow), as on the write path."""
     sentences: list[tuple[str, Message]] = []
     scores: list[float] = []
     for message, text in messages:
         for sentence in _speaker_sentences(text):
-            importance, _ = score(sentence, resolve_time(sentence, message.sent_at))
+            importance, _ = score(sentence, resolve_time(sentence, message.sent_at, tz=zone))
             sentences.append((sentence, message))
             scores.append(importance)
     kept = extractive_pick(
@@ -72,7 +77,7 @@ def chunk_language(texts: list[str], *, fallback: str = "en") -> str:
 
 
 def summarise_chunk(
-    messages: list[tuple[Message, str]], *, language: str = "en"
+    messages: list[tuple[Message, str]], *, zone: tzinfo, language: str = "en"
 ) -> tuple[str, list[Message]]:
     """An LLM summary (derived from every message, asked for in the conversation's language)
     when a provider is configured; the extractive one offline, or when the provider fails, so
@@ -88,7 +93,7 @@ def summarise_chunk(
         else:
             if summary.strip():
                 return summary.strip(), [message for message, _ in messages]
-    return extractive_summary(messages)
+    return extractive_summary(messages, zone=zone)
 
 
 def conversation_compress(*, conversation_id: int) -> int:
@@ -112,11 +117,14 @@ def conversation_compress(*, conversation_id: int) -> int:
             .first()
             or "en"
         )
+        zone = user_zone(conversation.user)
         embedder = get_embedder()
         for start in range(0, len(older) - EPISODE_MESSAGES + 1, EPISODE_MESSAGES):
             chunk = older[start : start + EPISODE_MESSAGES]
             summary, sources = summarise_chunk(
-                [(m, cipher.decrypt(m.text_ct)) for m in chunk], language=fallback_language
+                [(m, cipher.decrypt(m.text_ct)) for m in chunk],
+                zone=zone,
+                language=fallback_language,
             )
             episode, is_new = Episode.objects.get_or_create(
                 conversation=conversation,

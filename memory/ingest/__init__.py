@@ -1,0 +1,1 @@
+"""Ingestion: turning what the person says into memories."""

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from macaron.llm import LLMError, get_provider
 from macaron.text import count_tokens
+from macaron.timeexpr import resolve_time
 from memory.ingest.gate import (
     GATE_THRESHOLD,
     Candidate,
@@ -16,7 +17,6 @@ from memory.ingest.gate import (
     score,
     slot_of,
 )
-from memory.timeexpr import resolve_time
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from macaron.text import DIGIT_RE as NUMBER_RE
 from macaron.text import MID_SENTENCE_NAME_RE as NAME_RE
 from macaron.text import content_words, count_tokens, split_sentences
-from memory.timeexpr import TimeRange, resolve_time
+from macaron.timeexpr import TimeRange, resolve_time
 
 MAX_CANDIDATE_TOKENS = 80
 GATE_THRESHOLD = 0.3

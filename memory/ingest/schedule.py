@@ -9,9 +9,9 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from django.db import transaction
 from django.utils import timezone
 
+from macaron.timeexpr import TimeRange
 from macaron.timezones import user_zone
 from memory.models import Memory, Reminder
-from memory.timeexpr import TimeRange
 
 REMINDABLE_KINDS = (Memory.Kind.PLAN, Memory.Kind.EVENT)
 MORNING = time(9, 0)  # reminders are raised in the person's morning

@@ -20,6 +20,7 @@ from macaron.text import (
     lexical_terms,
     normalise,
 )
+from macaron.timeexpr import resolve_time
 from macaron.timezones import aware, local_time
 from macaron.vault import UserCipher, cipher_for
 from memory.ingest.extraction import candidates_for
@@ -39,7 +40,6 @@ from memory.privacy.policies import validate_policy
 from memory.retrieval.domains import tag_domains
 from memory.retrieval.lexical import term_stats_add
 from memory.retrieval.vector_index import dense_candidates
-from memory.timeexpr import resolve_time
 
 MAX_MESSAGE_CHARS = 20_000
 MAX_MEMORY_CHARS = 4_000
@@ -87,6 +87,9 @@ class MessageIn:
     sent_at: datetime
     role: str = Message.Role.USER
     external_id: str = ""
+    # False for a message the companion's router handed to a sub-agent as a command ("log 2
+    # glasses of water"): it is stored like any message but is not a memory of its own.
+    remember: bool = True
 
 
 def messages_ingest(
@@ -129,7 +132,8 @@ def messages_ingest(
         pending = []
         for message, item in zip(stored, messages, strict=True):
             text = item.text.strip()
-            if item.role == Message.Role.USER:  # what the companion says is not a fact about them
+            # What the companion says is not a fact about them; a routed command is not either.
+            if item.role == Message.Role.USER and item.remember:
                 for candidate in candidates_for(text, local_time(item.sent_at, user)):
                     candidate.context = reply_context(previous)
                     pending.append((message, candidate))
@@ -323,8 +327,7 @@ def memory_create(
             fields={"privacy": ["Unknown level."]},
         )
     cipher = cipher_for(user.id)
-    now = timezone.now()
-    event = resolve_time(text, now)
+    event = resolve_time(text, local_time(timezone.now(), user))  # the person's "tomorrow"
     candidate = Candidate(
         text=text,
         importance=0.8,
@@ -375,8 +378,9 @@ def memory_update(
             memory.domains = tag_domains(text, vector)
             slot = slot_of(text)
             memory.slot_key = cipher.keyed_hash(slot) if slot else None
+            said_at = local_time(memory.valid_from, user)  # read as of when it was first said
             memory.event_time, memory.event_end = _event_bounds(
-                resolve_time(text, memory.valid_from), memory.valid_from.tzinfo
+                resolve_time(text, said_at), said_at.tzinfo
             )
         if pinned is not None:
             memory.pinned = pinned

@@ -13,7 +13,7 @@ import math
 import time as clock
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, tzinfo
 
 import numpy as np
 from django.db import connection
@@ -22,6 +22,8 @@ from django.utils import timezone
 from macaron.embeddings import get_embedder
 from macaron.errors import DomainError
 from macaron.text import lexical_terms, named_entities
+from macaron.timeexpr import TimeRange, resolve_time
+from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from memory.models import Memory
 from memory.privacy.audit import AuditAction
@@ -30,8 +32,8 @@ from memory.retrieval.expansion import EXPANSION_WEIGHT, expansion_terms
 from memory.retrieval.lexical import document_frequencies
 from memory.retrieval.scoring import decayed_strength
 from memory.retrieval.vector_index import current_memory_count, dense_candidates
-from memory.timeexpr import TimeRange, resolve_time
 
+Window = tuple[datetime, datetime]  # inclusive moments, in the person's zone
 MAX_QUERY_CHARS = 2_000
 MAX_K = 100
 POOL = 60  # candidates per channel; independent of k so that top-k is a prefix of top-(k+n)
@@ -124,7 +126,7 @@ def _policy_allows(row: dict, purpose: str, filters: Filters, now: datetime) -> 
     return purpose != "subagent" or bool(shared)
 
 
-def _where(user_id: int, filters: Filters, time_range: TimeRange | None) -> tuple[str, list]:
+def _where(user_id: int, filters: Filters, window: Window | None) -> tuple[str, list]:
     # user_id is inlined as an integer literal so that a per-user partial index can match.
     clauses: list[str] = [f"user_id = {int(user_id)}"]
     params: list[object] = []
@@ -137,10 +139,8 @@ def _where(user_id: int, filters: Filters, time_range: TimeRange | None) -> tupl
         clauses.append("kind = ANY(%s)")
         params.append(list(filters.kinds))
     since, until = filters.since, filters.until
-    if filters.strict_time and time_range is not None:
-        tz = timezone.get_current_timezone()
-        since = datetime.combine(time_range.start, time.min, tzinfo=tz)
-        until = datetime.combine(time_range.end, time.max, tzinfo=tz)
+    if filters.strict_time and window is not None:
+        since, until = window
     if since is not None:
         clauses.append("COALESCE(event_end, event_time, valid_from) >= %s")
         params.append(since)
@@ -298,12 +298,22 @@ def _fuse(channels: list[tuple[list[int], float]]) -> dict[int, float]:
     return fused
 
 
-def _time_match(row: dict, time_range: TimeRange | None) -> float:
+def _window(time_range: TimeRange | None, tz: tzinfo) -> Window | None:
+    """The person's local days of a query ("yesterday") as moments: their midnight to midnight."""
     if time_range is None:
+        return None
+    return (
+        datetime.combine(time_range.start, time.min, tzinfo=tz),
+        datetime.combine(time_range.end, time.max, tzinfo=tz),
+    )
+
+
+def _time_match(row: dict, window: Window | None) -> float:
+    if window is None:
         return 0.0
-    start = (row["event_time"] or row["valid_from"]).date()
-    end = (row["event_end"] or row["event_time"] or row["valid_from"]).date()
-    return 1.0 if start <= time_range.end and end >= time_range.start else 0.0
+    start = row["event_time"] or row["valid_from"]
+    end = row["event_end"] or row["event_time"] or row["valid_from"]
+    return 1.0 if start <= window[1] and end >= window[0] else 0.0
 
 
 def _mmr(
@@ -331,7 +341,7 @@ def _boost(
     row: dict,
     weights: Weights,
     query_domains: set[str],
-    time_range,
+    window: Window | None,
     now: datetime,
     entity_tokens: set[int],
 ) -> float:
@@ -342,16 +352,17 @@ def _boost(
         + weights.strength * strength
         + weights.recency * math.exp(-age_days / 30)
         + weights.domain * (1.0 if query_domains & set(row["domains"]) else 0.0)
-        + weights.time_match * _time_match(row, time_range)
+        + weights.time_match * _time_match(row, window)
         + weights.pinned * row["pinned"]
         + weights.entity * (1.0 if entity_tokens & set(row["lexical_tokens"]) else 0.0)
     )
 
 
-def _item(row: dict, score: float, cipher) -> RetrievedMemory:
+def _item(row: dict, score: float, cipher, tz: tzinfo) -> RetrievedMemory:
     event = None
     if row["event_time"] is not None:
-        event = TimeRange(row["event_time"].date(), (row["event_end"] or row["event_time"]).date())
+        end = row["event_end"] or row["event_time"]
+        event = TimeRange(row["event_time"].astimezone(tz).date(), end.astimezone(tz).date())
     item = RetrievedMemory(
         id=row["id"],
         text=cipher.decrypt(row["text_ct"]),
@@ -405,14 +416,16 @@ def retrieve(
     vector = query_vector if query_vector is not None else get_embedder().embed_query(query)
     embedded = clock.perf_counter()
 
-    time_range = resolve_time(query, now)
+    tz = user_zone(user)
+    time_range = resolve_time(query, now, tz=tz)  # the person's "yesterday"
+    window = _window(time_range, tz)
     cipher = cipher_for(user.id)
     query_tokens = sorted({cipher.blind_token(t) for t in lexical_terms(query)})
     expansion_tokens = [cipher.blind_token(t) for t in expansion_terms(query)]
     # People, places and things the query names ("What did Anna say…"): memories that
     # mention them are preferred.
     entity_tokens = {cipher.blind_token(t) for t in lexical_terms(" ".join(named_entities(query)))}
-    where, params = _where(user.id, filters, time_range)
+    where, params = _where(user.id, filters, window)
     with connection.cursor() as cursor:
         # BM25's IDF needs the order of magnitude, not an exact count of 100,000 rows.
         total = current_memory_count(cursor, user.id, cap=COUNT_CAP)
@@ -437,7 +450,7 @@ def retrieve(
             base, row = fused[memory_id], rows.get(memory_id)
             if row is None or not _policy_allows(row, purpose, filters, now):
                 continue
-            boost = _boost(row, weights, query_domains, time_range, now, entity_tokens)
+            boost = _boost(row, weights, query_domains, window, now, entity_tokens)
             scores[memory_id] = base * (1 + boost)
         order = sorted(scores, key=scores.__getitem__, reverse=True)[: max(POOL, 3 * k)]
         vectors = {memory_id: rows[memory_id]["embedding"] for memory_id in order}
@@ -447,7 +460,7 @@ def retrieve(
         items: list[RetrievedMemory] = []
         used = 0
         for memory_id in chosen:
-            item = _item(rows[memory_id], scores[memory_id], cipher)
+            item = _item(rows[memory_id], scores[memory_id], cipher, tz)
             if budget is not None and items and used + item.tokens > budget:
                 break
             used += item.tokens

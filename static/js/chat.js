@@ -125,6 +125,47 @@
     badge.title = "Handed to a sub-agent";
     badge.textContent = "→ " + routed.intent;
     item.insertBefore(badge, item.firstChild);
+    routedLinks(item, routed.links || []);
+  }
+
+  // The handler's buttons under a routed reply: links, or small forms for a POST (Undo).
+  function routedLinks(item, links) {
+    var old = item.querySelector(".routed-links");
+    if (old) old.remove();
+    if (!links.length) return;
+    var box = document.createElement("div");
+    box.className = "routed-links";
+    links.forEach(function (link) {
+      if (link.method === "post") {
+        var form = document.createElement("form");
+        form.method = "post";
+        form.action = link.url;
+        form.className = "inline";
+        var token = document.createElement("input");
+        token.type = "hidden";
+        token.name = "csrfmiddlewaretoken";
+        token.value = csrfToken();
+        var next = document.createElement("input");
+        next.type = "hidden";
+        next.name = "next";
+        next.value = window.location.pathname;
+        var button = document.createElement("button");
+        button.type = "submit";
+        button.className = "link routed-link";
+        button.textContent = link.label;
+        form.appendChild(token);
+        form.appendChild(next);
+        form.appendChild(button);
+        box.appendChild(form);
+      } else {
+        var anchor = document.createElement("a");
+        anchor.href = link.url;
+        anchor.className = "button routed-link";
+        anchor.textContent = link.label;
+        box.appendChild(anchor);
+      }
+    });
+    item.appendChild(box);
   }
 
   // Server-sent events: "event: name\ndata: json\n\n" blocks, possibly split across reads.

@@ -6,7 +6,7 @@
   if (!node || typeof Chart === "undefined") return;
   var data = JSON.parse(node.textContent);
   var hero = document.querySelector(".tool-hero");
-  var color = hero ? getComputedStyle(hero).getPropertyValue("--tool-color").trim() || "#d6336c" : "#d6336c";
+  var color = hero && /^#[0-9a-fA-F]{6}$/.test(hero.dataset.color) ? hero.dataset.color : "#d6336c";
   var palette = [color, "#3b82f6", "#22c55e", "#f59e0b", "#8b5cf6", "#ef4444", "#14b8a6", "#64748b"];
   window.macaronCharts = {};
   data.views.forEach(function (view) {

@@ -36,7 +36,7 @@ FIELD_SYNONYMS = {
 TYPE_CUES = [
     (re.compile(r"photo|picture|pic\b|image|写真|사진"), "photo"),
     (re.compile(r"rating|stars|out of|rate\b|score|評価|평점"), "rating"),
-    (re.compile(r"duration|how long|minutes|time spent|時間|시간"), "duration"),
+    (re.compile(r"duration|how long|minutes|hours|time spent|時間|시간"), "duration"),
     (re.compile(r"\btime\b|\bat what time\b"), "time"),
     (re.compile(r"\bdate\b|\bwhen\b|日付|날짜"), "date"),
     (re.compile(r"whether|did i|yes/no|done\b"), "boolean"),
@@ -440,6 +440,17 @@ def _field_for_item(spec: dict, item: str) -> dict | None:
     return None
 
 
+QUANTITY_WORDS = re.compile(
+    r"\d|\b(?:no more than|at (?:most|least)|a maximum of|a minimum of|less than|more than|under|"
+    r"per (?:day|week|month|year)|a (?:day|week|month|year))\b"
+)
+
+
+def _is_quantity_phrase(item: str) -> bool:
+    """ "2 litres a day", "no more than 10 per month": a goal, not a field to add."""
+    return bool(QUANTITY_WORDS.search(item))
+
+
 def apply_named_fields(spec: dict, parsed: Parsed) -> dict:
     """Fields the request lists ("distance in km, time, and how I felt") that the blueprint lacks
     are added with a type read from their words."""
@@ -453,7 +464,7 @@ def apply_named_fields(spec: dict, parsed: Parsed) -> dict:
             break
         if _field_for_item(spec, item) is not None or _norm(item) in options:
             continue
-        if re.fullmatch(r"(?:in|using|per) \S+", item):
+        if re.fullmatch(r"(?:in|using|per) \S+", item) or _is_quantity_phrase(item):
             continue
         words = _content_words(item)
         if not words:
@@ -474,6 +485,8 @@ def apply_named_fields(spec: dict, parsed: Parsed) -> dict:
             field["label"] = " ".join(words[:3]).capitalize()
         if kind == "rating":
             field.update({"min": 1, "max": 5})
+        if field["type"] == "duration":
+            field.update({"unit": "min", "min": 0})
         spec["fields"].append(field)
     return spec
 

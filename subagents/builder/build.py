@@ -18,7 +18,7 @@ from django.conf import settings
 from macaron.llm import LLMError, get_provider
 from subagents.builder import adapt
 from subagents.builder.diff import spec_diff
-from subagents.builder.grammar import parse
+from subagents.builder.grammar import UNITS, Parsed, parse
 from subagents.builder.matching import (
     Match,
     blueprint_match,
@@ -43,14 +43,86 @@ class BuildResult:
     changes: list[dict] = field(default_factory=list)  # spec_diff from the blueprint / old spec
 
 
-def _generic(spec: dict, topic: str) -> dict:
-    """The generic tracker named after what the request tracks ("chess games")."""
+GENERIC_NAMES = {
+    "en": ("{title} log", "Log {topic} and see how it adds up over time."),
+    "ja": ("{title}の記録", "{topic}を記録して、積み重ねを確かめましょう。"),
+    "ko": ("{title} 기록", "{topic}을(를) 기록하고 쌓여 가는 것을 확인해요."),
+}
+ABSTAIN_NAMES = {
+    "en": ("Days without {topic}", "Check off each day without {topic} and keep the streak going."),
+    "ja": ("{topic}なしの日", "{topic}なしで過ごせた日をチェックして、連続記録を伸ばしましょう。"),
+    "ko": ("{topic} 없는 날", "{topic} 없이 지낸 날을 체크하고 연속 기록을 이어가요."),
+}
+COUNT_LABELS = {"words", "pages", "steps", "books", "cards", "films"}
+
+
+def _generic(spec: dict, topic: str, parsed: Parsed, abstain: bool = False) -> dict:
+    """The generic tracker made about what the request tracks ("thesis", "chess games"): named
+    after it in every language, its amount in the unit the request measures it in (words,
+    grams, minutes), or a yes/no day for "days without sugar"."""
     spec = copy.deepcopy(spec)
     title = topic[:1].upper() + topic[1:]
-    spec["name"] = f"{title} log"[:80]
-    spec["description"] = f"Log {topic} and see how it adds up over time."[:500]
-    spec["fields"][0]["label"] = title[:60]
-    spec["translations"] = {}
+    names = ABSTAIN_NAMES if abstain else GENERIC_NAMES
+    translations = spec.get("translations", {})
+    for language, (name, description) in names.items():
+        values = {
+            "name": name.format(title=title, topic=topic)[:80],
+            "description": description.format(title=title, topic=topic)[:500],
+        }
+        if language == spec.get("language", "en"):
+            spec.update(values)
+        elif language in translations:
+            translations[language].update(values)
+    amount = spec["fields"][0]
+    if abstain:
+        amount.clear()
+        amount.update({"key": "amount", "label": f"No {topic} today"[:60], "type": "boolean"})
+        amount["default"] = True
+        spec["goals"] = [
+            {
+                "field": "amount",
+                "aggregate": "count",
+                "period": "week",
+                "target": 7,
+                "direction": "at_least",
+                "unit": "days",
+            }
+        ]
+        spec["views"] = [{"type": "streak"}, {"type": "calendar"}, {"type": "log"}]
+        for translation in translations.values():
+            translation.get("labels", {}).pop("amount", None)
+        return spec
+    amount["label"] = title[:60]
+    scale = re.search(r"\b1\s*(?:-|to|–)\s*(5|10)\b|\brating\b|\brate\b", parsed.text)
+    if scale:
+        amount.update({"type": "rating", "min": 1, "max": int(scale.group(1) or 5)})
+        amount.pop("default", None)
+        spec["goals"] = []
+        spec["views"] = [{"type": "line", "field": "amount", "period": "week"}, {"type": "log"}]
+        return spec
+    unit = next(
+        (q.unit for q in parsed.quantities if q.unit in UNITS and q.unit not in {"times", "piece"}),
+        None,
+    )
+    if unit in {"min", "h"}:
+        amount.update({"type": "duration", "unit": "min"})
+        amount.pop("max", None)
+        amount.pop("default", None)
+        amount["label"] = "Minutes"
+        amount["key"] = "minutes"
+        for goal in spec["goals"]:
+            goal["field"] = "minutes"
+            goal["unit"] = "min"
+        for view in spec["views"]:
+            if view.get("field") == "amount":
+                view["field"] = "minutes"
+        for translation in translations.values():
+            translation.get("labels", {}).pop("amount", None)
+    elif unit is not None:
+        amount["unit"] = unit
+        amount["type"] = "integer" if UNITS[unit].whole else "number"
+        if unit in COUNT_LABELS:
+            amount["label"] = unit.capitalize()
     return spec
 
 
@@ -60,7 +132,7 @@ def build_offline(*, request: str, language: str, personal: Personalisation | No
     match: Match = blueprint_match(text=request, units=units)
     spec = copy.deepcopy(match.blueprint.spec)
     if match.topic:
-        spec = _generic(spec, match.topic)
+        spec = _generic(spec, match.topic, parsed, match.abstain)
     if match.habit:
         habit = next(f for f in spec["fields"] if f["key"] == "habit")
         habit["default"] = match.habit[:200]

@@ -102,6 +102,8 @@ UNIT_FORMS: dict[str, list[str]] = {
         r"vocab(?:ulary)?",
         r"kanji",
         "単語",
+        "文字",
+        "字",
         "語",
         "단어",
     ],
@@ -180,6 +182,7 @@ EN_NUMBERS = {
     "once": 1,
     "twice": 2,
 }
+ONCE = {"once": 1, "twice": 2, "thrice": 3}
 KANJI_DIGITS = {
     "〇": 0,
     "零": 0,
@@ -261,6 +264,8 @@ def normalise_numbers(text: str) -> str:
     tens = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
     ones = "one|two|three|four|five|six|seven|eight|nine"
     text = re.sub(rf"\b(?:{tens})[\s-](?:{ones})\b", en_word, text)
+    # "twice a week", "once a day": how many times, not an amount.
+    text = re.sub(r"\b(once|twice|thrice)\b", lambda m: f"{ONCE[m.group(1)]} times", text)
     words = sorted((w for w in EN_NUMBERS if w not in {"a", "an"}), key=len, reverse=True)
     text = re.sub(
         r"\b(" + "|".join(map(re.escape, words)) + r")\b",
@@ -291,7 +296,7 @@ def normalise_numbers(text: str) -> str:
     text = re.sub(r"(?:(?<=\s)|^)천\s*(?=보|걸음|원)", "1000 ", text)
     native = "|".join(sorted(KO_NATIVE, key=len, reverse=True))
     text = re.sub(
-        rf"(?:(?<=\s)|^)({native})\s*(?=(?:잔|시간|번|권|개|병|쪽|페이지|시|분|개비|명|회|살)(?:[^{CJK}]|[을를이가씩에은는도만의]|$))",
+        rf"(?:(?<=\s)|^)({native})\s*(?=(?:잔|시간|번|권|개|병|쪽|페이지|시|분|개비|명|회|살)(?:[^{CJK}]|[을를이가씩에은는도만의까]|$))",
         lambda m: f"{KO_NATIVE[m.group(1)]} ",
         text,
     )
@@ -428,7 +433,7 @@ PARTS_OF_DAY = [
     (r"\bevening\b|\bevenings\b|\bafter work\b|夕方|저녁", "19:00"),
     (r"\btonight\b|\bat night\b|\bevery night\b|\bnights\b|毎晩|夜|밤", "21:00"),
 ]
-EVERY_PART_OF_DAY = r"\bevery (?:morning|evening|night)\b|\beach (?:morning|evening|night)\b|毎朝|毎晩|매일 아침|매일 밤|매일 저녁"
+EVERY_PART_OF_DAY = r"\bevery (?:morning|afternoon|evening|night)\b|\beach (?:morning|afternoon|evening|night)\b|毎朝|毎晩|매일 아침|매일 밤|매일 저녁"
 REMINDER_CUES = r"remind|reminder|notify|notification|ping me|nudge|alert|alarm|リマインド|通知|知らせ|思い出させ|알림|알려|리마인드"
 
 
@@ -493,6 +498,8 @@ def parse_schedule(text: str) -> tuple[Schedule | None, list[tuple[int, int]]]:
     if every:
         every_days = int(next(g for g in every.groups() if g))
         spans.append(every.span())
+    for hourly in re.finditer(r"every (\d+(?:\.\d+)?) (?:hours?|minutes?|mins?)\b", text):
+        spans.append(hourly.span())
     every = re.search(r"(\d+)\s*日おき", text)
     if every:
         every_days = int(every.group(1)) + 1

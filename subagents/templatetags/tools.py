@@ -11,3 +11,16 @@ def tool_reminder_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return _count(user=user)
+
+
+@register.simple_tag
+def tools_today(user) -> list:
+    """The home page's "Today" cards: the person's tools with progress, next reminder and a
+    one-tap log (empty for anonymous visitors)."""
+    from django.utils.translation import get_language
+
+    from subagents.selectors import tools_today as _today
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return _today(user=user, language=(get_language() or "en").split("-")[0])

@@ -12,6 +12,16 @@ from subagents.models import RoutedRequest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
+@pytest.fixture(autouse=True)
+def catalogue():
+    """The welcome gift installs catalogue tools; a transactional test starts without the
+    catalogue the migration loads, so load it before the page waits on onboarding."""
+    from subagents.services import catalogue_load
+
+    catalogue_load()
+
+
 EMAIL = "lena.friend@example.org"
 FACT = "My sister Lena lives in Lisbon and I am allergic to peanuts"
 TURNS = [FACT, "I had a lovely day at the beach", "log 2 glasses of water"]
@@ -73,8 +83,10 @@ def test_sign_up_meet_the_companion_and_chat_with_memory(live_server, page):
         replies[2]
         .locator(".bubble")
         .inner_text()
-        .startswith("I'll hand this to your Hydration log.")
+        .startswith("You don't have a tool for this yet. Hydration log would fit")
     )
+    # The gift (meal planner, recipes, mood) has no water tool: one tap installs one.
+    assert replies[2].locator(".routed-link", has_text="Install Hydration log").count() == 1
     assert RoutedRequest.objects.get(user__email=EMAIL).intent == "log_entry"
 
     answer = send(page, QUESTION, 3)

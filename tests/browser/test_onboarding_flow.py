@@ -7,6 +7,15 @@ from accounts.models import Companion, Onboarding
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def catalogue():
+    """The welcome gift installs catalogue tools; a transactional test starts without the
+    catalogue the migration loads, so load it before the page waits on onboarding."""
+    from subagents.services import catalogue_load
+
+    catalogue_load()
+
+
 def test_sign_up_take_the_test_pick_interests_and_meet_the_companion(live_server, page):
     page.goto(f"{live_server.url}/accounts/signup/")
     page.fill("#id_email", "onboard@example.org")
@@ -28,7 +37,13 @@ def test_sign_up_take_the_test_pick_interests_and_meet_the_companion(live_server
     companion = Companion.objects.get(user__email="onboard@example.org")
     assert page.locator(".companion-name").inner_text() == companion.name
     assert page.locator(".companion-traits .chip").count() == 3
-    assert page.locator(".companion-swatch").get_attribute("style").endswith(companion.colour)
+    # The colour travels in data-color; static/js/page.js paints it (no style= under the CSP).
+    swatch = page.locator(".companion-swatch")
+    assert swatch.get_attribute("data-color") == companion.colour
+    red, green, blue = (int(companion.colour[i : i + 2], 16) for i in (1, 3, 5))
+    assert swatch.evaluate("node => getComputedStyle(node).backgroundColor") == (
+        f"rgb({red}, {green}, {blue})"
+    )
     page.fill("#id_name", "Dumpling")
     page.click("text=Looks good, continue")
     page.wait_for_url(f"{live_server.url}/welcome/interests/")

@@ -10,6 +10,7 @@ from subagents.models import Entry, Installation
 from subagents.selectors import entries_for_installation
 from subagents.services import entry_create, installation_create
 from tests.factories import UserFactory
+from tests.subagents.images import image_bytes
 from tests.subagents.specs import every_type, hydration
 
 pytestmark = pytest.mark.django_db
@@ -116,10 +117,10 @@ def test_the_form_has_a_widget_for_every_field_type(client, user):
         'name="took" step="any" min="0"',
         'type="radio" name="mood" value="5"',
         'type="checkbox" name="cold"',
-        'type="file" name="pic" accept="image/*"',
+        'type="file" name="pic" accept="image/jpeg,image/png,image/webp"',
     ]:
         assert snippet in html, snippet
-    png = b"\x89PNG\r\n\x1a\n" + b"0" * 40
+    png = image_bytes(fmt="PNG")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = client.post(

@@ -28,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        shown = startup_prepare()  # e.g. the demo login (accounts registers it)
+        shown = startup_prepare()  # the demo login (accounts), the demo community (community)
 
         var = Path(settings.BASE_DIR) / "var"
         var.mkdir(exist_ok=True)

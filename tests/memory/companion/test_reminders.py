@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 WEDNESDAY = datetime(2026, 5, 6, 10, 0, tzinfo=TOKYO)  # 6 May 2026 is a Wednesday
-PARTY = "My friend Sam's birthday party is next Friday"  # Friday 8 May
+PARTY = "My friend Sam's birthday party is this Friday"  # Friday 8 May
 CONCERT = "We're going to the Radiohead concert on 14 June"
 
 
@@ -357,7 +357,7 @@ def test_page_lists_notifications_and_dismiss_works(clock, client):
     assert page.status_code == 200
     html = page.content.decode()
     assert f'id="notification-{reminder.id}"' in html
-    assert "Don&#x27;t forget: My friend Sam&#x27;s birthday party is next Friday" in html
+    assert "Don&#x27;t forget: My friend Sam&#x27;s birthday party is this Friday" in html
     assert f'id="reminder-{concert.id}"' in html
     assert '<span class="bell-count">1</span>' in html
 
@@ -407,7 +407,7 @@ def test_anonymous_pages_do_not_ask_for_notifications(client, django_assert_num_
 @pytest.mark.django_db(transaction=True)
 def test_the_beat_task_raises_due_reminders_on_a_real_worker(celery_worker):
     person = UserFactory()
-    memory = say(person, "My friend Sam's birthday party is next Friday", timezone.now())
+    memory = say(person, "My friend Sam's birthday party is this Friday", timezone.now())
     Reminder.objects.filter(memory=memory).update(due_at=timezone.now() - timedelta(minutes=1))
 
     assert raise_due_reminders.delay().get(timeout=30) == 1

@@ -159,11 +159,10 @@ def test_log_and_build_replies_say_where_the_request_goes(user):
         user=user, text="make me a tool that tracks my guitar practice", decision=idea
     )
 
-    assert logged.result.text.startswith("I'll hand this to your Hydration log.")
-    assert built.result.text.startswith(
-        "I noted your tool idea: “make me a tool that tracks my guitar practice”. "
-        "I'll build it once the sub-agent builder is here."
-    )
+    # No tool installed: the closest catalogue tool is offered; the idea goes to the builder.
+    assert logged.result.text.startswith("You don't have a tool for this yet. Hydration log")
+    assert built.result.text.startswith("I can build “Music practice")
+    assert built.result.links[0].url.startswith("/tools/new/?routed=")
     assert list(RoutedRequest.objects.filter(user=user).values_list("intent", flat=True)) == [
         "log_entry",
         "build_tool",
@@ -290,15 +289,17 @@ def test_the_stream_ends_with_the_routed_intent(user, auth_api):
         name, data = block.split("\n")
         events[name.removeprefix("event: ")] = json.loads(data.removeprefix("data: "))
     assert events["chunk"]["text"] == events["done"]["message"]["text"]
-    assert events["done"]["routed"] == {"intent": "log_entry", "preferences": []}
-    assert events["done"]["message"]["text"].startswith("I'll hand this to your Hydration log.")
+    assert events["done"]["routed"]["intent"] == "log_entry"
+    assert events["done"]["routed"]["preferences"] == []
+    assert [link["label"] for link in events["done"]["routed"]["links"]] == [
+        "Install Hydration log",
+        "Open the builder",
+    ]
+    assert events["done"]["message"]["text"].startswith("You don't have a tool for this yet.")
 
 
 def test_with_a_model_a_routed_turn_needs_no_chat_completion(user, fake_llm):
-    fake_llm.then(
-        completion('{"facts": []}'),  # the write path's fact extraction
-        completion('{"intent": "log_entry", "arguments": {"glasses": 2}}'),
-    )
+    fake_llm.then(completion('{"intent": "log_entry", "arguments": {"glasses": 2}}'))
     conversation = conversation_start(user=user)
 
     turn = chat_turn_start(
@@ -307,8 +308,9 @@ def test_with_a_model_a_routed_turn_needs_no_chat_completion(user, fake_llm):
     reply = chat_reply(turn)
 
     assert reply.routed.intent == "log_entry"
-    assert reply.text.startswith("I'll hand this to your Hydration log.")
-    assert len(fake_llm.requests) == 2  # extraction and routing; no chat completion
+    assert reply.text.startswith("You don't have a tool for this yet.")
+    # Routing only: a routed command is not sent to fact extraction, nor to a chat completion.
+    assert len(fake_llm.requests) == 1
     assert fake_llm.body()["stream"] is False
     assert "route" in fake_llm.body()["messages"][1]["content"]
 
@@ -320,4 +322,4 @@ def test_a_japanese_request_gets_a_japanese_reply(user):
     routed = route_dispatch(user=user, text=text, decision=decision)
 
     assert decision.intent.name == "log_entry"
-    assert routed.result.text.startswith("水分ログに渡しますね。")
+    assert routed.result.text.startswith("まだこれを記録するツールがありません。")
