@@ -5,7 +5,9 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from accounts.services import demo_login_lines
+        from accounts.hooks import eraser_register
+        from accounts.services import demo_login_lines, user_credentials_erase
         from macaron.startup import startup_preparer_register
 
         startup_preparer_register(demo_login_lines)  # `make run` prints the demo login
+        eraser_register("accounts", user_credentials_erase)

@@ -2,6 +2,9 @@
 
 - The welcome installer: finishing onboarding hands the person's first memories and the
   companion's opening conversation to memory (`memory.companion.onboarding.welcome_install`).
+- Erasers: every app that keeps rows about a person registers one; erasure
+  (`memory.privacy.erasure.user_erase`) runs them all, in registration order, inside its
+  transaction, before the account row is deleted.
 """
 
 from collections.abc import Callable
@@ -40,3 +43,26 @@ def welcome_install(welcome: Welcome) -> int | None:
         if first is None:
             first = opened
     return first
+
+
+# Erases (or anonymises) what one app keeps about the person; returns counts for the report.
+Eraser = Callable[[User], dict[str, int]]
+
+_erasers: dict[str, Eraser] = {}
+
+
+def eraser_register(name: str, eraser: Eraser) -> None:
+    _erasers[name] = eraser
+
+
+def registered_erasers() -> list[str]:
+    return list(_erasers)
+
+
+def erasers_run(user: User) -> dict[str, int]:
+    """Run every registered eraser for the person; counts keyed "<eraser>.<what>"."""
+    counts: dict[str, int] = {}
+    for name, eraser in list(_erasers.items()):
+        for what, n in eraser(user).items():
+            counts[f"{name}.{what}"] = n
+    return counts

@@ -198,6 +198,31 @@ def user_sign_out_everywhere(*, user: User) -> None:
     user.refresh_from_db(fields=["session_epoch"])
 
 
+def user_credentials_erase(user: User) -> dict[str, int]:
+    """The eraser for accounts: the person's API tokens, sessions and django-axes records."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.sessions.models import Session
+
+    from accounts.lockout import login_username
+
+    tokens, _ = ApiToken.objects.filter(user=user).delete()
+    # Database sessions are not indexed by user: decode the live ones (erasure is rare).
+    mine = str(user.pk)
+    session_keys = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get("_auth_user_id") == mine
+    ]
+    sessions, _ = Session.objects.filter(session_key__in=session_keys).delete()
+    username = login_username(None, {"email": user.email}) or ""
+    names = {username, user.email}
+    axes = sum(
+        model.objects.filter(username__in=names).delete()[0]
+        for model in (AccessAttempt, AccessLog, AccessFailureLog)
+    )
+    return {"api_tokens": tokens, "sessions": sessions, "login_records": axes}
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     email: str

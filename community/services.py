@@ -917,3 +917,22 @@ def usage_from_installation(*, installation, kind: str, count: int = 1) -> None:
 def usage_listen() -> None:
     """Subscribe to the sub-agent runtime's usage hooks (called once from AppConfig.ready)."""
     usage_listener_register(usage_from_installation)
+
+
+def user_community_erase(user) -> dict[str, int]:
+    """The eraser for community: published blueprints stay for the community, anonymised (no
+    author: shown as "removed", lineage kept); the person's imports, ratings (with their
+    encrypted comments), usage and report notes go; reports they filed stay, without reporter."""
+    return {
+        "blueprints_anonymised": Blueprint.objects.filter(author=user).update(author=None),
+        "reports_anonymised": Report.objects.filter(reporter=user).update(
+            reporter=None, note_ct=None
+        ),
+        "reports_resolved_by_cleared": Report.objects.filter(resolved_by=user).update(
+            resolved_by=None
+        ),
+        "ratings": Rating.objects.filter(user=user).delete()[0],
+        "usage_events": UsageEvent.objects.filter(user=user).delete()[0],
+        "active_days": ActiveDay.objects.filter(user=user).delete()[0],
+        "imports": Import.objects.filter(user=user).delete()[0],
+    }

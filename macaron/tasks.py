@@ -23,3 +23,14 @@ def heartbeat() -> None:
 @worker_ready.connect
 def _worker_ready(**kwargs) -> None:  # infrastructure, not business logic
     heartbeat_record(name="worker")
+
+
+@shared_task(
+    name="macaron.rotate_master_key_if_due", acks_late=True, time_limit=1800, soft_time_limit=1700
+)
+def rotate_master_key_if_due() -> str | None:
+    """Retire the master key after erasures (or finish an interrupted rotation)."""
+    from macaron.vault import master_key_rotate_if_due
+
+    rotation = master_key_rotate_if_due()
+    return rotation.key_id if rotation else None

@@ -1,4 +1,8 @@
-"""Envelope encryption: a data key per person, wrapped by the master key (AES-256-GCM).
+"""Envelope encryption: a data key per person, wrapped by a master key (AES-256-GCM).
+
+Master keys live in the keyring (macaron/keyring.py: a 0600 file under var/, each key wrapped by
+the root key MASTER_KEY from the environment), not in the database, so retiring one after an
+erasure makes the erased person's wrapped data key unreadable in WAL, dumps and backups too.
 
 Ciphertext layout: version (1 byte) | nonce (12 bytes) | AES-GCM ciphertext + tag. The user id
 is bound as associated data, so a blob copied into another person's row does not decrypt.
@@ -20,6 +24,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 
 from macaron.errors import DomainError
+from macaron.keyring import (
+    keyring_state,
+    master_key_active,
+    master_key_begin_rotation,
+    master_key_get,
+    master_keys_destroy_retired,
+)
 from macaron.models import DataKey
 
 VERSION = b"\x01"
@@ -98,94 +109,184 @@ def _cipher(user_id: int, data_key: bytes) -> UserCipher:
     return UserCipher(user_id=user_id, _aead=AESGCM(data_key), index_key=index_key)
 
 
-def cipher_for(user_id: int) -> UserCipher:
-    """The person's cipher, creating their data key on first use."""
-    row = DataKey.objects.filter(user_id=user_id).only("wrapped_key").first()
+def _wrapping_key(key_id: str) -> bytes:
+    """The key that wraps a data key: its keyring master key, or the root for legacy rows."""
+    key = master_key_get(key_id)
+    if key is not None:
+        return key
+    if key_id == settings.MASTER_KEY_ID:  # wrapped directly by the root before the keyring
+        return master_key()
+    raise VaultError(f"The master key {key_id!r} is not in the keyring (destroyed or missing).")
+
+
+def _cipher_load(user_id: int) -> UserCipher | None:
+    row = DataKey.objects.filter(user_id=user_id).only("wrapped_key", "master_key_id").first()
     if row is None:
-        data_key = AESGCM.generate_key(bit_length=256)
+        return None
+    return _cipher(user_id, _unwrap(_wrapping_key(row.master_key_id), row.wrapped_key, user_id))
+
+
+def cipher_for(user_id: int) -> UserCipher:
+    """The person's cipher, creating their data key (under the active master key) on first use."""
+    try:
+        cipher = _cipher_load(user_id)
+    except VaultError:
+        # A rotation may have re-wrapped the row and destroyed its old key in between: reread.
+        cipher = _cipher_load(user_id)
+    if cipher is not None:
+        return cipher
+    data_key = AESGCM.generate_key(bit_length=256)
+    for _attempt in range(3):
+        key_id, key = master_key_active()
         try:
             with transaction.atomic():
                 DataKey.objects.create(
                     user_id=user_id,
-                    wrapped_key=_wrap(master_key(), data_key, user_id),
-                    master_key_id=settings.MASTER_KEY_ID,
+                    wrapped_key=_wrap(key, data_key, user_id),
+                    master_key_id=key_id,
                 )
+                # A rotation that finished while this insert waited destroyed `key_id`: retry.
+                if master_key_get(key_id) is None:
+                    raise _Retired
         except IntegrityError:  # created concurrently: use the stored one
-            row = DataKey.objects.get(user_id=user_id)
-        else:
-            return _cipher(user_id, data_key)
-    return _cipher(user_id, _unwrap(master_key(), row.wrapped_key, user_id))
+            cipher = _cipher_load(user_id)
+            if cipher is None:
+                raise VaultError("The data key vanished while it was being created.") from None
+            return cipher
+        except _Retired:
+            continue
+        return _cipher(user_id, data_key)
+    raise VaultError("Could not create a data key while master keys were being rotated.")
+
+
+class _Retired(Exception):
+    pass
 
 
 def data_key_shred(*, user_id: int) -> bool:
-    """Crypto-shredding: destroy the person's data key. Returns whether one existed."""
+    """Crypto-shredding: destroy the person's data key. Returns whether one existed.
+
+    The row's old versions stay in the table's heap until `data_keys_compact` rewrites it, and in
+    the WAL and backups until the master key that wrapped it is retired (`master_key_rotate`)."""
     deleted, _ = DataKey.objects.filter(user_id=user_id).delete()
     return deleted > 0
 
 
-def _unwraps(key: bytes, wrapped: bytes | memoryview, user_id: int) -> bool:
-    try:
-        _unwrap(key, wrapped, user_id)
-    except VaultError:
-        return False
-    return True
+def data_keys_compact() -> None:
+    """Rewrite the data-key table (VACUUM FULL) so deleted wrapped keys leave its heap files.
+    Must run outside a transaction; it holds an exclusive lock on the (small) table briefly."""
+    if connection.in_atomic_block:
+        raise VaultError("data_keys_compact must run outside a transaction.")
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM FULL {connection.ops.quote_name(DataKey._meta.db_table)}")
 
 
-def master_key_rotate(*, old_key: str, new_key: str, new_key_id: str) -> int:
-    """Re-wrap data keys under a new master key; ciphertext is untouched. All or nothing.
+ROTATION_LOCK = 0x6D6B726F74  # pg advisory lock id: one rotation at a time across processes
 
-    Returns how many keys were re-wrapped. Keys that already unwrap with the new key are left
-    as they are, so a second run (after every process has switched to the new key) picks up
-    stragglers that a process still on the old key created meanwhile; `key_rotation_status`
-    shows them. The table is locked against writes while the run is in progress.
-    """
-    new_key_id = (new_key_id or "").strip()
-    if not new_key_id or len(new_key_id) > MAX_KEY_ID_CHARS:
-        raise VaultError(f"The new key id must be 1 to {MAX_KEY_ID_CHARS} characters.")
-    old, new = master_key(old_key), master_key(new_key)
-    if hmac.compare_digest(old, new):
-        raise VaultError("The new master key is the same as the old one.")
-    rotated = 0
+
+@dataclass(frozen=True)
+class Rotation:
+    key_id: str
+    resumed: bool
+    rewrapped: int
+    destroyed: list[str]
+
+
+def _rewrap_batch(*, active: str, key: bytes, after_id: int, batch_size: int) -> tuple[int, int]:
+    """Re-wrap one batch of data keys not under `active`, atomically. Returns (count, last id)."""
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            table = connection.ops.quote_name(DataKey._meta.db_table)
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-        for row in DataKey.objects.order_by("id"):
-            if _unwraps(new, row.wrapped_key, row.user_id):
-                if row.master_key_id != new_key_id:
-                    row.master_key_id = new_key_id
-                    row.save(update_fields=["master_key_id", "updated_at"])
-                continue
-            if row.master_key_id == new_key_id:
-                raise VaultError(
-                    f"The key id {new_key_id!r} already names another master key; "
-                    "choose a new id. Nothing was changed."
-                )
+        rows = list(
+            DataKey.objects.exclude(master_key_id=active)
+            .filter(id__gt=after_id)
+            .order_by("id")
+            .select_for_update()[:batch_size]
+        )
+        for row in rows:
             try:
-                data_key = _unwrap(old, row.wrapped_key, row.user_id)
+                data_key = _unwrap(_wrapping_key(row.master_key_id), row.wrapped_key, row.user_id)
             except VaultError:
                 raise VaultError(
-                    "The old master key does not unwrap the data key of user "
-                    f"{row.user_id} (key id {row.master_key_id!r}). Nothing was changed."
+                    f"The data key of user {row.user_id} (master key {row.master_key_id!r}) "
+                    "does not unwrap; batches done so far are kept, rerun to resume."
                 ) from None
-            row.wrapped_key = _wrap(new, data_key, row.user_id)
-            row.master_key_id = new_key_id
-            row.save(update_fields=["wrapped_key", "master_key_id", "updated_at"])
-            rotated += 1
-    return rotated
+            row.wrapped_key = _wrap(key, data_key, row.user_id)
+            row.master_key_id = active
+        DataKey.objects.bulk_update(rows, ["wrapped_key", "master_key_id"])
+    return len(rows), (rows[-1].id if rows else after_id)
+
+
+def master_key_rotate(*, new_key: bytes | None = None, batch_size: int = 500) -> Rotation:
+    """Retire every master key but a fresh one: re-wrap all data keys under it, then destroy the
+    old keys, so wrapped data keys left in WAL, dumps and backups no longer unwrap.
+
+    Safe under traffic: data keys are re-wrapped in small batches, each row atomically; readers
+    use whichever key a row names. Resumable: an interrupted run leaves the keyring marked
+    `rotating` and each re-wrapped row names the new key, so the next run picks up where it
+    stopped (`new_key` is then ignored). One rotation at a time (a Postgres advisory lock).
+    """
+    if connection.in_atomic_block:
+        raise VaultError("master_key_rotate must run outside a transaction.")
+    if batch_size < 1:
+        raise VaultError("batch_size must be at least 1.")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [ROTATION_LOCK])
+        if not cursor.fetchone()[0]:
+            raise VaultError("Another master key rotation is running.")
+    try:
+        master_key_active()  # the keyring exists (legacy rows are wrapped by the root)
+        active, fresh = master_key_begin_rotation(key=new_key)
+        key = master_key_get(active)
+        if key is None:
+            raise VaultError("The new master key does not open with the root key.")
+        rewrapped, last = 0, 0
+        while True:
+            count, last = _rewrap_batch(
+                active=active, key=key, after_id=last, batch_size=batch_size
+            )
+            rewrapped += count
+            if count < batch_size:
+                break
+        table = connection.ops.quote_name(DataKey._meta.db_table)
+        while True:
+            # Block new data keys for a moment: none may appear under a key about to go.
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+                if not DataKey.objects.exclude(master_key_id=active).exists():
+                    destroyed = master_keys_destroy_retired(active=active)
+                    break
+            count, _ = _rewrap_batch(active=active, key=key, after_id=0, batch_size=batch_size)
+            rewrapped += count
+        data_keys_compact()
+        return Rotation(key_id=active, resumed=not fresh, rewrapped=rewrapped, destroyed=destroyed)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [ROTATION_LOCK])
+
+
+def master_key_rotate_if_due() -> Rotation | None:
+    """The scheduled job: rotate when an erasure asked for it or a rotation was interrupted."""
+    state = keyring_state()
+    if not (state.rotation_due or state.rotating):
+        return None
+    return master_key_rotate()
 
 
 def key_rotation_status() -> dict:
-    """How many data keys each master key id wraps, and whether all are under the current one."""
+    """How many data keys each master key wraps, and whether all are under the active one."""
     counts = dict(
         DataKey.objects.values_list("master_key_id")
         .annotate(n=Count("id"))
         .order_by("master_key_id")
         .values_list("master_key_id", "n")
     )
-    current = settings.MASTER_KEY_ID
+    state = keyring_state()
+    current = state.active
     return {
         "current_key_id": current,
+        "keyring_keys": sorted(state.keys),
+        "rotating": state.rotating,
+        "rotation_due": state.rotation_due,
         "keys_by_master_key_id": counts,
         "total": sum(counts.values()),
         "stale": sum(n for key_id, n in counts.items() if key_id != current),

@@ -11,11 +11,13 @@ from functools import cached_property
 
 from django.db.models import F, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from macaron.errors import NotFound
 from macaron.timezones import user_zone
 from macaron.vault import UserCipher, cipher_for
 from memory.models import Memory, MemorySource
+from memory.retrieval.scoring import decayed_strength
 from memory.retrieval.search import MAX_K, Filters, retrieve
 
 MEMORY_FIELDS = (
@@ -32,6 +34,7 @@ MEMORY_FIELDS = (
     "event_time",
     "importance",
     "strength",
+    "strength_at",
     "recall_count",
     "pinned",
     "privacy",
@@ -122,7 +125,9 @@ def _to_view(memory: Memory, cipher: UserCipher) -> MemoryView:
         valid_to=memory.valid_to,
         event_time=memory.event_time,
         importance=memory.importance,
-        strength=memory.strength,
+        strength=decayed_strength(
+            memory.strength, memory.strength_at, memory.recall_count, timezone.now()
+        ),
         recall_count=memory.recall_count,
         pinned=memory.pinned,
         privacy=memory.privacy,
@@ -220,7 +225,9 @@ def memories_for_user(
 
 
 def _search(*, user, q: str, filters: Filters, pinned: bool | None) -> list[MemoryView]:
-    result = retrieve(user=user, query=q, k=MAX_K, budget=None, filters=filters, purpose="person")
+    result = retrieve(
+        user=user, query=q, k=MAX_K, budget=None, filters=filters, purpose="person", reinforce=False
+    )
     ranked = [item.id for item in result.items]
     memories = _memories(user).filter(pk__in=ranked)
     if pinned is not None:

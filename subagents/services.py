@@ -20,7 +20,14 @@ from macaron.vault import cipher_for
 from subagents.builder import build, revise
 from subagents.builder.build import BuildResult
 from subagents.builder.diff import spec_diff as _spec_diff
-from subagents.models import CatalogueBlueprint, Entry, Installation, ReminderFire, RoutedRequest
+from subagents.models import (
+    CatalogueBlueprint,
+    ChatMessage,
+    Entry,
+    Installation,
+    ReminderFire,
+    RoutedRequest,
+)
 from subagents.reminders import installation_schedule_refresh
 from subagents.selectors import (
     goals_effective,
@@ -499,3 +506,19 @@ def installation_rollback(*, user, installation_id: int, now: datetime | None = 
             keep_previous=False,
             now=now or timezone.now(),
         )
+
+
+# Erasure ----------------------------------------------------------------------------------
+
+
+def user_subagents_erase(user) -> dict[str, int]:
+    """The eraser for sub-agents: the person's installations with their entries, chats,
+    reminder fires and routed requests (their encrypted values die with the data key too)."""
+    counts = {
+        "chat_messages": ChatMessage.objects.filter(user=user).delete()[0],
+        "entries": Entry.objects.filter(user=user).delete()[0],
+        "reminder_fires": ReminderFire.objects.filter(user=user).delete()[0],
+        "routed_requests": RoutedRequest.objects.filter(user=user).delete()[0],
+    }
+    counts["installations"] = Installation.objects.filter(user=user).delete()[0]
+    return counts

@@ -15,7 +15,7 @@ ChatMessage = dict  # {"role": "system" | "user" | "assistant", "content": str}
 UNAVAILABLE_MESSAGE = "The language model is not answering right now. Please try again in a moment."
 UNUSABLE_MESSAGE = "The language model gave an answer we could not use. Please try again."
 
-LANGUAGE_NAMES = {"en": "English", "ja": "Japanese"}
+LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "ko": "Korean", "zh": "Chinese"}
 
 
 @dataclass(frozen=True)

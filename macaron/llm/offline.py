@@ -5,32 +5,23 @@
   asks a follow-up question. The companion's traits choose among template variants and a hash of
   the input picks one, so the same conversation always gets the same reply. With no user message
   yet it opens the conversation from the person's interests.
-- `complete_json` builds an object from the schema alone (const/default/first enum value, strings
-  from the last user message, numbers at 0 or their minimum, arrays at minItems, local `$ref`s).
-  It is good enough for offline features with simple schemas; anything it cannot satisfy (a
-  `pattern`, say) is an `LLMError`, which callers handle as they would a model failure.
-- `summarise` is extractive: sentences with dates, numbers, names and emphasis come first, up to
-  `max_words`, shown in their original order. Japanese counts two characters as a word.
+- `complete_json` answers nothing (an `LLMError`): every feature that wants JSON has its own
+  offline path (the gate, the offline router, the catalogue builder) and asks only a model.
+- `summarise` is the one extractive summariser (`macaron.text.extractive_summary`).
 """
 
-import copy
 import hashlib
-import math
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.utils import timezone
-
 from macaron.text import CJK_RE, extractive_summary, split_sentences
 
 from .base import (
-    UNUSABLE_MESSAGE,
     ChatMessage,
     CompanionContext,
     LLMError,
     last_user_text,
-    schema_error,
 )
 
 
@@ -287,10 +278,6 @@ STOPWORDS = _wordset(
     "really some more much been being its it's i'm i've"
 )
 
-SHORT_STRING_KEYS = _wordset(
-    "name title label slug tag topic subject emoji color colour icon unit category"
-)
-
 
 class OfflineProvider:
     name = "offline"
@@ -304,14 +291,9 @@ class OfflineProvider:
         yield from _chunks(reply, language)
 
     def complete_json(self, messages: list[ChatMessage], *, schema: dict) -> dict:
-        text = " ".join(last_user_text(messages).split())
-        try:
-            value = _value_for(schema, root=schema, text=text, key="", depth=0)
-        except _Unsupported:
-            raise LLMError(UNUSABLE_MESSAGE, reason="invalid_output") from None
-        if not isinstance(value, dict) or schema_error(value, schema) is not None:
-            raise LLMError(UNUSABLE_MESSAGE, reason="invalid_output")
-        return value
+        # Every feature that asks for JSON (extraction, routing, the builder, sub-agent chat)
+        # has its own offline path and asks only a configured model; offline there is no answer.
+        raise LLMError(reason="unavailable")
 
     def summarise(self, texts: list[str], *, max_words: int = 80, language: str = "en") -> str:
         return extractive_summary(texts, max_words=max_words)  # the one summariser (macaron.text)
@@ -484,161 +466,3 @@ def _chunks(reply: str, language: str) -> Iterator[str]:
     words = re.findall(r"\s*\S+", reply)
     for start in range(0, len(words), 3):
         yield "".join(words[start : start + 3])
-
-
-# -- JSON from a schema -------------------------------------------------------------------------
-
-
-class _Unsupported(Exception):
-    """A schema the offline generator cannot satisfy."""
-
-
-def _resolve(ref: str, root: dict) -> dict:
-    if not ref.startswith("#"):
-        raise _Unsupported(ref)
-    node: object = root
-    parts = ref[1:].strip("/").split("/") if ref != "#" else []
-    for part in parts:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if not isinstance(node, dict) or part not in node:
-            raise _Unsupported(ref)
-        node = node[part]
-    if not isinstance(node, dict):
-        raise _Unsupported(ref)
-    return node
-
-
-def _merge_all_of(schema: dict) -> dict:
-    merged = {k: v for k, v in schema.items() if k != "allOf"}
-    for part in schema["allOf"]:
-        for key, value in part.items():
-            if key == "properties":
-                merged["properties"] = {**merged.get("properties", {}), **value}
-            elif key == "required":
-                merged["required"] = [*merged.get("required", []), *value]
-            else:
-                merged.setdefault(key, value)
-    return merged
-
-
-def _value_for(schema: object, *, root: dict, text: str, key: str, depth: int) -> object:
-    if depth > 12:
-        raise _Unsupported("too deep")
-    if schema is True or schema == {}:
-        return text
-    if not isinstance(schema, dict):
-        raise _Unsupported("schema")
-    if "$ref" in schema:
-        return _value_for(
-            _resolve(schema["$ref"], root), root=root, text=text, key=key, depth=depth + 1
-        )
-    if "const" in schema:
-        return copy.deepcopy(schema["const"])
-    if "default" in schema:
-        return copy.deepcopy(schema["default"])
-    if schema.get("enum"):
-        return copy.deepcopy(schema["enum"][0])
-    if "allOf" in schema:
-        return _value_for(_merge_all_of(schema), root=root, text=text, key=key, depth=depth + 1)
-    for combinator in ("anyOf", "oneOf"):
-        if schema.get(combinator):
-            for option in schema[combinator]:
-                value = _value_for(option, root=root, text=text, key=key, depth=depth + 1)
-                if _fits(value, option, root):
-                    return value
-            raise _Unsupported(combinator)
-
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind is None:
-        if "properties" in schema or "required" in schema:
-            kind = "object"
-        elif "items" in schema or "prefixItems" in schema:
-            kind = "array"
-        else:
-            kind = "string"
-
-    if kind == "object":
-        properties = schema.get("properties", {})
-        extra = schema.get("additionalProperties", {})
-        result: dict = {}
-        for name in schema.get("required", []):
-            sub = properties.get(name, extra if isinstance(extra, dict) else {})
-            result[name] = _value_for(sub, root=root, text=text, key=name, depth=depth + 1)
-        for name, sub in properties.items():
-            if name not in result and isinstance(sub, dict) and "default" in sub:
-                result[name] = copy.deepcopy(sub["default"])
-        return result
-    if kind == "array":
-        prefix = schema.get("prefixItems", [])
-        items = schema.get("items", {})
-        count = max(int(schema.get("minItems", 0)), len(prefix) if schema.get("minItems") else 0)
-        return [
-            _value_for(
-                prefix[i] if i < len(prefix) else items,
-                root=root,
-                text=text,
-                key=key,
-                depth=depth + 1,
-            )
-            for i in range(count)
-        ]
-    if kind == "string":
-        return _string_for(schema, text, key)
-    if kind in ("integer", "number"):
-        return _number_for(schema, integer=kind == "integer")
-    if kind == "boolean":
-        return False
-    if kind == "null":
-        return None
-    raise _Unsupported(str(kind))
-
-
-def _fits(value: object, schema: object, root: dict) -> bool:
-    if not isinstance(schema, dict):
-        return schema is not False
-    with_defs = {**schema, **{k: root[k] for k in ("$defs", "definitions") if k in root}}
-    return schema_error(value, with_defs) is None
-
-
-def _string_for(schema: dict, text: str, key: str) -> str:
-    fmt = schema.get("format")
-    now = timezone.localtime()
-    if fmt == "date":
-        return now.date().isoformat()
-    if fmt == "date-time":
-        return now.isoformat(timespec="seconds")
-    if fmt == "time":
-        return now.time().isoformat(timespec="seconds")
-    if fmt == "email":
-        return "someone@example.com"
-    if fmt in ("uri", "url", "iri"):
-        return "https://example.com/"
-    value = text or key.replace("_", " ")
-    if key.lower() in SHORT_STRING_KEYS:
-        value = " ".join(value.split()[:6]) if " " in value else value[:20]
-    if "maxLength" in schema:
-        value = value[: int(schema["maxLength"])]
-    minimum = int(schema.get("minLength", 0))
-    if len(value) < minimum:
-        value = value + "…" * (minimum - len(value))
-    pattern = schema.get("pattern")
-    if pattern and not re.search(pattern, value):
-        raise _Unsupported("pattern")
-    return value
-
-
-def _number_for(schema: dict, *, integer: bool) -> int | float:
-    low = schema.get("minimum")
-    if "exclusiveMinimum" in schema and isinstance(schema["exclusiveMinimum"], int | float):
-        low = schema["exclusiveMinimum"] + 1
-    high = schema.get("maximum")
-    if "exclusiveMaximum" in schema and isinstance(schema["exclusiveMaximum"], int | float):
-        high = schema["exclusiveMaximum"] - 1
-    value: int | float = 0
-    if low is not None and value < low:
-        value = low
-    if high is not None and value > high:
-        value = high
-    return math.ceil(value) if integer else value

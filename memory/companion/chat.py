@@ -320,16 +320,47 @@ def conversation_detail(*, user, conversation_id: int) -> ConversationView:
     return _conversation_view(row, cipher_for(user.id))
 
 
-def conversations_for_user(*, user, search: str | None = None) -> list[ConversationView]:
-    """The person's conversations, most recently active first.
+class ConversationList(Sequence):
+    """The person's conversations, decrypted only for the slice that is read (paginators read
+    one page: a count, then one LIMIT/OFFSET query)."""
+
+    def __init__(self, user):
+        self.rows = _conversation_rows(user)
+        self.cipher = cipher_for(user.id)
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = Conversation.objects.filter(user_id=self.cipher.user_id).count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            position = index if index >= 0 else self.count() + index
+            if position < 0:
+                raise IndexError(index)
+            return self[position : position + 1][0]
+        return [_conversation_view(row, self.cipher) for row in self.rows[index]]
+
+
+def conversations_for_user(
+    *, user, search: str | None = None
+) -> ConversationList | list[ConversationView]:
+    """The person's conversations, most recently active first (lazy: see ConversationList).
 
     `search` matches (case-insensitively) the title or any message of the conversation; it
     runs over the person's own data decrypted here, since nothing is searchable at rest."""
-    cipher = cipher_for(user.id)
-    views = [_conversation_view(row, cipher) for row in _conversation_rows(user)]
     needle = (search or "").strip().casefold()
     if not needle:
-        return views
+        return ConversationList(user)
+    cipher = cipher_for(user.id)
+    views = [_conversation_view(row, cipher) for row in _conversation_rows(user)]
     matched = {view.id for view in views if needle in view.title.casefold()}
     remaining = {view.id for view in views} - matched
     if remaining:

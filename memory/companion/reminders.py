@@ -34,8 +34,9 @@ def reminders_raise_due(*, now: datetime | None = None) -> int:
     """Raise every scheduled reminder that is due; returns how many were raised.
 
     Safe to run twice and concurrently: rows are claimed with SKIP LOCKED and only scheduled
-    ones are raised, so no reminder is raised twice. Each raised reminder is also said by the
-    companion in the person's most recent conversation.
+    ones are raised, so no reminder is raised twice. The claim commits first; then each raised
+    reminder is said by the companion in the person's most recent conversation, outside the
+    locked batch, with a fixed number of queries per batch plus one write per conversation.
     """
     now = now or timezone.now()
     raised = 0
@@ -56,32 +57,44 @@ def reminders_raise_due(*, now: datetime | None = None) -> int:
             Reminder.objects.filter(pk__in=[r.pk for r in live]).update(
                 state=Reminder.State.RAISED, raised_at=now
             )
-            for reminder in live:
-                _say_in_conversation(reminder, now=now)
+        _say_in_conversations(live, now=now)
         raised += len(live)
         if len(batch) < RAISE_BATCH:
             return raised
 
 
-def _say_in_conversation(reminder: Reminder, *, now: datetime) -> None:
-    """The companion raises the reminder in the person's most recent conversation, if any.
-    Secret memories are never written into a conversation."""
-    if reminder.memory.privacy == Memory.Privacy.SECRET:
-        return
-    user = reminder.user
-    conversation = (
-        Conversation.objects.filter(user=user)
-        .order_by(F("last_message_at").desc(nulls_last=True), "-id")
-        .first()
+def _latest_conversations(user_ids: set[int]) -> dict[int, Conversation]:
+    """Each person's most recent conversation, in one query."""
+    rows = (
+        Conversation.objects.filter(user_id__in=user_ids)
+        .order_by("user_id", F("last_message_at").desc(nulls_last=True), "-id")
+        .distinct("user_id")
     )
-    if conversation is None:
+    return {conversation.user_id: conversation for conversation in rows}
+
+
+def _say_in_conversations(reminders: list[Reminder], *, now: datetime) -> None:
+    """The companion raises the reminders in each person's most recent conversation, if any,
+    one write per conversation. Secret memories are never written into a conversation."""
+    said = [r for r in reminders if r.memory.privacy != Memory.Privacy.SECRET]
+    if not said:
         return
-    item = _item(reminder, cipher_for(user.id), user=user)
-    messages_ingest(
-        user=user,
-        conversation=conversation,
-        messages=[MessageIn(text=item.text, sent_at=now, role="companion")],
-    )
+    conversations = _latest_conversations({r.user_id for r in said})
+    by_user: dict[int, list[Reminder]] = {}
+    for reminder in said:
+        if reminder.user_id in conversations:
+            by_user.setdefault(reminder.user_id, []).append(reminder)
+    for user_id, own in by_user.items():
+        user = own[0].user
+        cipher = cipher_for(user_id)
+        messages_ingest(
+            user=user,
+            conversation=conversations[user_id],
+            messages=[
+                MessageIn(text=_item(r, cipher, user=user).text, sent_at=now, role="companion")
+                for r in own
+            ],
+        )
 
 
 def reminder_dismiss(*, user, reminder_id: int) -> Reminder:

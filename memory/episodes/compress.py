@@ -9,6 +9,7 @@ embedding call runs inside that transaction.
 """
 
 import logging
+from collections import Counter
 from datetime import tzinfo
 
 from django.conf import settings
@@ -69,15 +70,23 @@ def extractive_summary(
     return " ".join(sentences[i][0] for i in kept), sources
 
 
+def chunk_language(texts: list[str], *, fallback: str = "en") -> str:
+    """The language most of the messages are written in (the person's language when unsure)."""
+    detected = Counter(code for code in map(detect_language, texts) if code != "und")
+    return detected.most_common(1)[0][0] if detected else fallback
+
+
 def summarise_chunk(
-    messages: list[tuple[Message, str]], *, zone: tzinfo
+    messages: list[tuple[Message, str]], *, zone: tzinfo, language: str = "en"
 ) -> tuple[str, list[Message]]:
-    """An LLM summary (derived from every message) when a provider is configured; the
-    extractive one offline, or when the provider fails, so compression never stalls."""
+    """An LLM summary (derived from every message, asked for in the conversation's language)
+    when a provider is configured; the extractive one offline, or when the provider fails, so
+    compression never stalls."""
     if settings.LLM_BASE_URL:
+        texts = [text for _, text in messages]
         try:
             summary = get_provider().summarise(
-                [text for _, text in messages], max_words=SUMMARY_TOKENS
+                texts, max_words=SUMMARY_TOKENS, language=chunk_language(texts, fallback=language)
             )
         except LLMError:
             logger.warning("episode summary fell back to extractive: provider unavailable")
@@ -105,6 +114,7 @@ def conversation_compress(*, conversation_id: int) -> int:
         return 0
     cipher = cipher_for(conversation.user_id)
     zone = user_zone(conversation.user)
+    fallback_language = getattr(conversation.user, "preferred_language", "") or "en"
     embedder = get_embedder()
     created = 0
     for start in range(0, len(older) - EPISODE_MESSAGES + 1, EPISODE_MESSAGES):
@@ -112,7 +122,7 @@ def conversation_compress(*, conversation_id: int) -> int:
         if Episode.objects.filter(conversation=conversation, first_message=chunk[0]).exists():
             continue
         summary, sources = summarise_chunk(
-            [(m, cipher.decrypt(m.text_ct)) for m in chunk], zone=zone
+            [(m, cipher.decrypt(m.text_ct)) for m in chunk], zone=zone, language=fallback_language
         )
         vector = embedder.embed_documents([summary])[0] if summary else None
         with transaction.atomic():

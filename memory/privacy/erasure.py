@@ -1,16 +1,31 @@
-"""Erasure: crypto-shred the person's data key, then delete them and every row that is theirs."""
+"""Erasure: crypto-shred the person's data key, run every app's eraser, delete the account.
+
+What reaches the disk (README, "Keys, erasure and backups"): after the transaction commits, the
+data-key table is rewritten (`VACUUM FULL`) so the wrapped key leaves its heap files, and a
+master-key rotation is requested; the scheduled job (or `rotate_master_key`) re-wraps every
+remaining data key under a fresh master key and destroys the old one, so copies of the erased
+person's wrapped key in WAL, dumps and backups no longer unwrap with anything the deployment holds.
+"""
 
 from django.db import transaction
 
-from macaron.vault import data_key_shred
+from accounts.hooks import erasers_run
+from macaron.keyring import master_key_rotation_request
+from macaron.vault import data_key_shred, data_keys_compact
 from memory.privacy.audit import AuditAction, audit_record
 
 
-def user_erase(*, user, actor=None, reason: str = "erasure request") -> None:
-    """Crypto-shred the person's data key, then delete them and every row that is theirs."""
+def _after_erasure() -> None:
+    master_key_rotation_request()
+    data_keys_compact()
+
+
+def user_erase(*, user, actor=None, reason: str = "erasure request") -> dict[str, int]:
+    """Erase the person everywhere; returns what each app's eraser removed or anonymised."""
     user_id = user.id
     with transaction.atomic():
         data_key_shred(user_id=user_id)
+        counts = erasers_run(user)
         user.delete()
         audit_record(
             actor=actor if actor is not None and actor.pk != user_id else None,
@@ -18,3 +33,5 @@ def user_erase(*, user, actor=None, reason: str = "erasure request") -> None:
             action=AuditAction.ERASE,
             purpose=reason[:120],
         )
+        transaction.on_commit(_after_erasure)
+    return counts

@@ -9,12 +9,17 @@ from django.utils import timezone
 from memory.models import Memory
 
 DECAY_DAYS = 30.0  # strength half-life grows with each recall (spacing effect)
+# The periodic job stores a decayed strength only once it has fallen by at least this much:
+# reads compute the current strength from `strength_at` (`decayed_strength`), so rows are not
+# rewritten every run for changes nobody would see.
+DECAY_STORE_STEP = 0.05
 
 
 def memories_decay(*, now: datetime | None = None, batch_size: int = 5000) -> int:
     """Forgetting curve: strength *= exp(-elapsed / (DECAY_DAYS * (1 + recalls))).
 
     Computed from each row's `strength_at`, so running it twice (or late) gives the same result.
+    Only rows whose strength fell by at least DECAY_STORE_STEP are written; returns how many.
     Pinned memories do not fade.
     """
     now = now or timezone.now()
@@ -38,8 +43,11 @@ def memories_decay(*, now: datetime | None = None, batch_size: int = 5000) -> in
                          / (%s * (1 + recall_count))),
                        strength_at = %s
                  WHERE id = ANY(%s) AND strength_at < %s
+                   AND strength * (1 - exp(
+                         -extract(epoch FROM (%s - strength_at)) / 86400.0
+                         / (%s * (1 + recall_count)))) >= %s
                 """,
-                [now, DECAY_DAYS, now, ids, now],
+                [now, DECAY_DAYS, now, ids, now, now, DECAY_DAYS, DECAY_STORE_STEP],
             )
             updated += cursor.rowcount
 

@@ -263,11 +263,27 @@ UPDATE memory_memory
 """
 
 
+AUDIT_ONLY_SQL = """
+INSERT INTO memory_auditevent
+    (actor_id, subject_user_id, action, purpose, memory_ids, detail, created_at)
+VALUES (%s, %s, %s, %s, %s, '{}'::jsonb, now())
+"""
+
+# Reads that only look (evaluation replays, previews) do not count as recalls: otherwise what
+# one question retrieved would rank higher for the next, and scores would depend on order.
+NON_REINFORCING = frozenset({"evaluation"})
+
+
 def _audit_and_reinforce(
-    cursor, *, actor_id: int, user_id: int, purpose: str, ids: list[int], at
+    cursor, *, actor_id: int, user_id: int, purpose: str, ids: list[int], at, reinforce: bool
 ) -> None:
-    """One atomic statement: the audit event of this read and the reinforcement of what it
-    returned (recall count +1, strength back to 1)."""
+    """One atomic statement: the audit event of this read and, unless it only looks, the
+    reinforcement of what it returned (recall count +1, strength back to 1)."""
+    if not reinforce:
+        cursor.execute(
+            AUDIT_ONLY_SQL, [actor_id, user_id, AuditAction.RETRIEVE.value, purpose, ids]
+        )
+        return
     cursor.execute(
         AUDIT_AND_REINFORCE_SQL,
         [actor_id, user_id, AuditAction.RETRIEVE.value, purpose, ids, at, at, user_id, ids],
@@ -377,8 +393,12 @@ def retrieve(
     now: datetime | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
     query_vector: np.ndarray | None = None,
+    reinforce: bool | None = None,
 ) -> RetrievalResult:
-    """The person's most useful memories for `query`, best first, within `budget` tokens."""
+    """The person's most useful memories for `query`, best first, within `budget` tokens.
+
+    What it returns is reinforced (a recall) unless `reinforce=False` or the purpose only looks
+    (`NON_REINFORCING`: evaluation); read-only previews pass `reinforce=False`."""
     if not isinstance(query, str) or not query.strip():
         raise DomainError("The query is empty.", fields={"query": ["Write a question."]})
     if len(query) > MAX_QUERY_CHARS:
@@ -453,6 +473,7 @@ def retrieve(
             purpose=purpose,
             ids=[item.id for item in items],
             at=now,
+            reinforce=(purpose not in NON_REINFORCING) if reinforce is None else reinforce,
         )
     return RetrievalResult(
         items=items,

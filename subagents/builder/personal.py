@@ -170,7 +170,10 @@ def personalisation_for(*, user, request: str) -> Personalisation:
     for query in (request[:500], *QUERIES):
         if not query.strip():
             continue
-        items = retrieve(user=user, query=query, k=K, budget=None, purpose="subagent").items
+        # A preview of what the new tool would respect: it reads, it does not recall.
+        items = retrieve(
+            user=user, query=query, k=K, budget=None, purpose="subagent", reinforce=False
+        ).items
         for item in items:
             if item.id in seen:
                 continue

@@ -16,7 +16,6 @@ from macaron.llm import (
     OfflineProvider,
     OpenAICompatibleProvider,
     get_provider,
-    schema_error,
 )
 from macaron.llm.offline import compose_reply, reflect
 from macaron.text import count_words
@@ -480,52 +479,10 @@ def test_offline_opens_the_first_conversation_from_an_interest():
 # -- offline provider: JSON and summaries -----------------------------------------------------
 
 
-def test_offline_complete_json_fills_a_schema():
-    schema = {
-        "type": "object",
-        "$defs": {"unit": {"type": "string", "enum": ["glass", "ml"]}},
-        "required": ["title", "kind", "target", "unit", "tags", "done", "note", "due", "extra"],
-        "properties": {
-            "title": {"type": "string", "maxLength": 12},
-            "kind": {"enum": ["habit", "log"]},
-            "target": {"type": "integer", "minimum": 1, "maximum": 20},
-            "unit": {"$ref": "#/$defs/unit"},
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "done": {"type": "boolean"},
-            "note": {"type": ["string", "null"]},
-            "due": {"type": "string", "format": "date"},
-            "extra": {"anyOf": [{"type": "number", "minimum": 2.5}, {"type": "null"}]},
-            "optional": {"type": "string"},
-        },
-        "additionalProperties": False,
-    }
-    messages = [
-        {"role": "system", "content": "ignored"},
-        {"role": "user", "content": "Drink  water"},
-    ]
-
-    value = offline.complete_json(messages, schema=schema)
-
-    assert schema_error(value, schema) is None
-    assert value["title"] == "Drink water"
-    assert value["note"] == "Drink water"
-    assert (value["kind"], value["target"], value["unit"]) == ("habit", 1, "glass")
-    assert (value["tags"], value["done"], value["extra"]) == ([], False, 2.5)
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", value["due"])
-    assert "optional" not in value
-    assert value == offline.complete_json(messages, schema=schema)
-    assert offline.complete_json(messages, schema=MOOD_SCHEMA) == {"mood": "happy", "score": 0}
-
-
-def test_offline_complete_json_refuses_what_it_cannot_satisfy():
-    schema = {
-        "type": "object",
-        "required": ["code"],
-        "properties": {"code": {"pattern": "^[A-Z]{3}$"}},
-    }
+def test_offline_provider_answers_no_json_so_callers_take_their_offline_path():
     with pytest.raises(LLMError) as caught:
-        offline.complete_json([{"role": "user", "content": "lowercase"}], schema=schema)
-    assert caught.value.reason == "invalid_output"
+        offline.complete_json(USER, schema=MOOD_SCHEMA)
+    assert caught.value.reason == "unavailable"
 
 
 def test_offline_summary_keeps_names_dates_and_numbers_first():

@@ -6,12 +6,23 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from macaron import vault
+from macaron.keyring import (
+    key_decode,
+    keyring_path,
+    keyring_state,
+    master_key_get,
+    master_key_rotation_request,
+    root_key_add,
+    root_keys_retire,
+)
 from macaron.vault import (
     VaultError,
     cipher_for,
     key_rotation_status,
     master_key,
     master_key_rotate,
+    master_key_rotate_if_due,
 )
 from memory.models import Conversation, DataKey, Memory, Message
 from memory.retrieval.search import retrieve
@@ -19,6 +30,13 @@ from memory.services import MessageIn, conversation_create, memory_create, messa
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def own_keyring(settings, tmp_path):
+    """Each test gets its own keyring file."""
+    settings.MASTER_KEYRING_FILE = str(tmp_path / "keyring.json")
+
 
 SENT = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
 
@@ -109,7 +127,7 @@ def test_one_data_key_per_person_created_on_first_use(user):
     cipher_for(user.id)
 
     row = DataKey.objects.get(user=user)
-    assert row.master_key_id == "dev"
+    assert row.master_key_id == keyring_state().active  # wrapped by the keyring's active key
     assert len(bytes(row.wrapped_key)) == 12 + 32 + 16  # nonce + data key + tag
 
 
@@ -170,219 +188,228 @@ def test_master_key_must_be_base64_of_32_bytes(encoded):
 
 # Rotation ----------------------------------------------------------------------------------
 
+rotation_db = pytest.mark.django_db(transaction=True)
 
-def test_rotation_rewraps_every_key_and_leaves_ciphertext_byte_identical(settings):
+
+def legacy_data_key(user) -> bytes:
+    """A data key wrapped directly by the root (MASTER_KEY_ID), as before the keyring existed."""
+    data_key = os.urandom(32)
+    DataKey.objects.create(
+        user=user, wrapped_key=vault._wrap(master_key(), data_key, user.id), master_key_id="dev"
+    )
+    return data_key
+
+
+def unwraps_with_anything_held(wrapped: bytes, user_id: int) -> bool:
+    """Does this wrapped data key open with the root or any key the keyring still holds?"""
+    state = keyring_state()
+    keys = [master_key()] + [master_key_get(key_id) for key_id in state.keys]
+    for key in keys:
+        try:
+            vault._unwrap(key, wrapped, user_id)
+        except VaultError:
+            continue
+        return True
+    return False
+
+
+@rotation_db
+def test_rotation_rewraps_every_key_destroys_the_old_master_key_and_keeps_ciphertext():
     users = [UserFactory() for _ in range(3)]
     texts = {}
     for n, person in enumerate(users):
         texts |= populate(person, n)
+    legacy = UserFactory()
+    legacy_key = legacy_data_key(legacy)
     before_ct, before_keys = ciphertexts(), wrapped_keys()
-    assert len(before_keys) == 3
-    old, new = settings.MASTER_KEY, new_key()
+    old_id = keyring_state().active
+    assert {key_id for _, key_id in before_keys.values()} == {old_id, "dev"}
 
-    rotated = master_key_rotate(old_key=old, new_key=new, new_key_id="2025-06")
+    rotation = master_key_rotate(batch_size=2)
 
-    assert rotated == 3
+    assert rotation.resumed is False
+    assert rotation.rewrapped == 4
+    assert rotation.destroyed == [old_id]
+    state = keyring_state()
+    assert state.active == rotation.key_id != old_id
+    assert list(state.keys) == [rotation.key_id] and state.rotating is False
     after_keys = wrapped_keys()
-    assert set(after_keys) == set(before_keys)
-    for user_id, (wrapped, key_id) in after_keys.items():
-        assert key_id == "2025-06"
-        assert wrapped != before_keys[user_id][0]
+    assert {key_id for _, key_id in after_keys.values()} == {rotation.key_id}
+    for user_id, (wrapped, _) in before_keys.items():
+        assert after_keys[user_id][0] != wrapped
+        if user_id != legacy.id:  # old copies (WAL, backups) no longer open with anything held
+            assert not unwraps_with_anything_held(wrapped, user_id)
     assert ciphertexts() == before_ct
-    # Processes still on the old key can no longer unwrap anything.
-    with pytest.raises(VaultError, match="does not unwrap"):
-        cipher_for(users[0].id)
-
-    settings.MASTER_KEY, settings.MASTER_KEY_ID = new, "2025-06"
     assert decrypt_all(users) == texts
+    assert vault._unwrap(master_key_get(rotation.key_id), after_keys[legacy.id][0], legacy.id) == (
+        legacy_key
+    )
     result = retrieve(user=users[1], query="Which food allergy do I have?", k=5)
     assert "I am allergic to peanuts, says person 1" in [item.text for item in result.items]
-    assert ciphertexts() == before_ct
+    assert key_rotation_status()["all_current"] is True
 
 
-def test_rotation_with_the_wrong_old_key_changes_nothing(settings):
-    users = [UserFactory() for _ in range(3)]
-    texts = {}
-    for n, person in enumerate(users):
-        texts |= populate(person, n)
-    before_ct, before_keys = ciphertexts(), wrapped_keys()
+@rotation_db
+def test_rotation_interrupted_midway_resumes_where_it_stopped(settings):
+    users = [UserFactory() for _ in range(4)]
+    blobs = {person.id: cipher_for(person.id).encrypt(f"note {person.id}") for person in users[:2]}
+    first_id = keyring_state().active
+    # A data key no held key opens (say, restored from elsewhere) stops the run in batch 2.
+    stray = UserFactory()
+    DataKey.objects.create(
+        user=stray,
+        wrapped_key=vault._wrap(os.urandom(32), os.urandom(32), stray.id),
+        master_key_id=first_id,
+    )
+    blobs |= {person.id: cipher_for(person.id).encrypt(f"note {person.id}") for person in users[2:]}
 
-    with pytest.raises(VaultError, match="old master key does not unwrap"):
-        master_key_rotate(old_key=new_key(), new_key=new_key(), new_key_id="2025-06")
+    with pytest.raises(VaultError, match=f"user {stray.id}.*rerun to resume"):
+        master_key_rotate(batch_size=2)
 
-    assert wrapped_keys() == before_keys
-    assert ciphertexts() == before_ct
-    assert decrypt_all(users) == texts
+    state = keyring_state()
+    assert state.rotating is True and first_id in state.keys  # nothing destroyed yet
+    progress = key_rotation_status()["keys_by_master_key_id"]
+    assert progress == {first_id: 3, state.active: 2}  # the committed batches stay done
+    DataKey.objects.filter(user=stray).delete()
 
+    rotation = master_key_rotate(batch_size=2)
 
-def test_rotation_fails_midway_and_rolls_back_keys_already_rewrapped(settings):
-    """The first two keys unwrap with the old key; the third was wrapped under another key."""
-    users = [UserFactory() for _ in range(3)]
-    old = settings.MASTER_KEY
-    for person in users[:2]:
-        cipher_for(person.id)
-    settings.MASTER_KEY = new_key()  # a process configured with a different key
-    cipher_for(users[2].id)
-    before_keys = wrapped_keys()
-
-    with pytest.raises(VaultError, match=f"user {users[2].id}"):
-        master_key_rotate(old_key=old, new_key=new_key(), new_key_id="k2")
-
-    assert wrapped_keys() == before_keys
+    assert rotation.resumed is True and rotation.key_id == state.active
+    assert rotation.rewrapped == 2 and rotation.destroyed == [first_id]
+    assert {person.id: cipher_for(person.id).decrypt(blobs[person.id]) for person in users} == {
+        person.id: f"note {person.id}" for person in users
+    }
 
 
-@pytest.mark.parametrize(
-    ("new", "key_id", "message"),
-    [
-        ("not base64 at all!", "k2", "base64 of exactly 32 bytes"),
-        (base64.b64encode(b"short").decode(), "k2", "base64 of exactly 32 bytes"),
-        (None, "", "key id must be 1 to 64"),
-        (None, "x" * 65, "key id must be 1 to 64"),
-        ("same", "k2", "same as the old one"),
-    ],
-)
-def test_rotation_refuses_bad_arguments_and_changes_nothing(settings, user, new, key_id, message):
+@rotation_db
+def test_scheduled_rotation_runs_only_when_an_erasure_asked_for_it():
+    person = UserFactory()
+    blob = cipher_for(person.id).encrypt("hello 世界")
+    assert master_key_rotate_if_due() is None
+
+    master_key_rotation_request()
+    assert keyring_state().rotation_due is True
+    rotation = master_key_rotate_if_due()
+
+    assert rotation is not None and rotation.rewrapped == 1
+    assert keyring_state().rotation_due is False
+    assert master_key_rotate_if_due() is None
+    assert cipher_for(person.id).decrypt(blob) == "hello 世界"
+
+
+def test_rotation_refuses_to_run_inside_a_transaction(user):
     cipher_for(user.id)
-    before_keys = wrapped_keys()
-    new = settings.MASTER_KEY if new == "same" else (new or new_key())
+    before = wrapped_keys()
 
-    with pytest.raises(VaultError, match=message):
-        master_key_rotate(old_key=settings.MASTER_KEY, new_key=new, new_key_id=key_id)
+    with pytest.raises(VaultError, match="outside a transaction"):
+        master_key_rotate()
 
-    assert wrapped_keys() == before_keys
+    assert wrapped_keys() == before
 
 
-def test_rotation_refuses_to_reuse_the_old_key_id_for_a_new_key(settings, user):
+def test_keyring_file_is_private_and_holds_no_raw_key(user):
     cipher_for(user.id)
-    before_keys = wrapped_keys()
+    path = keyring_path()
 
-    with pytest.raises(VaultError, match="already names another master key"):
-        master_key_rotate(old_key=settings.MASTER_KEY, new_key=new_key(), new_key_id="dev")
-
-    assert wrapped_keys() == before_keys
-
-
-def test_second_rotation_run_rewraps_only_stragglers(settings):
-    """A process still on the old key creates a data key after the rotation; a rerun fixes it."""
-    first, second, late = UserFactory(), UserFactory(), UserFactory()
-    blob = {
-        person.id: cipher_for(person.id).encrypt(f"note {person.id}") for person in (first, second)
-    }
-    old, new = settings.MASTER_KEY, new_key()
-    assert master_key_rotate(old_key=old, new_key=new, new_key_id="k2") == 2
-    blob[late.id] = cipher_for(late.id).encrypt("note late")  # still configured with `old`
-
-    settings.MASTER_KEY_ID = "k2"
-    assert key_rotation_status() == {
-        "current_key_id": "k2",
-        "keys_by_master_key_id": {"dev": 1, "k2": 2},
-        "total": 3,
-        "stale": 1,
-        "all_current": False,
-    }
-    settings.MASTER_KEY = new
-    assert master_key_rotate(old_key=old, new_key=new, new_key_id="k2") == 1
-    assert master_key_rotate(old_key=old, new_key=new, new_key_id="k2") == 0
-
-    assert key_rotation_status()["all_current"] is True
-    assert cipher_for(late.id).decrypt(blob[late.id]) == "note late"
-    assert cipher_for(first.id).decrypt(blob[first.id]) == f"note {first.id}"
+    assert path.stat().st_mode & 0o777 == 0o600
+    raw = master_key_get(keyring_state().active)
+    assert raw is not None
+    contents = path.read_bytes()
+    assert raw not in contents and base64.b64encode(raw) not in contents
+    assert not [p.name for p in path.parent.iterdir() if p.name.endswith((".tmp", ".old"))]
 
 
-def test_key_rotation_status(settings):
-    assert key_rotation_status() == {
-        "current_key_id": "dev",
-        "keys_by_master_key_id": {},
-        "total": 0,
-        "stale": 0,
-        "all_current": True,
-    }
-    for _ in range(2):
-        cipher_for(UserFactory().id)
-    assert key_rotation_status()["keys_by_master_key_id"] == {"dev": 2}
-    assert key_rotation_status()["all_current"] is True
+def test_root_key_rotation_without_downtime(settings, user):
+    blob = cipher_for(user.id).encrypt("hello 世界")
+    old_root, new_root = settings.MASTER_KEY, new_key()
 
-    master_key_rotate(old_key=settings.MASTER_KEY, new_key=new_key(), new_key_id="k2")
+    assert root_key_add(new_root=key_decode(new_root)) == 1
+    assert cipher_for(user.id).decrypt(blob) == "hello 世界"  # processes on the old root
+    settings.MASTER_KEY = new_root  # restarted with the new root
+    assert cipher_for(user.id).decrypt(blob) == "hello 世界"
+    assert root_keys_retire() == 1
 
-    assert key_rotation_status() == {
-        "current_key_id": "dev",
-        "keys_by_master_key_id": {"k2": 2},
-        "total": 2,
-        "stale": 2,
-        "all_current": False,
-    }
-    settings.MASTER_KEY_ID = "k2"
-    assert key_rotation_status()["stale"] == 0
-    assert key_rotation_status()["all_current"] is True
+    settings.MASTER_KEY = old_root
+    with pytest.raises(VaultError, match="not in the keyring"):
+        cipher_for(user.id)
+
+
+def test_key_rotation_status(user):
+    cipher_for(user.id)
+    cipher_for(UserFactory().id)
+    active = keyring_state().active
+
+    status = key_rotation_status()
+
+    assert status["current_key_id"] == active
+    assert status["keys_by_master_key_id"] == {active: 2}
+    assert status["total"] == 2 and status["stale"] == 0 and status["all_current"] is True
+    assert status["rotating"] is False and status["rotation_due"] is False
 
 
 # Commands ----------------------------------------------------------------------------------
 
 
-def test_rotate_master_key_command(settings):
+@rotation_db
+def test_rotate_master_key_command_reads_the_new_key_from_stdin(monkeypatch):
     users = [UserFactory() for _ in range(3)]
     texts = {}
     for n, person in enumerate(users):
         texts |= populate(person, n)
     before_ct = ciphertexts()
     new, out = new_key(), StringIO()
+    monkeypatch.setattr("sys.stdin", StringIO(new + "\n"))
 
-    call_command("rotate_master_key", "--new-key", new, "--new-key-id", "2025-06", stdout=out)
+    call_command("rotate_master_key", "--stdin", stdout=out)
 
     output = out.getvalue()
-    assert "Re-wrapped 3 data keys under master key id '2025-06' (3 in total)." in output
-    assert "set MASTER_KEY to the new key and MASTER_KEY_ID=2025-06" in output
+    active = keyring_state().active
+    assert f"Started rotation to master key {active}: re-wrapped 3 data keys" in output
     assert new not in output  # the secret is not echoed
-    assert {key_id for _, key_id in wrapped_keys().values()} == {"2025-06"}
-    settings.MASTER_KEY, settings.MASTER_KEY_ID = new, "2025-06"
+    assert master_key_get(active) == key_decode(new)
+    assert {key_id for _, key_id in wrapped_keys().values()} == {active}
     assert decrypt_all(users) == texts
     assert ciphertexts() == before_ct
 
 
-def test_rotate_master_key_command_with_explicit_old_key(settings):
+@rotation_db
+def test_rotate_master_key_command_reads_the_environment(monkeypatch):
     person = UserFactory()
-    blob = cipher_for(person.id).encrypt("hello 世界")
-    old = settings.MASTER_KEY
-    settings.MASTER_KEY = new_key()  # the command must use --old-key, not settings
+    blob = cipher_for(person.id).encrypt("hello")
     new = new_key()
+    monkeypatch.setenv("MACARON_NEW_MASTER_KEY", new)
 
-    call_command(
-        "rotate_master_key",
-        "--new-key",
-        new,
-        "--new-key-id",
-        "k2",
-        "--old-key",
-        old,
-        stdout=StringIO(),
-    )
+    call_command("rotate_master_key", stdout=StringIO())
 
-    settings.MASTER_KEY = new
-    assert cipher_for(person.id).decrypt(blob) == "hello 世界"
+    assert master_key_get(keyring_state().active) == key_decode(new)
+    assert cipher_for(person.id).decrypt(blob) == "hello"
 
 
+@rotation_db
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "stdin", "message"),
     [
-        (["--old-key", new_key()], "old master key does not unwrap"),
-        (["--new-key", "bm90LWEta2V5"], "base64 of exactly 32 bytes"),
-        (["--old-key", "%%%"], "base64 of exactly 32 bytes"),
+        (["--new-key", "x"], "", "unrecognized arguments"),  # never on the command line
+        (["--stdin"], "bm90LWEta2V5\n", "base64 of exactly 32 bytes"),
+        (["--root"], "", "Give the new key on stdin"),
     ],
 )
-def test_rotate_master_key_command_refuses_a_bad_key_and_changes_nothing(settings, args, message):
-    users = [UserFactory() for _ in range(3)]
+def test_rotate_master_key_command_refuses_bad_input_and_changes_nothing(
+    monkeypatch, args, stdin, message
+):
+    users = [UserFactory() for _ in range(2)]
     texts = {}
     for n, person in enumerate(users):
         texts |= populate(person, n)
-    before_ct, before_keys = ciphertexts(), wrapped_keys()
-    options = {"--new-key": new_key(), "--new-key-id": "k2"}
-    options.update(dict(zip(args[::2], args[1::2], strict=True)))
+    before_ct, before_keys, before_state = ciphertexts(), wrapped_keys(), keyring_state()
+    monkeypatch.setattr("sys.stdin", StringIO(stdin))
+    monkeypatch.delenv("MACARON_NEW_MASTER_KEY", raising=False)
+    monkeypatch.delenv("MACARON_NEW_ROOT_KEY", raising=False)
 
     with pytest.raises(CommandError, match=message):
-        call_command(
-            "rotate_master_key", *[x for pair in options.items() for x in pair], stdout=StringIO()
-        )
+        call_command("rotate_master_key", *args, stdout=StringIO())
 
     assert wrapped_keys() == before_keys
     assert ciphertexts() == before_ct
+    assert keyring_state() == before_state
     assert decrypt_all(users) == texts

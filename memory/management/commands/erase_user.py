@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management import BaseCommand, CommandError
 
+from macaron.vault import master_key_rotate
 from memory.models import Conversation, Memory, Message
 from memory.services import user_erase
 
@@ -11,8 +12,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--email", required=True)
         parser.add_argument("--reason", required=True, help="recorded in the audit log")
+        parser.add_argument(
+            "--rotate-now",
+            action="store_true",
+            help="retire the master key at once instead of at the next scheduled run",
+        )
 
-    def handle(self, *args, email: str, reason: str, **options):
+    def handle(self, *args, email: str, reason: str, rotate_now: bool = False, **options):
         reason = reason.strip()
         if not reason:
             raise CommandError("--reason must not be empty.")
@@ -31,3 +37,10 @@ class Command(BaseCommand):
             f"Erased user {user_id}: data key destroyed (crypto-shredded); deleted the account "
             f"and {summary}. Audit event recorded (action 'erase', reason {reason[:120]!r})."
         )
+        if rotate_now:
+            rotation = master_key_rotate()
+            self.stdout.write(
+                f"Master key rotated to {rotation.key_id}; destroyed {len(rotation.destroyed)}."
+            )
+        else:
+            self.stdout.write("The master key will be retired by the next scheduled rotation.")

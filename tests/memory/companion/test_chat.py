@@ -621,3 +621,24 @@ def test_chat_pages_do_not_query_per_conversation_or_message(client, user):
 
     assert queries(f"/chat/{first.id}/") == page
     assert queries("/chat/") == listing
+
+
+def test_the_conversation_list_reads_and_decrypts_only_the_page_shown(user):
+    from django.core.paginator import Paginator
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    started = [conversation_start(user=user, title=f"Topic {n}") for n in range(25)]
+    newest_first = [c.id for c in reversed(started)]
+    conversations = conversations_for_user(user=user)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = Paginator(conversations, 10).get_page(2)
+        shown = list(page)
+
+    assert [c.id for c in shown] == newest_first[10:20]
+    assert [c.title for c in shown] == [f"Topic {n}" for n in range(14, 4, -1)]
+    assert len(queries) == 2  # the count, then one page of 10 rows
+    assert "LIMIT 10 OFFSET 10" in queries[-1]["sql"]
+    assert len(conversations) == 25
+    assert [c.id for c in conversations] == newest_first

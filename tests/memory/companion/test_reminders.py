@@ -2,6 +2,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from macaron.errors import NotFound
@@ -414,3 +416,37 @@ def test_the_beat_task_raises_due_reminders_on_a_real_worker(celery_worker):
     assert reminder.state == Reminder.State.RAISED
     assert abs((timezone.now() - reminder.raised_at).total_seconds()) < 30
     assert raise_due_reminders.delay().get(timeout=30) == 0
+
+
+PLANS = [
+    "My dentist appointment is on 20 May",
+    "We're going to the Radiohead concert on 14 June",
+    "My sister's wedding is on 27 June",
+    "The team offsite is on 3 July",
+    "My flight to Lisbon leaves on 10 July",
+    "The piano recital is on 18 July",
+]
+
+
+def raise_counting(person, plans: list[str], clock) -> tuple[int, int]:
+    conversation = conversation_create(user=person)
+    for plan in plans:
+        say(person, plan, WEDNESDAY, conversation)
+    due = clock.now + timedelta(days=1)
+    Reminder.objects.filter(user=person).update(due_at=due - timedelta(minutes=1))
+    with CaptureQueriesContext(connection) as queries:
+        raised = reminders_raise_due(now=due)
+    return raised, len(queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_raising_reminders_costs_the_same_queries_for_2_or_6_reminders(clock):
+    """No query per reminder: the conversation, the key and the write are once per person."""
+    few = raise_counting(UserFactory(time_zone="Asia/Tokyo"), PLANS[:2], clock)
+    clock.now += timedelta(days=1)
+    many = raise_counting(UserFactory(time_zone="Asia/Tokyo"), PLANS, clock)
+
+    assert (few[0], many[0]) == (2, 6)
+    assert many[1] == few[1]
+    said = Message.objects.filter(role="companion").count()
+    assert said == 8

@@ -64,3 +64,37 @@ def test_provider_failure_falls_back_to_the_extractive_summary(user, settings, f
     assert conversation_compress(conversation_id=conversation.id) == 1
     memory = Memory.objects.get(kind=Memory.Kind.EPISODE)
     assert "violin" in cipher_for(user.id).decrypt(memory.text_ct)
+
+
+@pytest.mark.parametrize(
+    ("texts", "preferred", "asked_in"),
+    [
+        (["昨日はイトウ先生とバイオリンを{n}分練習しました。"], "en", "Japanese"),
+        (["On day {n} I practised the violin with Ms Ito for a long while."], "ja", "English"),
+        (["어제 이토 선생님과 바이올린을 {n}분 연습했어요."], "en", "Korean"),
+        (["ok {n}"], "ja", "Japanese"),  # too short to tell: the person's language
+    ],
+)
+def test_llm_summary_is_requested_in_the_conversations_language(
+    user, settings, fake_llm, texts, preferred, asked_in
+):
+    user.preferred_language = preferred
+    user.save(update_fields=["preferred_language"])
+    conversation = conversation_create(user=user)
+    messages_ingest(
+        user=user,
+        conversation=conversation,
+        messages=[
+            MessageIn(text=texts[0].format(n=n), sent_at=START + timedelta(minutes=n))
+            for n in range(SHORT_TERM_WINDOW + EPISODE_MESSAGES)
+        ],
+        schedule_compression=False,
+    )
+    settings.LLM_BASE_URL = fake_llm.url
+    settings.LLM_TIMEOUT_S = 2
+    fake_llm.then(completion("summary"))
+
+    assert conversation_compress(conversation_id=conversation.id) == 1
+
+    instruction = fake_llm.body()["messages"][0]["content"]
+    assert f"Summarise the following notes in {asked_in}," in instruction

@@ -442,7 +442,8 @@ def test_erase_user_command():
     assert out.getvalue().strip() == (
         f"Erased user {person_id}: data key destroyed (crypto-shredded); deleted the account "
         f"and {conversations} conversations, {messages} messages, {memories} memories. "
-        "Audit event recorded (action 'erase', reason 'ticket 7')."
+        "Audit event recorded (action 'erase', reason 'ticket 7').\n"
+        "The master key will be retired by the next scheduled rotation."
     )
     assert_erased(person_id, captured)
     assert AuditEvent.objects.get(subject_user_id=person_id, action="erase").purpose == "ticket 7"

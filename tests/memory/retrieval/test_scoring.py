@@ -1,0 +1,45 @@
+import math
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from memory.models import Memory
+from memory.retrieval.scoring import DECAY_STORE_STEP, memories_decay
+from memory.selectors import memory_detail
+from memory.services import memory_create
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def age(ids: list[int], days: float) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE memory_memory SET strength_at = now() - make_interval(secs => %s) "
+            "WHERE id = ANY(%s)",
+            [days * 86400, ids],
+        )
+
+
+def test_decay_job_rewrites_only_rows_whose_strength_changed_meaningfully():
+    person = UserFactory()
+    memories = [
+        memory_create(user=person, text=f"Fact number {n} about my garden") for n in range(6)
+    ]
+    fresh, old = [m.pk for m in memories[:4]], [m.pk for m in memories[4:]]
+    age(fresh, 0.25)  # six hours: strength 0.9917, not worth a write
+    age(old, 20)  # strength 0.51
+    before = dict(Memory.objects.values_list("pk", "strength_at"))
+
+    assert memories_decay() == 2
+
+    after = dict(Memory.objects.values_list("pk", "strength_at"))
+    assert [pk for pk in after if after[pk] != before[pk]] == sorted(old)
+    assert 1 - math.exp(-0.25 / 30) < DECAY_STORE_STEP
+    # Reads still see the decayed strength of rows the job left alone.
+    shown = memory_detail(user=person, memory_id=fresh[0]).strength
+    assert shown == pytest.approx(math.exp(-0.25 / 30), rel=1e-3)
+    # A second run a few hours later writes nothing more.
+    assert memories_decay(now=timezone.now() + timedelta(hours=6)) == 0
