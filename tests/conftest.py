@@ -51,6 +51,28 @@ def database_url_for(settings_dict: dict) -> str:
     return f"postgresql://{credentials}@{host}:{port}/{settings_dict['NAME']}"
 
 
+_worker_started = False
+
+
+@pytest.fixture(autouse=True)
+def _worker_settles(request):
+    """Once a session's worker runs, it processes whatever later transactional tests store
+    (store-first ingestion). Wait for it to finish before the test's database is flushed, so
+    the flush never races the worker's writes (a deadlock otherwise)."""
+    uses = [name for name in ("live_server", "transactional_db") if name in request.fixturenames]
+    if uses:
+        request.getfixturevalue(uses[0])  # torn down after this fixture
+    yield
+    if not (uses and _worker_started):
+        return
+    from memory.models import Message
+
+    pending = Message.objects.filter(processed_at__isnull=True, role=Message.Role.USER)
+    deadline = time.monotonic() + 30
+    while pending.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker):
     """A real Celery worker process on the real Redis broker, using the test database."""
@@ -100,6 +122,8 @@ def celery_worker(django_db_setup, django_db_blocker):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 raise RuntimeError("The Celery worker did not start.") from None
+    global _worker_started
+    _worker_started = True
     yield process
     process.terminate()
     try:

