@@ -258,9 +258,9 @@ def entries_for_installation(
     return EntryPage(items=items, page=page, pages=pages, total=total)
 
 
-def entries_decoded(installation: Installation, zone) -> list[tuple[datetime, dict]]:
+def entries_decoded(installation: Installation, zone, cipher=None) -> list[tuple[datetime, dict]]:
     """Every entry of the installation as (local time, values), oldest first."""
-    cipher = cipher_for(installation.user_id)
+    cipher = cipher or cipher_for(installation.user_id)
     rows = (
         Entry.objects.filter(installation=installation)
         .order_by("occurred_at", "id")
@@ -723,7 +723,9 @@ def tools_today(
         spec = spec_localised(installation_spec(row, cipher), language)
         goals = goals_effective(row, spec)
         rings = (
-            _progress(entries_decoded(row, zone), spec, goals, {}, today)["goals"] if goals else []
+            _progress(entries_decoded(row, zone, cipher), spec, goals, {}, today)["goals"]
+            if goals
+            else []
         )
         tools.append(
             ToolToday(

@@ -205,3 +205,28 @@ def test_my_tools_takes_a_fixed_number_of_queries(client, user):
         )
     reminders_raise_due(now=datetime(2026, 12, 1, 9, 1, tzinfo=UTC))
     assert queries() == one
+
+
+def test_tools_today_loads_the_data_key_once(user):
+    """The today rings read each tool's entries; the person's key is loaded once, not per tool."""
+    from datetime import UTC, datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from subagents.selectors import tools_today
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            tools_today(user=user, now=datetime(2026, 11, 30, 12, tzinfo=UTC))
+        return len(captured)
+
+    installation_create(
+        user=user, spec=hydration(), source="builder", now=datetime(2026, 11, 30, tzinfo=UTC)
+    )
+    one = queries()
+    for _ in range(3):
+        installation_create(
+            user=user, spec=hydration(), source="builder", now=datetime(2026, 11, 30, tzinfo=UTC)
+        )
+    assert queries() <= one + 3  # one entries read per further tool, nothing more
