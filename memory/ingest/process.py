@@ -21,6 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from macaron.timezones import local_time
@@ -67,18 +68,24 @@ def _previous_texts(rows: list[Message], ciphers: dict[int, UserCipher]) -> dict
     """The text of the message before each one in its conversation (the reply's context)."""
     if not CONTEXT_CHARS:
         return {}
-    previous: dict[int, str] = {}
-    for row in rows:
-        last = (
-            Message.objects.filter(conversation_id=row.conversation_id, sent_at__lte=row.sent_at)
-            .exclude(pk=row.pk)
-            .exclude(sent_at=row.sent_at, id__gt=row.id)
-            .order_by("-sent_at", "-id")
-            .only("text_ct")
-            .first()
+    last = (
+        Message.objects.filter(
+            conversation_id=OuterRef("conversation_id"), sent_at__lte=OuterRef("sent_at")
         )
-        previous[row.id] = ciphers[row.user_id].decrypt(last.text_ct) if last else ""
-    return previous
+        .exclude(pk=OuterRef("pk"))
+        .exclude(sent_at=OuterRef("sent_at"), id__gt=OuterRef("id"))
+        .order_by("-sent_at", "-id")
+        .values("text_ct")[:1]
+    )
+    found = dict(  # one query for the whole batch, not one per message
+        Message.objects.filter(pk__in=[row.pk for row in rows])
+        .annotate(previous_ct=Subquery(last))
+        .values_list("pk", "previous_ct")
+    )
+    return {
+        row.id: ciphers[row.user_id].decrypt(found[row.id]) if found.get(row.id) else ""
+        for row in rows
+    }
 
 
 def bounded(candidates: list, limit: int = MAX_CANDIDATES) -> list:

@@ -258,3 +258,26 @@ def test_an_out_of_order_older_statement_does_not_replace_a_newer_one(user):
         "I live in Berlin with my cat."
     ]
     assert actual_stats(user) == expected_stats(user)
+
+
+@pytest.mark.django_db
+def test_previous_texts_one_query_for_the_batch(django_assert_num_queries):
+    from memory.ingest.process import _previous_texts
+
+    user = UserFactory()
+    conversation = conversation_create(user=user)
+    stored = messages_store(
+        user=user,
+        conversation=conversation,
+        messages=[
+            MessageIn(role="companion", text="Where are you going?", sent_at=AT),
+            MessageIn(role="user", text="To Kyoto.", sent_at=AT + timedelta(minutes=1)),
+            MessageIn(role="user", text="With my sister.", sent_at=AT + timedelta(minutes=1)),
+        ],
+        enqueue=False,
+    )
+    first, second, third = stored
+    ciphers = {user.id: cipher_for(user.id)}
+    with django_assert_num_queries(1):
+        previous = _previous_texts([first, second, third], ciphers)
+    assert previous == {first.id: "", second.id: "Where are you going?", third.id: "To Kyoto."}
