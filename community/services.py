@@ -179,6 +179,27 @@ def _check_publish_rate(*, user, now: datetime) -> None:
     )
 
 
+def _version_create(
+    *,
+    blueprint: Blueprint,
+    version: str,
+    numbers: tuple[int, int, int],
+    spec: dict,
+    changelog: str,
+    now: datetime,
+) -> BlueprintVersion:
+    return BlueprintVersion.objects.create(
+        blueprint=blueprint,
+        version=version,
+        major=numbers[0],
+        minor=numbers[1],
+        patch=numbers[2],
+        spec=spec,
+        changelog=changelog or "",
+        created_at=now,
+    )
+
+
 def _slug(title: str) -> str:
     return f"{slugify(title)[:60] or 'blueprint'}-{secrets.token_hex(4)}"
 
@@ -234,15 +255,13 @@ def blueprint_publish(
             parent_spec = blueprint_latest_version(blueprint=parent).spec
             blueprint.parent_diff = ranking.spec_diff_size(parent_spec, spec)
         blueprint.save(update_fields=["root", "parent_diff"])
-        BlueprintVersion.objects.create(
+        _version_create(
             blueprint=blueprint,
             version=version,
-            major=numbers[0],
-            minor=numbers[1],
-            patch=numbers[2],
+            numbers=numbers,
             spec=spec,
-            changelog=changelog or "",
-            created_at=now,
+            changelog=changelog,
+            now=now,
         )
         blueprint_embed(blueprint=blueprint)
     return blueprint
@@ -305,15 +324,13 @@ def blueprint_version_publish(
                 fields={"version": [f"Must be greater than {latest.version}."]},
             )
         Blueprint.objects.filter(pk=locked.pk).update(domains=list(spec.get("domains") or []))
-        return BlueprintVersion.objects.create(
+        return _version_create(
             blueprint=locked,
             version=version,
-            major=numbers[0],
-            minor=numbers[1],
-            patch=numbers[2],
+            numbers=numbers,
             spec=spec,
-            changelog=changelog or "",
-            created_at=now,
+            changelog=changelog,
+            now=now,
         )
 
 
