@@ -179,6 +179,14 @@ def _check_publish_rate(*, user, now: datetime) -> None:
     )
 
 
+def _parse_release(*, version: str, changelog: str) -> tuple[int, int, int]:
+    """The version's numbers, once the version and the changelog are checked."""
+    numbers = _parse_version(version)
+    if len(changelog or "") > 2000:
+        raise TooLarge("The changelog is too long.", fields={"changelog": ["Too long."]})
+    return numbers
+
+
 def _version_create(
     *,
     blueprint: Blueprint,
@@ -225,9 +233,7 @@ def blueprint_publish(
     if source is not None and getattr(source, "user_id", None) != user.id:
         raise PermissionDenied("You can only publish your own sub-agents.")
     listing = _clean_listing(listing)
-    numbers = _parse_version(version)
-    if len(changelog or "") > 2000:
-        raise TooLarge("The changelog is too long.", fields={"changelog": ["Too long."]})
+    numbers = _parse_release(version=version, changelog=changelog)
     _check_publish_rate(user=user, now=now)
     spec = _prepare_spec(user=user, spec=spec, confirmed=confirmed)
     with transaction.atomic():
@@ -309,9 +315,7 @@ def blueprint_version_publish(
     earlier one."""
     now = _now(now)
     permissions.require_edit(user, blueprint)
-    numbers = _parse_version(version)
-    if len(changelog or "") > 2000:
-        raise TooLarge("The changelog is too long.", fields={"changelog": ["Too long."]})
+    numbers = _parse_release(version=version, changelog=changelog)
     _check_publish_rate(user=user, now=now)
     spec = _prepare_spec(user=user, spec=spec, confirmed=confirmed)
     with transaction.atomic():
