@@ -179,6 +179,35 @@ def _check_publish_rate(*, user, now: datetime) -> None:
     )
 
 
+def _parse_release(*, version: str, changelog: str) -> tuple[int, int, int]:
+    """The version's numbers, once the version and the changelog are checked."""
+    numbers = _parse_version(version)
+    if len(changelog or "") > 2000:
+        raise TooLarge("The changelog is too long.", fields={"changelog": ["Too long."]})
+    return numbers
+
+
+def _version_create(
+    *,
+    blueprint: Blueprint,
+    version: str,
+    numbers: tuple[int, int, int],
+    spec: dict,
+    changelog: str,
+    now: datetime,
+) -> BlueprintVersion:
+    return BlueprintVersion.objects.create(
+        blueprint=blueprint,
+        version=version,
+        major=numbers[0],
+        minor=numbers[1],
+        patch=numbers[2],
+        spec=spec,
+        changelog=changelog or "",
+        created_at=now,
+    )
+
+
 def _slug(title: str) -> str:
     return f"{slugify(title)[:60] or 'blueprint'}-{secrets.token_hex(4)}"
 
@@ -204,9 +233,7 @@ def blueprint_publish(
     if source is not None and getattr(source, "user_id", None) != user.id:
         raise PermissionDenied("You can only publish your own sub-agents.")
     listing = _clean_listing(listing)
-    numbers = _parse_version(version)
-    if len(changelog or "") > 2000:
-        raise TooLarge("The changelog is too long.", fields={"changelog": ["Too long."]})
+    numbers = _parse_release(version=version, changelog=changelog)
     _check_publish_rate(user=user, now=now)
     spec = _prepare_spec(user=user, spec=spec, confirmed=confirmed)
     with transaction.atomic():
@@ -234,15 +261,13 @@ def blueprint_publish(
             parent_spec = blueprint_latest_version(blueprint=parent).spec
             blueprint.parent_diff = ranking.spec_diff_size(parent_spec, spec)
         blueprint.save(update_fields=["root", "parent_diff"])
-        BlueprintVersion.objects.create(
+        _version_create(
             blueprint=blueprint,
             version=version,
-            major=numbers[0],
-            minor=numbers[1],
-            patch=numbers[2],
+            numbers=numbers,
             spec=spec,
-            changelog=changelog or "",
-            created_at=now,
+            changelog=changelog,
+            now=now,
         )
         blueprint_embed(blueprint=blueprint)
     return blueprint
@@ -290,9 +315,7 @@ def blueprint_version_publish(
     earlier one."""
     now = _now(now)
     permissions.require_edit(user, blueprint)
-    numbers = _parse_version(version)
-    if len(changelog or "") > 2000:
-        raise TooLarge("The changelog is too long.", fields={"changelog": ["Too long."]})
+    numbers = _parse_release(version=version, changelog=changelog)
     _check_publish_rate(user=user, now=now)
     spec = _prepare_spec(user=user, spec=spec, confirmed=confirmed)
     with transaction.atomic():
@@ -305,15 +328,13 @@ def blueprint_version_publish(
                 fields={"version": [f"Must be greater than {latest.version}."]},
             )
         Blueprint.objects.filter(pk=locked.pk).update(domains=list(spec.get("domains") or []))
-        return BlueprintVersion.objects.create(
+        return _version_create(
             blueprint=locked,
             version=version,
-            major=numbers[0],
-            minor=numbers[1],
-            patch=numbers[2],
+            numbers=numbers,
             spec=spec,
-            changelog=changelog or "",
-            created_at=now,
+            changelog=changelog,
+            now=now,
         )
 
 

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from community import selectors, services
@@ -45,6 +46,14 @@ def _detail(request, blueprint: Blueprint) -> dict:
     return body
 
 
+def _valid(serializer: type[Serializer], data) -> dict:
+    """Validate `data` with `serializer` (a 400 in the API error shape when it does not pass)
+    and return the validated values."""
+    checked = serializer(data=data)
+    checked.is_valid(raise_exception=True)
+    return dict(checked.validated_data)
+
+
 def _with_stats(blueprints: list[Blueprint]) -> list[dict]:
     stats = selectors.blueprints_stats(blueprints=blueprints)
     rows = s.BlueprintOutput(blueprints, many=True).data
@@ -59,9 +68,7 @@ class BlueprintListApi(APIView):
 
     @extend_schema(parameters=[s.ListQuery], responses=s.BlueprintOutput(many=True))
     def get(self, request, *args, **kwargs):
-        query = s.ListQuery(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = _valid(s.ListQuery, request.query_params.dict())
         if data.get("q"):
             found = selectors.blueprints_search(q=data["q"])
         else:
@@ -72,9 +79,7 @@ class BlueprintListApi(APIView):
 
     @extend_schema(request=s.PublishInput, responses={201: s.BlueprintOutput})
     def post(self, request, *args, **kwargs):
-        data = s.PublishInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = _valid(s.PublishInput, request.data)
         blueprint = services.blueprint_publish(
             user=request.user,
             spec=values["spec"],
@@ -91,9 +96,8 @@ class BlueprintRecommendApi(APIView):
 
     @extend_schema(parameters=[s.RecommendQuery], responses=s.BlueprintOutput(many=True))
     def get(self, request, *args, **kwargs):
-        query = s.RecommendQuery(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        found = selectors.blueprints_recommend(sentence=query.validated_data["sentence"])
+        query = _valid(s.RecommendQuery, request.query_params.dict())
+        found = selectors.blueprints_recommend(sentence=query["sentence"])
         return Response({"results": _with_stats(found)})
 
 
@@ -139,11 +143,8 @@ class BlueprintVersionsApi(APIView):
     @extend_schema(request=s.VersionInput, responses={201: s.VersionOutput})
     def post(self, request, slug: str, *args, **kwargs):
         blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
-        data = s.VersionInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        version = services.blueprint_version_publish(
-            user=request.user, blueprint=blueprint, **data.validated_data
-        )
+        data = _valid(s.VersionInput, request.data)
+        version = services.blueprint_version_publish(user=request.user, blueprint=blueprint, **data)
         return Response(s.VersionOutput(version).data, status=status.HTTP_201_CREATED)
 
 
@@ -151,9 +152,7 @@ class BlueprintForkApi(APIView):
     @extend_schema(request=s.ForkInput, responses={201: s.BlueprintOutput})
     def post(self, request, slug: str, *args, **kwargs):
         blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
-        data = s.ForkInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = _valid(s.ForkInput, request.data)
         fork = services.blueprint_fork(
             user=request.user,
             blueprint=blueprint,
@@ -168,18 +167,15 @@ class BlueprintImportApi(APIView):
     @extend_schema(request=s.ImportInput, responses={201: s.ImportOutput})
     def post(self, request, slug: str, *args, **kwargs):
         blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
-        data = s.ImportInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(s.ImportInput, request.data)
         version = None
-        if data.validated_data.get("version"):
-            version = selectors.blueprint_version(
-                blueprint=blueprint, version=data.validated_data["version"]
-            )
+        if data.get("version"):
+            version = selectors.blueprint_version(blueprint=blueprint, version=data["version"])
         record = services.blueprint_import(
             user=request.user,
             blueprint=blueprint,
             version=version,
-            allowed_domains=data.validated_data.get("allowed_domains"),
+            allowed_domains=data.get("allowed_domains"),
         )
         return Response(s.ImportOutput(record).data, status=status.HTTP_201_CREATED)
 
@@ -188,9 +184,8 @@ class BlueprintRatingApi(APIView):
     @extend_schema(request=s.RatingInput, responses={200: s.RatingOutput})
     def put(self, request, slug: str, *args, **kwargs):
         blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
-        data = s.RatingInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        rating = services.rating_set(user=request.user, blueprint=blueprint, **data.validated_data)
+        data = _valid(s.RatingInput, request.data)
+        rating = services.rating_set(user=request.user, blueprint=blueprint, **data)
         rating.refresh_from_db()
         return Response(s.RatingOutput(rating).data)
 
@@ -199,11 +194,8 @@ class BlueprintReportApi(APIView):
     @extend_schema(request=s.ReportInput, responses={201: s.ReportOutput})
     def post(self, request, slug: str, *args, **kwargs):
         blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
-        data = s.ReportInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        report = services.report_create(
-            user=request.user, blueprint=blueprint, **data.validated_data
-        )
+        data = _valid(s.ReportInput, request.data)
+        report = services.report_create(user=request.user, blueprint=blueprint, **data)
         return Response(s.ReportOutput(report).data, status=status.HTTP_201_CREATED)
 
 
@@ -218,9 +210,7 @@ class ReportResolveApi(APIView):
     @extend_schema(request=s.ResolveInput, responses=s.ReportOutput)
     def post(self, request, report_id: int, *args, **kwargs):
         report = selectors.report_for_moderator(moderator=request.user, report_id=report_id)
-        data = s.ResolveInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        resolution = data.validated_data["resolution"]
+        resolution = _valid(s.ResolveInput, request.data)["resolution"]
         if resolution == "suspended" and report.blueprint.author is not None:
             services.author_suspend(moderator=request.user, author=report.blueprint.author)
         report = services.report_resolve(
@@ -233,11 +223,8 @@ class BlueprintHideApi(APIView):
     @extend_schema(request=s.HideInput, responses=s.BlueprintOutput)
     def post(self, request, slug: str, *args, **kwargs):
         blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
-        data = s.HideInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.listing_hide(
-            moderator=request.user, blueprint=blueprint, hidden=data.validated_data["hidden"]
-        )
+        data = _valid(s.HideInput, request.data)
+        services.listing_hide(moderator=request.user, blueprint=blueprint, hidden=data["hidden"])
         return Response(s.BlueprintOutput(blueprint).data)
 
 
