@@ -7,8 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.views import add_domain_error
@@ -26,6 +26,7 @@ from community.forms import (
 from community.models import Blueprint
 from community.ranking import spec_diff_size
 from macaron.errors import DomainError, NotFound, PermissionDenied
+from macaron.i18n import active_language
 from subagents.builder.diff import goal_text, reminder_text
 from subagents.forms import EntryForm
 from subagents.selectors import installation_detail
@@ -37,10 +38,6 @@ TABS = [
     ("new", gettext_lazy("New")),
     ("rising", gettext_lazy("Rising")),
 ]
-
-
-def _language() -> str:
-    return (get_language() or "en").split("-")[0]
 
 
 def _blueprint(request, slug: str) -> Blueprint:
@@ -276,7 +273,7 @@ def blueprint_edit(request, slug: str):
             result = spec_revise(
                 spec=latest.spec,
                 instruction=revise_form.cleaned_data["instruction"],
-                language=_language(),
+                language=active_language(),
             )
         except DomainError as error:
             add_domain_error(revise_form, error)

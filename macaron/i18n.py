@@ -13,6 +13,11 @@ from django.utils import translation
 LANGUAGES = ("en", "ja")
 
 
+def active_language() -> str:
+    """The request's active language as a bare code ("ja" for "ja-JP"), "en" when none."""
+    return (translation.get_language() or "en").split("-")[0]
+
+
 def in_language(message: str, language: str, *, context: str | None = None) -> str:
     """`message` translated into `language` (gettext; English when there is no translation)."""
     with translation.override(language if language in LANGUAGES else "en"):

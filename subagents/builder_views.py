@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.views import add_domain_error
 from macaron.errors import DomainError, NotFound
+from macaron.i18n import active_language
 from macaron.timezones import user_zone
 from subagents.builder.diff import reminder_text
 from subagents.chat import tool_chat_send
@@ -28,7 +29,7 @@ from subagents.selectors import (
     spec_views_data,
 )
 from subagents.services import catalogue_install, installation_create, spec_build, spec_revise
-from subagents.views import _decorate, _language
+from subagents.views import _decorate
 
 
 def _prefill(request) -> str:
@@ -150,7 +151,7 @@ def tool_catalogue_install(request, slug: str):
     repeated = bool(token) and installation_for_token(user=request.user, client_token=token)
     try:
         installation = catalogue_install(
-            user=request.user, slug=slug, language=_language(), client_token=token
+            user=request.user, slug=slug, language=active_language(), client_token=token
         )
     except NotFound:
         raise Http404("No such blueprint.") from None

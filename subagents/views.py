@@ -10,12 +10,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.views import add_domain_error
 from macaron.errors import DomainError, NotFound
+from macaron.i18n import active_language
 from subagents.chat import tool_chat_history, tool_chat_send, tool_chat_undo
 from subagents.forms import EntryForm, InstallForm, SettingsForm
 from subagents.panels import tool_panels_for
@@ -72,13 +72,11 @@ def _decorate(views: list[dict]) -> list[dict]:
     return views
 
 
-def _language() -> str:
-    return (get_language() or "en").split("-")[0]
-
-
 def _owned(user, installation_id: int):
     try:
-        return installation_detail(user=user, installation_id=installation_id, language=_language())
+        return installation_detail(
+            user=user, installation_id=installation_id, language=active_language()
+        )
     except NotFound:
         raise Http404("No such tool.") from None
 
@@ -86,13 +84,13 @@ def _owned(user, installation_id: int):
 @login_required
 def tool_list(request):
     tools = installations_for_user(
-        user=request.user, include_uninstalled=True, language=_language()
+        user=request.user, include_uninstalled=True, language=active_language()
     )
     return render(
         request,
         "subagents/list.html",
         {
-            "reminders": reminder_notifications_for(user=request.user, language=_language()),
+            "reminders": reminder_notifications_for(user=request.user, language=active_language()),
             "tools": [tool for tool in tools if not tool.uninstalled],
             "uninstalled": [tool for tool in tools if tool.uninstalled],
         },
@@ -121,13 +119,13 @@ def tool_install(request):
 def _tool_context(request, tool, form) -> dict:
     installation = installation_get(user=request.user, installation_id=tool.id)
     views = installation_views_data(
-        user=request.user, installation_id=tool.id, language=_language()
+        user=request.user, installation_id=tool.id, language=active_language()
     )
     page = entries_for_installation(
         user=request.user,
         installation_id=tool.id,
         page=int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1,
-        language=_language(),
+        language=active_language(),
     )
     spec = tool.spec
     try:
@@ -185,10 +183,10 @@ def tool_page(request, installation_id: int):
 def entry_edit(request, entry_id: int):
     try:
         entry = entry_get(user=request.user, entry_id=entry_id)
-        item = entry_detail(user=request.user, entry_id=entry_id, language=_language())
+        item = entry_detail(user=request.user, entry_id=entry_id, language=active_language())
     except NotFound:
         raise Http404("No such entry.") from None
-    spec = spec_localised(installation_spec(entry.installation), _language())
+    spec = spec_localised(installation_spec(entry.installation), active_language())
     initial = dict(item.values)
     for field in spec["fields"]:
         if field["type"] == "datetime" and field["key"] in initial:

@@ -1,5 +1,6 @@
 from django import template
 
+from macaron.i18n import active_language
 from subagents.reminders import tool_reminder_count as _count
 
 register = template.Library()
@@ -17,10 +18,9 @@ def tool_reminder_count(user) -> int:
 def tools_today(user) -> list:
     """The home page's "Today" cards: the person's tools with progress, next reminder and a
     one-tap log (empty for anonymous visitors)."""
-    from django.utils.translation import get_language
 
     from subagents.selectors import tools_today as _today
 
     if not getattr(user, "is_authenticated", False):
         return []
-    return _today(user=user, language=(get_language() or "en").split("-")[0])
+    return _today(user=user, language=active_language())
