@@ -47,8 +47,10 @@ def _closing(app):
     """Close each request thread's database connection when its request ends (as runserver)."""
 
     def wrapped(environ, start_response):
+        # A generator, not a list: a streamed response must leave chunk by chunk (the
+        # acknowledgement is its first event).
         try:
-            return list(app(environ, start_response))
+            yield from app(environ, start_response)
         finally:
             connections.close_all()
 
