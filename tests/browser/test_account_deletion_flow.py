@@ -52,7 +52,8 @@ def test_delete_the_account_from_settings_then_change_ones_mind(live_server, pag
     # Logging in during the grace period offers to keep the account.
     log_in(page, base, person.email)
     page.wait_for_url(f"{base}/accounts/restore/")
-    assert "scheduled for deletion" in page.locator("#deletion-status").inner_text()
+    assert page.locator("h1", has_text="Your account is scheduled for deletion").is_visible()
+    assert "It will be erased on" in page.locator("#deletion-status").inner_text()
     page.click("button:has-text('Keep my account')")
     page.wait_for_url(f"{base}/")
     assert page.locator(".messages", has_text="Your account will not be deleted.").is_visible()
