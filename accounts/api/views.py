@@ -7,11 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import ApiTokenAuthentication
-from accounts.erasure import account_deletion_request
+from accounts.erasure import account_deletion_request, deletion_state_for_login
 from accounts.models import TIME_ZONE_CHOICES
 from accounts.services import api_token_create, profile_update, user_signup
 from macaron.api import StrictSerializer
-from macaron.errors import DomainError
+from macaron.errors import Conflict, DomainError
 from macaron.throttling import ScopedRateThrottle
 
 LANGUAGE_CODES = [code for code, _ in settings.LANGUAGES]
@@ -106,6 +106,16 @@ class TokenApi(APIView):
             password=data.validated_data["password"],
         )
         if user is None:  # a locked-out attempt is answered with 429 by accounts.lockout
+            deletion = deletion_state_for_login(
+                email=data.validated_data["email"], password=data.validated_data["password"]
+            )
+            if deletion is not None:
+                due = deletion.request.due_at.isoformat() if deletion.request.due_at else ""
+                raise Conflict(
+                    f"This account is scheduled for deletion at {due}. To keep it, log in on "
+                    "the website before then and choose to keep it.",
+                    code="deletion_scheduled",
+                )
             raise DomainError(
                 "That e-mail and password do not match an account.", code="invalid_login"
             )

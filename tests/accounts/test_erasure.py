@@ -270,6 +270,37 @@ def test_api_delete_me_schedules_the_deletion(settings, api):
 
 
 @pytest.mark.django_db
+def test_api_login_during_the_grace_period_says_the_account_is_scheduled(settings, api):
+    settings.ACCOUNT_DELETION_GRACE_DAYS = 7
+    person = UserFactory()
+    request = account_deletion_request(user=person, password=PASSWORD, confirmation=person.email)
+    response = api.post(
+        "/api/v1/auth/token/", {"email": person.email, "password": "wrong"}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_login"
+    response = api.post(
+        "/api/v1/auth/token/", {"email": person.email, "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "deletion_scheduled"
+    assert request.due_at.isoformat() in error["message"]
+    assert not ApiToken.objects.filter(user=person, revoked_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_the_deletion_pages_speak_japanese(settings):
+    settings.ACCOUNT_DELETION_GRACE_DAYS = 7
+    person = UserFactory(preferred_language="ja")
+    blueprint_factory(author=person)
+    page = logged_in(person).get("/accounts/delete/").content.decode()
+    assert "<h1>アカウントの削除</h1>" in page
+    assert "7日後に消去されます。" in page
+    assert "匿名にしてコミュニティに残す" in page
+    assert "Delete your account" not in page
+
+
+@pytest.mark.django_db
 def test_api_delete_me_with_grace_zero_erases_at_once(settings, api):
     settings.ACCOUNT_DELETION_GRACE_DAYS = 0
     person = person_with_data()
