@@ -1,12 +1,14 @@
 """What erasing an author does to what they published: kept for the community anonymised, or
 anonymised tombstones; either way forks keep their parent and the lineage survives."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.test import Client
 
 from accounts.hooks import ErasureOptions
 from community import services
-from community.models import Blueprint, BlueprintVersion, Import
+from community.models import Blueprint, BlueprintVersion, DailyUsage, Import
 from community.selectors import blueprint_lineage, blueprints_listed
 from memory.services import user_erase
 from tests.community.factories import blueprint_factory, listing_factory
@@ -106,3 +108,19 @@ def test_private_blueprints_are_removed_even_when_the_author_keeps_the_public_on
     assert not public.is_removed and public.author_id is None
     assert private.is_removed and private.title == ""
     assert Blueprint.objects.filter(author__isnull=True).count() == 2
+
+
+def test_usage_of_a_kept_blueprint_still_counts_and_a_tombstone_gets_none():
+    author = UserFactory()
+    kept = blueprint_factory(author=author, title="Kept")
+    gone = blueprint_factory(author=author, title="Gone", visibility="private")
+    user_erase(user=author, options=ErasureOptions(keep_published=True))
+    reader = UserFactory()
+    at = datetime(2026, 3, 4, 9, tzinfo=UTC)
+    for blueprint in (kept, gone):
+        services.usage_record(user_id=reader.id, blueprint_id=blueprint.id, kind="open", at=at)
+
+    services.usage_aggregate_day(day=at.date())
+
+    assert DailyUsage.objects.get(blueprint=kept, day=at.date()).unique_users == 1
+    assert not DailyUsage.objects.filter(blueprint=gone).exists()
