@@ -4,8 +4,10 @@ staff erase a person on request with a reason, the same through the API, and the
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -123,7 +125,10 @@ def test_grace_zero_erases_at_once_leaving_only_anonymised_community_items(setti
     )
     theirs = memory_create(user=bystander, text="My cat is called Miso")
     person_id = person.id
-    client = logged_in(person)
+    client = Client()
+    log_in = {"username": person.email, "password": PASSWORD}
+    assert client.post("/accounts/login/", log_in).status_code == 302  # real login: axes logs it
+    assert AccessLog.objects.filter(username=person.email).exists()
 
     # The person keeps their published sub-agent for the community (not the private one).
     response = delete_page_post(client, person, published="keep")
@@ -147,6 +152,9 @@ def test_grace_zero_erases_at_once_leaving_only_anonymised_community_items(setti
     [audit] = AuditEvent.objects.filter(subject_user_id=person_id, action="erase")
     assert audit.purpose == "account deleted by the person" and audit.actor is None
     assert client.get("/accounts/profile/").status_code == 302  # logged out
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):  # sign-in traces
+        assert not model.objects.filter(username=person.email).exists()
+    assert not [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id")]
 
 
 @pytest.mark.django_db
