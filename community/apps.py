@@ -5,7 +5,8 @@ class CommunityConfig(AppConfig):
     name = "community"
 
     def ready(self) -> None:
-        from accounts.hooks import eraser_register
+        from accounts.hooks import eraser_register, transfer_register
+        from community.archive import COMMUNITY_TRANSFER
         from community.seed import community_seed_lines
         from community.services import usage_listen, user_community_erase
         from community.views import tool_panel
@@ -16,3 +17,4 @@ class CommunityConfig(AppConfig):
         tool_panel_register(tool_panel)
         startup_preparer_register(community_seed_lines)
         eraser_register("community", user_community_erase)
+        transfer_register("community", COMMUNITY_TRANSFER)
