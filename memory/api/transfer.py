@@ -19,7 +19,7 @@ from memory.transfer.jobs import export_download, export_link_issue, transfer_jo
 from memory.transfer.tasks import export_start, import_start
 
 
-class JobOutput(serializers.Serializer):
+class TransferJobOutput(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     status = serializers.ChoiceField(choices=TransferJob.Status.choices)
     progress = serializers.FloatField(min_value=0, max_value=1)
@@ -31,7 +31,7 @@ class JobOutput(serializers.Serializer):
 
 
 def job_body(request, job: TransferJob) -> dict:
-    body = dict(JobOutput(job).data)
+    body = dict(TransferJobOutput(job).data)
     for optional in ("download_url", "error", "counts"):
         body.pop(optional, None)
     if job.status == TransferJob.Status.FAILED:
@@ -53,7 +53,7 @@ class TransferApi(APIView):
 class ExportApi(TransferApi):
     """Start an export of everything held about you; poll its status for the download link."""
 
-    @extend_schema(request=None, responses={202: JobOutput})
+    @extend_schema(request=None, responses={202: TransferJobOutput})
     def post(self, request, *args, **kwargs):
         job = export_start(user=request.user)
         return Response(job_body(request, job), status=status.HTTP_202_ACCEPTED)
@@ -63,7 +63,7 @@ class ExportDetailApi(TransferApi):
     """The export's status; when done, a fresh single-use download link (earlier ones stop
     working)."""
 
-    @extend_schema(responses=JobOutput)
+    @extend_schema(responses=TransferJobOutput)
     def get(self, request, job_id, *args, **kwargs):
         job = transfer_job_get(user=request.user, kind=TransferJob.Kind.EXPORT, job_id=job_id)
         return Response(job_body(request, job))
@@ -88,7 +88,7 @@ class ExportDownloadApi(TransferApi):
         return response
 
 
-class ImportInput(serializers.Serializer):
+class ArchiveImportInput(serializers.Serializer):
     archive = serializers.FileField(help_text="A ZIP made by the export")
 
 
@@ -97,7 +97,9 @@ class ImportApi(TransferApi):
 
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": ImportInput}, responses={202: JobOutput})
+    @extend_schema(
+        request={"multipart/form-data": ArchiveImportInput}, responses={202: TransferJobOutput}
+    )
     def post(self, request, *args, **kwargs):
         upload = request.FILES.get("archive")
         if upload is None:
@@ -115,7 +117,7 @@ class ImportApi(TransferApi):
 
 
 class ImportDetailApi(TransferApi):
-    @extend_schema(responses=JobOutput)
+    @extend_schema(responses=TransferJobOutput)
     def get(self, request, job_id, *args, **kwargs):
         job = transfer_job_get(user=request.user, kind=TransferJob.Kind.IMPORT, job_id=job_id)
         return Response(job_body(request, job))

@@ -21,7 +21,7 @@
           status.textContent = text;
           if (job.status === "done" && link && job.download_url) {
             link.href = job.download_url;
-            link.hidden = false;
+            block.querySelector(".transfer-ready").hidden = false;
           }
           if (job.status === "pending" || job.status === "running") window.setTimeout(tick, POLL_MS);
         })
