@@ -126,7 +126,7 @@ def community_restore(ctx: ImportContext) -> None:
         ).first()
         if version is None:
             continue
-        row = Import.objects.create(
+        Import.objects.create(
             user=user,
             blueprint=blueprint,
             version=version,
@@ -136,7 +136,7 @@ def community_restore(ctx: ImportContext) -> None:
             consented_domains=strings(item.get("consented_domains", []), limit=20),
             installation_id=ctx.new_id("installation", item.get("installation")),
         )
-        restored_imports += row.pk is not None
+        restored_imports += 1
     cipher = cipher_for(user.id)
     ratings, stamps = [], []
     for item in ctx.section("ratings"):

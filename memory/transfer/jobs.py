@@ -53,6 +53,7 @@ SAFE_NAME = re.compile(r"^(sections|photos)/[A-Za-z0-9_.-]{1,80}$")
 SECTION_NAME = re.compile(r"^[a-z_]{1,40}$")
 MANIFEST_MAX_BYTES = 1024 * 1024
 ACTIVE = (TransferJob.Status.PENDING, TransferJob.Status.RUNNING)
+STALE_AFTER = timedelta(hours=2)  # longer than the tasks' time limits
 
 
 class Gone(DomainError):
@@ -110,12 +111,19 @@ def _token_digest(token: str) -> str:
 # Export ----------------------------------------------------------------------------------
 
 
+def _under_way(*, user, kind: str) -> TransferJob | None:
+    """The person's job of this kind that is still pending or running; one that has not moved
+    for STALE_AFTER (a lost task) is marked failed instead."""
+    jobs = TransferJob.objects.filter(user=user, kind=kind, status__in=ACTIVE)
+    for job in jobs.filter(updated_at__lt=timezone.now() - STALE_AFTER):
+        _fail(job, "The job did not finish; please start again.")
+    return jobs.order_by("-created_at").first()
+
+
 def export_job_create(*, user, requested_by=None) -> TransferJob:
     """A new export job (or the one already under way). Enqueueing is the caller's
     (`memory.transfer.tasks.export_start`)."""
-    running = TransferJob.objects.filter(
-        user=user, kind=TransferJob.Kind.EXPORT, status__in=ACTIVE
-    ).first()
+    running = _under_way(user=user, kind=TransferJob.Kind.EXPORT)
     if running is not None:
         return running
     job = TransferJob.objects.create(
@@ -193,6 +201,16 @@ def export_build(*, job_id: str) -> None:
     job = TransferJob.objects.filter(public_id=job_id, kind=TransferJob.Kind.EXPORT).first()
     if job is None or job.status not in ACTIVE:
         return
+    try:
+        _export_build(job)
+    except Exception:
+        # The person sees a failed job, not one running forever, and can start again; the
+        # error itself (with its traceback, never content) goes to the worker's log.
+        _fail(job, "The export could not be built; please start a new one.")
+        raise
+
+
+def _export_build(job: TransferJob) -> None:
     _update(job, status=TransferJob.Status.RUNNING, progress=0.0)
     user = job.user
     ctx = ExportContext(user=user)
@@ -409,6 +427,7 @@ def import_job_create(*, user, data: bytes, requested_by=None) -> TransferJob:
     """Check the upload and keep it (encrypted) for the worker. The same archive imported into
     the same account twice is refused (409)."""
     archive = archive_open(data)
+    _under_way(user=user, kind=TransferJob.Kind.IMPORT)  # fails lost imports of the person
     if TransferJob.objects.filter(
         user=user,
         kind=TransferJob.Kind.IMPORT,
@@ -448,6 +467,14 @@ def import_restore(*, job_id: str) -> None:
     job = TransferJob.objects.filter(public_id=job_id, kind=TransferJob.Kind.IMPORT).first()
     if job is None or job.status not in ACTIVE:
         return
+    try:
+        _import_restore(job)
+    except Exception:
+        _fail(job, "The import could not be finished; please try again.")
+        raise
+
+
+def _import_restore(job: TransferJob) -> None:
     _update(job, status=TransferJob.Status.RUNNING, progress=0.05)
     transfers = registered_transfers()
     app = "archive"

@@ -15,10 +15,7 @@ from memory.transfer.jobs import (
 
 @shared_task(
     name="memory.export_build",
-    acks_late=True,
-    max_retries=3,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
+    acks_late=True,  # a worker lost mid-build: the job is still running and is built again
     time_limit=1800,
     soft_time_limit=1700,
 )
@@ -28,10 +25,7 @@ def build_export(job_id: str) -> None:
 
 @shared_task(
     name="memory.import_restore",
-    acks_late=True,
-    max_retries=3,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
+    acks_late=True,  # safe: the restore commits with the job's "done" (see import_restore)
     time_limit=3600,
     soft_time_limit=3500,
 )

@@ -548,3 +548,27 @@ def test_a_worker_builds_the_export_and_restores_the_import(celery_worker):
     assert values == json.loads(cipher_for(person.id).decrypt(original.values_ct))
     assert values["pic"].startswith("data:image/png;base64,")
     assert ChatMessage.objects.filter(user=fresh).count() == 0
+
+
+@pytest.mark.django_db
+def test_an_export_that_cannot_be_written_fails_and_a_lost_one_does_not_block(tmp_path, settings):
+    person = UserFactory()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings.DATA_TRANSFER_DIR = str(blocker / "transfers")
+    job = export_job_create(user=person)
+    with pytest.raises(OSError):
+        export_build(job_id=str(job.public_id))
+    job.refresh_from_db()
+    assert (job.status, job.error) == (
+        "failed",
+        "The export could not be built; please start a new one.",
+    )
+
+    lost = export_job_create(user=person)
+    assert lost.pk != job.pk and export_job_create(user=person).pk == lost.pk
+    TransferJob.objects.filter(pk=lost.pk).update(updated_at=timezone.now() - timedelta(hours=3))
+    fresh = export_job_create(user=person)
+    assert fresh.pk != lost.pk
+    lost.refresh_from_db()
+    assert (lost.status, lost.error) == ("failed", "The job did not finish; please start again.")
