@@ -37,6 +37,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.hooks import ExportContext, ImportContext, registered_transfers
 from macaron.errors import Conflict, DomainError, NotFound, TooLarge
@@ -61,6 +62,11 @@ class Gone(DomainError):
     code = "gone"
 
 
+class NotAuthenticated(DomainError):
+    status_code = 401
+    code = "not_authenticated"
+
+
 # Jobs ------------------------------------------------------------------------------------
 
 
@@ -68,7 +74,7 @@ def transfer_job_get(*, user, kind: str, job_id) -> TransferJob:
     """The person's own job (someone else's id is a 404, like an unknown one)."""
     job = TransferJob.objects.filter(user=user, kind=kind, public_id=job_id).first()
     if job is None:
-        raise NotFound("No such job.")
+        raise NotFound(_("No such job."))
     return job
 
 
@@ -266,37 +272,53 @@ class Download:
 
 
 def export_download(*, user, job_id, token: str) -> Download:
-    """The archive, once: the job must be the person's, finished, unexpired, and the token the
-    latest one issued. The file is deleted once it is handed out."""
+    """The archive, once: the export must be finished and unexpired and the token the latest
+    one issued. The link works on its own (opened in a browser by an API client); a signed-in
+    person other than the owner gets a 404, and without a valid token a visitor is a 401. The
+    file is deleted once it is handed out; the token's digest is kept, so a second use is told
+    so (410)."""
+    anonymous = user is None or not user.is_authenticated
     with transaction.atomic():
         job = (
             TransferJob.objects.select_for_update()
-            .filter(user=user, kind=TransferJob.Kind.EXPORT, public_id=job_id)
+            .filter(kind=TransferJob.Kind.EXPORT, public_id=job_id)
             .first()
         )
-        if job is None:
-            raise NotFound("No such export.")
+        matches = bool(
+            job is not None
+            and token
+            and job.token_digest
+            and secrets.compare_digest(_token_digest(token), job.token_digest)
+        )
+        if anonymous and not matches:
+            raise NotAuthenticated(_("Log in, or use the latest download link of the export."))
+        if job is None or (not anonymous and job.user_id != user.id):
+            raise NotFound(_("No such export."))
         if job.status != TransferJob.Status.DONE:
-            raise Conflict("This export is not ready yet; wait until its status is done.")
+            raise Conflict(_("This export is not ready yet; wait until its status is done."))
         if job.downloaded_at is not None:
             raise Gone(
-                "This export was already downloaded; a download link works once. "
-                "Start a new export to download your data again."
+                _(
+                    "This export was already downloaded; a download link works once. "
+                    "Start a new export to download your data again."
+                )
             )
         if not job.file_name or (job.expires_at and job.expires_at <= timezone.now()):
-            raise Gone("This export has expired; start a new export.")
-        if not token or not secrets.compare_digest(_token_digest(token), job.token_digest):
+            raise Gone(_("This export has expired; start a new export."))
+        if not matches:
             raise Gone(
-                "This download link is no longer valid (a newer one was issued); "
-                "open the export's status for a fresh link."
+                _(
+                    "This download link is no longer valid (a newer one was issued); "
+                    "open the export's status for a fresh link."
+                )
             )
         data = _file_read(job)
         name = job.file_name
-        _update(job, downloaded_at=timezone.now(), token_digest="", file_name="")
+        _update(job, downloaded_at=timezone.now(), file_name="")
         audit_record(
             action=AuditAction.EXPORT_DOWNLOAD,
-            subject_user_id=user.id,
-            actor=user,
+            subject_user_id=job.user_id,
+            actor=job.user,
             purpose="export downloaded",
             detail={"job": str(job.public_id)},
         )
@@ -325,7 +347,7 @@ def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes
     with archive.open(info) as member:
         data = member.read(budget + 1)
     if len(data) > budget:
-        raise _invalid("The archive unpacks to more than the allowed size.")
+        raise _invalid(_("The archive unpacks to more than the allowed size."))
     return data
 
 
@@ -333,55 +355,60 @@ def _json(data: bytes, what: str) -> Any:
     try:
         return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _invalid(f"{what} is not valid JSON.") from None
+        raise _invalid(_("%(file)s is not valid JSON.") % {"file": what}) from None
 
 
 def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     infos = [info for info in archive.infolist() if not info.is_dir()]
     if len(infos) > settings.DATA_IMPORT_MAX_FILES:
         raise _invalid(
-            f"The archive holds {len(infos)} files; at most {settings.DATA_IMPORT_MAX_FILES} "
-            "are accepted."
+            _("The archive holds %(count)s files; at most %(limit)s are accepted.")
+            % {"count": len(infos), "limit": settings.DATA_IMPORT_MAX_FILES}
         )
     if sum(info.file_size for info in infos) > settings.DATA_IMPORT_MAX_UNPACKED_BYTES:
         raise _invalid(
-            "The archive unpacks to more than "
-            f"{settings.DATA_IMPORT_MAX_UNPACKED_BYTES // (1024 * 1024)} MB."
+            _("The archive unpacks to more than %(mb)s MB.")
+            % {"mb": settings.DATA_IMPORT_MAX_UNPACKED_BYTES // (1024 * 1024)}
         )
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
         name = info.filename
         if name in members or (name not in (MANIFEST, INDEX) and not SAFE_NAME.match(name)):
-            raise _invalid(f"The archive holds an unexpected file: {name[:80]!r}.")
+            raise _invalid(
+                _("The archive holds an unexpected file: '%(name)s'.") % {"name": name[:80]}
+            )
         members[name] = info
     if MANIFEST not in members:
-        raise _invalid("The archive has no manifest.json: it is not a Macaron export.")
+        raise _invalid(_("The archive has no manifest.json: it is not a Macaron export."))
     return members
 
 
 def _manifest(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> dict:
     manifest = _json(_read(archive, info, MANIFEST_MAX_BYTES), "manifest.json")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise _invalid("manifest.json does not describe a Macaron export.")
+        raise _invalid(_("manifest.json does not describe a Macaron export."))
     if manifest.get("version") != FORMAT_VERSION:
         raise _invalid(
-            f"The archive's format version {str(manifest.get('version'))[:20]} is not supported "
-            f"(this Macaron reads version {FORMAT_VERSION})."
+            _(
+                "The archive's format version %(version)s is not supported "
+                "(this Macaron reads version %(supported)s)."
+            )
+            % {"version": str(manifest.get("version"))[:20], "supported": FORMAT_VERSION}
         )
     if not isinstance(manifest.get("files"), dict) or not isinstance(
         manifest.get("sections"), dict
     ):
-        raise _invalid("manifest.json lacks its files or sections.")
+        raise _invalid(_("manifest.json lacks its files or sections."))
     return manifest
 
 
 def archive_open(data: bytes) -> Archive:
     """Check an uploaded archive completely; DomainError (a 400) says what is wrong."""
     if len(data) > settings.DATA_IMPORT_MAX_BYTES:
-        raise TooLarge(
-            f"The archive is larger than {settings.DATA_IMPORT_MAX_BYTES // (1024 * 1024)} MB.",
-            fields={"archive": ["Too large."]},
-        )
+        message = _("The archive is larger than %(mb)s MB.") % {
+            "mb": settings.DATA_IMPORT_MAX_BYTES // (1024 * 1024)
+        }
+        raise TooLarge(message, fields={"archive": [message]})
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = _members(archive)
@@ -389,30 +416,40 @@ def archive_open(data: bytes) -> Archive:
             listed = manifest["files"]
             unlisted = sorted(set(members) - set(listed))
             if unlisted:
-                raise _invalid(f"{unlisted[0][:80]} is not listed in manifest.json.")
+                raise _invalid(
+                    _("%(file)s is not listed in manifest.json.") % {"file": unlisted[0][:80]}
+                )
             budget = settings.DATA_IMPORT_MAX_UNPACKED_BYTES
             contents: dict[str, bytes] = {}
             for name, entry in listed.items():
                 if name not in members:
-                    raise _invalid(f"{str(name)[:80]} is listed in manifest.json but missing.")
+                    raise _invalid(
+                        _("%(file)s is listed in manifest.json but missing.")
+                        % {"file": str(name)[:80]}
+                    )
                 content = _read(archive, members[name], budget)
                 budget -= len(content)
                 digest = entry.get("sha256") if isinstance(entry, dict) else None
                 if hashlib.sha256(content).hexdigest() != digest:
                     raise _invalid(
-                        f"{name} does not match its checksum in manifest.json: "
-                        "the archive was altered or damaged."
+                        _(
+                            "%(file)s does not match its checksum in manifest.json: "
+                            "the archive was altered or damaged."
+                        )
+                        % {"file": name}
                     )
                 contents[name] = content
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
-        raise _invalid("The file is not a readable ZIP archive.") from None
+        raise _invalid(_("The file is not a readable ZIP archive.")) from None
     sections: dict[str, Any] = {}
     for name, entry in manifest["sections"].items():
         path = f"sections/{name}.json"
         if not SECTION_NAME.match(str(name)) or not isinstance(entry, dict):
-            raise _invalid(f"manifest.json names an invalid section: {str(name)[:40]!r}.")
+            raise _invalid(
+                _("manifest.json names an invalid section: '%(name)s'.") % {"name": str(name)[:40]}
+            )
         if path not in contents:
-            raise _invalid(f"The {name} section's file is missing.")
+            raise _invalid(_("The %(name)s section's file is missing.") % {"name": name})
         sections[name] = _json(contents[path], path)
     files = {n: c for n, c in contents.items() if n.startswith("photos/")}
     return Archive(
@@ -434,7 +471,7 @@ def import_job_create(*, user, data: bytes, requested_by=None) -> TransferJob:
         archive_sha256=archive.sha256,
         status__in=(*ACTIVE, TransferJob.Status.DONE),
     ).exists():
-        raise Conflict("This archive was already imported into this account.")
+        raise Conflict(_("This archive was already imported into this account."))
     job = TransferJob.objects.create(
         user=user,
         requested_by=requested_by,
@@ -541,7 +578,7 @@ def transfers_expire(*, now=None) -> int:
     expired = 0
     for job in stale:
         _file_delete(job.file_name)
-        _update(job, file_name="", token_digest="")
+        _update(job, file_name="")
         expired += 1
     return expired
 

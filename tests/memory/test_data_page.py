@@ -53,3 +53,11 @@ def test_a_refused_archive_is_explained_next_to_the_field(client):
     response = client.post("/data/import/", {"archive": io.BytesIO(b"")})
     assert response.status_code == 400
     assert not TransferJob.objects.exists()
+
+
+def test_a_refused_archive_is_explained_in_japanese(client):
+    client.force_login(UserFactory(preferred_language="ja"))
+    bad = SimpleUploadedFile("mine.zip", b"not a zip", "application/zip")
+    response = client.post("/data/import/", {"archive": bad})
+    assert response.status_code == 400
+    assert "このファイルは読み取れるZIPアーカイブではありません。" in response.content.decode()

@@ -409,18 +409,25 @@ def test_export_api_single_use_link_and_scoping():
     stale = client.get(link)
     assert stale.status_code == 410
     assert "no longer valid" in stale.json()["error"]["message"]
-    download = client.get(newer)
+    anonymous = APIClient()
+    guessed = anonymous.get(newer.replace("token=", "token=x"))
+    assert guessed.status_code == 401
+    assert guessed.json()["error"]["message"] == (
+        "Log in, or use the latest download link of the export."
+    )
+    assert anonymous.get(link).status_code == 401  # a replaced link proves nothing
+    download = anonymous.get(newer)  # the link works on its own (opened in a browser)
     assert download.status_code == 200
     assert download["Content-Type"] == "application/zip"
     assert "attachment" in download["Content-Disposition"]
     _, sections, _ = read_archive(download.content)
     assert sections["memories"][0]["text"] == "I grow basil on the balcony"
-    again = client.get(newer)
-    assert again.status_code == 410
-    assert again.json()["error"]["message"] == (
-        "This export was already downloaded; a download link works once. "
-        "Start a new export to download your data again."
-    )
+    for again in (anonymous.get(newer), client.get(newer)):
+        assert again.status_code == 410
+        assert again.json()["error"]["message"] == (
+            "This export was already downloaded; a download link works once. "
+            "Start a new export to download your data again."
+        )
     assert "download_url" not in client.get(f"{EXPORT}{body['id']}/").json()
     actions = list(
         AuditEvent.objects.filter(subject_user_id=person.id)
