@@ -272,7 +272,7 @@ def memory_row(
 ) -> tuple:
     """One COPY row (see COPY_COLUMNS): a current or superseded memory of `cipher`'s owner."""
     if tokens is None:
-        tokens = sorted({cipher.blind_token(t) for t in lexical_terms(text)})
+        tokens = cipher.blind_tokens(lexical_terms(text))
     return (
         cipher.user_id,
         at,

@@ -102,6 +102,32 @@ def lexical_terms(text: str) -> list[str]:
     return terms
 
 
+def search_terms(text: str, *, query: bool = False) -> list[str]:
+    """Whole-word terms of the conversation search's blind index (distinct, in order of appearance).
+
+    Every word counts (stopwords and one-letter words too: anything typed can be searched for),
+    NFKC-normalised, casefolded, possessive and apostrophes dropped and lightly stemmed, so
+    "Peanuts" finds "peanut". Unspaced CJK runs (Japanese, Chinese, and Korean words with their
+    particles attached) become character bigrams; an indexed text also gets their single
+    characters so a one-character query (猫) still matches, while a `query` of two or more
+    characters asks for its bigrams. A part of a spaced word ("week" in "weekend") is not a term.
+    """
+    terms: dict[str, None] = {}
+    for word in words(text):
+        if CJK_RE.search(word):
+            chars = [c for c in word if not c.isspace()]
+            if not query or len(chars) == 1:
+                terms.update(dict.fromkeys(chars))
+            terms.update(dict.fromkeys(_cjk_bigrams(word)))
+            continue
+        if word.endswith("'s"):
+            word = word[:-2]
+        word = word.replace("'", "")
+        if word:
+            terms[stem(word)] = None
+    return list(terms)
+
+
 def content_words(text: str) -> list[str]:
     """Words that carry meaning; unspaced CJK runs count as their character bigrams."""
     found: list[str] = []

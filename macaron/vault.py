@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import hmac
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -110,13 +111,20 @@ class UserCipher:
         except InvalidTag:
             raise VaultError("The file does not belong to this person or was altered.") from None
 
-    def keyed_hash(self, value: str) -> bytes:
-        return hmac.new(self.index_key, value.encode("utf-8"), hashlib.sha256).digest()
+    def keyed_hash(self, value: str, *, purpose: str = "") -> bytes:
+        """HMAC-SHA256 of `value` for equality lookups; a `purpose` keeps uses apart (the same
+        value hashed for two purposes gives unrelated digests)."""
+        message = f"{purpose}\x00{value}" if purpose else value
+        return hmac.new(self.index_key, message.encode("utf-8"), hashlib.sha256).digest()
 
     def blind_token(self, token: str) -> int:
         """A signed 64-bit HMAC of a normalised token: equal tokens match, nothing reads back."""
         digest = hmac.new(self.index_key, token.encode("utf-8"), hashlib.sha256).digest()
         return int.from_bytes(digest[:8], "big", signed=True)
+
+    def blind_tokens(self, terms: Iterable[str]) -> list[int]:
+        """The distinct blind tokens of `terms`, sorted (an index column's value)."""
+        return sorted({self.blind_token(term) for term in terms})
 
 
 def _cipher(user_id: int, data_key: bytes) -> UserCipher:

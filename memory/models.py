@@ -2,7 +2,9 @@
 
 Everything a person typed is stored only as ciphertext (`*_ct` columns, written and read through
 `macaron.vault`). The lexical channel is a keyed blind index (`lexical_tokens`): 64-bit HMACs of
-normalised tokens under a per-user key, so search works without plaintext at rest.
+normalised tokens under a per-user key, so search works without plaintext at rest; conversation
+search has its own (`Conversation.title_tokens`, `Message.search_tokens`: whole words,
+`macaron.text.search_terms`). Values only compared for equality (`client_key`) are keyed hashes.
 """
 
 import uuid
@@ -23,10 +25,14 @@ EMBEDDING_DIM = 384
 class Conversation(TimeStampedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     title_ct = models.BinaryField(null=True)
+    title_tokens = ArrayField(models.BigIntegerField(), default=list)  # blind index of the title
     last_message_at = models.DateTimeField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "-last_message_at"])]
+        indexes = [
+            models.Index(fields=["user", "-last_message_at"]),
+            GinIndex(fields=["title_tokens"], name="conversation_title_gin"),
+        ]
 
 
 class Message(models.Model):
@@ -47,9 +53,15 @@ class Message(models.Model):
     episode = models.ForeignKey(
         "Episode", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
-    # The sender's idempotency key: a repeated send with the same key is stored once. NULL (no
-    # key) rather than "", so the partial unique constraint below covers only real keys.
-    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # The keyed hash of the sender's idempotency key (client_id): a repeated send with the same
+    # key is stored once. NULL when the send had no key.
+    client_key = models.BinaryField(null=True)
+    # Blind index of the text for conversation search; NULL until indexed (rows stored before
+    # the index existed, filled by `manage.py conversation_index`).
+    search_tokens = ArrayField(models.BigIntegerField(), null=True)
+    # A reply a sub-agent's handler wrote: its intent, and its buttons (encrypted JSON list).
+    routed_intent = models.CharField(max_length=64, blank=True)
+    routed_links_ct = models.BinaryField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Store-first ingestion (memory.ingest.process): a message is stored at once and processed
     # (gate, extraction, embedding, deduplication) by a worker. `claimed_at` is a worker's lease
@@ -65,12 +77,35 @@ class Message(models.Model):
                 condition=Q(processed_at__isnull=True),
                 name="message_unprocessed",
             ),
+            GinIndex(fields=["search_tokens"], name="message_search_gin"),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["conversation", "client_id"],
-                condition=Q(client_id__isnull=False),
-                name="message_client_id_once",
+                fields=["conversation", "client_key"],
+                condition=Q(client_key__isnull=False),
+                name="message_client_key_once",
+            )
+        ]
+
+
+class ReplyMemory(models.Model):
+    """A memory shown with a companion's reply, stored with the reply so the history shows it
+    by an indexed join: a "remembered" chip (`used`, what the companion was given) or a
+    preference passed to the sub-agent that took the message (`preference`), in `rank` order."""
+
+    class Kind(models.TextChoices):
+        USED = "used"
+        PREFERENCE = "preference"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reply_memories")
+    memory = models.ForeignKey("Memory", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "kind", "memory"], name="replymemory_once_per_reply"
             )
         ]
 

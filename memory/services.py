@@ -16,6 +16,7 @@ from memory.companion.router import (
     register_intent,
     registered_intents,
 )
+from memory.ingest.conversation_index import conversation_index_fill
 from memory.ingest.process import MAX_CANDIDATES, messages_process
 from memory.ingest.store import messages_ingest, messages_store
 from memory.ingest.write import (
@@ -27,6 +28,7 @@ from memory.ingest.write import (
     MAX_MESSAGE_CHARS,
     MessageIn,
     conversation_create,
+    conversation_title_set,
     memories_forget,
     memories_reembed,
     memory_create,
@@ -60,6 +62,8 @@ __all__ = [
     "RoutedRequest",
     "audit_record",
     "conversation_create",
+    "conversation_index_fill",
+    "conversation_title_set",
     "decayed_strength",
     "memories_decay",
     "memories_forget",

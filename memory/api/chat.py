@@ -102,7 +102,11 @@ class MessageOutput(WithoutRoutedWhenNone):
     role = serializers.CharField()
     text = serializers.CharField()
     sent_at = serializers.DateTimeField()
-    client_id = serializers.CharField(allow_null=True)
+    client_id = serializers.CharField(
+        allow_null=True,
+        help_text="The send's idempotency key, on a send's answer only: it is stored as a keyed "
+        "hash, so the history shows null",
+    )
     memories = UsedMemoryOutput(many=True, help_text="What the companion remembered (replies)")
     routed = RoutedOutput(required=False, help_text="Only on a reply that routed to a sub-agent")
 

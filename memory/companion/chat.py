@@ -18,10 +18,15 @@ A turn has three steps so that a send is acknowledged at once and the reply can 
 
 A `client_id` makes a send idempotent: repeating it in the same conversation (a double click,
 a retried request) returns the turn already stored instead of storing the message twice, and
-the reply is stored at most once per turn. Conversation titles and previews are decrypted only
-for their owner; search runs over that decrypted data in Python, never over plaintext at rest.
+the reply is stored at most once per turn. It is stored only as a keyed hash (`client_key`), so
+the history cannot show it back. Conversation titles and previews are decrypted only for their
+owner and only for the page shown; search compares keyed tokens in SQL (a blind index, see
+`conversations_for_user`). What a reply showed (its "remembered" chips, the sub-agent that took
+the message) is stored with it (`ReplyMemory`, `Message.routed_*`), so the history reads it back
+by an indexed join.
 """
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +41,7 @@ from django.utils import timezone
 
 from macaron.errors import Conflict, DomainError, NotFound, RateLimited
 from macaron.llm import CompanionContext, LLMError, get_provider
-from macaron.text import detect_language
+from macaron.text import detect_language, search_terms
 from macaron.vault import UserCipher, cipher_for
 from memory.companion.router import RouteDecision, route, route_dispatch
 from memory.episodes.compress import SHORT_TERM_WINDOW
@@ -45,10 +50,11 @@ from memory.ingest.write import (
     MAX_MESSAGE_CHARS,
     MessageIn,
     conversation_create,
+    conversation_title_set,
     memory_feedback,
     validate_text,
 )
-from memory.models import AuditEvent, Conversation, Memory, Message, RewardEvent
+from memory.models import Conversation, Memory, Message, ReplyMemory
 from memory.privacy.audit import AuditAction, audit_record
 from memory.retrieval.search import MAX_QUERY_CHARS, retrieve
 
@@ -96,7 +102,7 @@ class MessageView:
     role: str
     text: str
     sent_at: datetime
-    client_id: str | None = None
+    client_id: str | None = None  # only on a send's answer: at rest it is a keyed hash
     memories: tuple[UsedMemory, ...] = ()
     routed: RoutedView | None = None
 
@@ -142,7 +148,11 @@ class PreparedTurn:
 
 
 def _message_view(
-    message: Message, cipher: UserCipher, memories=(), routed: RoutedView | None = None
+    message: Message,
+    cipher: UserCipher,
+    memories=(),
+    routed: RoutedView | None = None,
+    client_id: str | None = None,
 ) -> MessageView:
     return MessageView(
         id=message.id,
@@ -150,10 +160,14 @@ def _message_view(
         role=message.role,
         text=cipher.decrypt(message.text_ct),
         sent_at=message.sent_at,
-        client_id=message.client_id,
+        client_id=client_id,
         memories=tuple(memories),
         routed=routed,
     )
+
+
+def _client_key(cipher: UserCipher, client_id: str | None) -> bytes | None:
+    return None if client_id is None else cipher.keyed_hash(client_id, purpose="client_id")
 
 
 def _clean_client_id(client_id: str | None) -> str | None:
@@ -225,28 +239,45 @@ def companion_context(*, user, memories: tuple[str, ...] = (), text: str = "") -
     )
 
 
-def _used_memories(user, cipher: UserCipher, reply_ids: list[int]) -> dict[int, list[UsedMemory]]:
-    """The memories each reply was given, from its "used" reward events (two queries)."""
-    if not reply_ids:
+def _reply_state(
+    user, cipher: UserCipher, rows: list[Message]
+) -> dict[int, tuple[list[UsedMemory], RoutedView | None]]:
+    """What each companion reply among `rows` showed: its "remembered" chips and, when a
+    sub-agent took the message, the routed badge with the preferences passed (one query)."""
+    replies = [row for row in rows if row.role == Message.Role.COMPANION]
+    if not replies:
         return {}
-    events = (
-        RewardEvent.objects.filter(user=user, signal="used", features__message_id__in=reply_ids)
-        .order_by("id")
-        .values_list("features__message_id", "memory_id")
+    found: dict[tuple[int, str], list[UsedMemory]] = {}
+    texts: dict[int, str] = {}
+    links = (
+        ReplyMemory.objects.filter(message__in=replies, memory__user=user)
+        .order_by("message_id", "kind", "rank")
+        .values_list("message_id", "kind", "memory_id", "memory__text_ct")
     )
-    pairs = list(events)
-    texts = {
-        memory_id: cipher.decrypt(text_ct)
-        for memory_id, text_ct in Memory.objects.filter(
-            user=user, pk__in={memory_id for _, memory_id in pairs}
-        ).values_list("id", "text_ct")
-    }
-    used: dict[int, list[UsedMemory]] = {}
-    for message_id, memory_id in pairs:
-        chips = used.setdefault(int(message_id), [])
-        if memory_id in texts and all(chip.id != memory_id for chip in chips):
-            chips.append(UsedMemory(id=memory_id, text=texts[memory_id]))
-    return used
+    for message_id, kind, memory_id, text_ct in links:
+        if memory_id not in texts:
+            texts[memory_id] = cipher.decrypt(text_ct)
+        found.setdefault((message_id, kind), []).append(
+            UsedMemory(id=memory_id, text=texts[memory_id])
+        )
+    state: dict[int, tuple[list[UsedMemory], RoutedView | None]] = {}
+    for reply in replies:
+        routed = None
+        if reply.routed_intent:
+            routed = RoutedView(
+                intent=reply.routed_intent,
+                preferences=tuple(found.get((reply.id, ReplyMemory.Kind.PREFERENCE), ())),
+                links=tuple(json.loads(cipher.decrypt(reply.routed_links_ct)))
+                if reply.routed_links_ct
+                else (),
+            )
+        state[reply.id] = (found.get((reply.id, ReplyMemory.Kind.USED), []), routed)
+    return state
+
+
+def _reply_view(user, cipher: UserCipher, reply: Message, client_id: str | None) -> MessageView:
+    memories, routed = _reply_state(user, cipher, [reply]).get(reply.id, ([], None))
+    return _message_view(reply, cipher, memories, routed, client_id=client_id)
 
 
 # Conversations ---------------------------------------------------------------------------
@@ -269,8 +300,7 @@ def conversation_rename(*, user, conversation_id: int, title: str) -> Conversati
     title = _clean_title(title)
     with transaction.atomic():
         conversation = _owned(user, conversation_id, lock=True)
-        conversation.title_ct = cipher_for(user.id).encrypt(title)
-        conversation.save(update_fields=["title_ct", "updated_at"])
+        conversation_title_set(conversation=conversation, title=title)
     return conversation_detail(user=user, conversation_id=conversation_id)
 
 
@@ -325,17 +355,27 @@ def conversation_detail(*, user, conversation_id: int) -> ConversationView:
 
 
 class ConversationList(Sequence):
-    """The person's conversations, decrypted only for the slice that is read (paginators read
-    one page: a count, then one LIMIT/OFFSET query)."""
+    """The person's conversations (those matching `search`, see `conversations_for_user`),
+    decrypted only for the slice that is read (paginators read one page: a count, then one
+    LIMIT/OFFSET query)."""
 
-    def __init__(self, user):
-        self.rows = _conversation_rows(user)
+    def __init__(self, user, search: str | None = None):
         self.cipher = cipher_for(user.id)
+        match = Q()
+        if search and search.strip():
+            tokens = self.cipher.blind_tokens(search_terms(search, query=True))
+            # Every query token in the title, or in one message (a hashed subplan: one GIN scan).
+            said = Message.objects.filter(user=user, search_tokens__contains=tokens)
+            match = Q(title_tokens__contains=tokens) | Q(pk__in=said.values("conversation_id"))
+            if not tokens:  # nothing searchable in the query (only punctuation)
+                match = Q(pk__in=[])
+        self.conversations = Conversation.objects.filter(match, user=user)
+        self.rows = _conversation_rows(user).filter(match)
         self._count: int | None = None
 
     def count(self) -> int:
         if self._count is None:
-            self._count = Conversation.objects.filter(user_id=self.cipher.user_id).count()
+            self._count = self.conversations.count()
         return self._count
 
     def __len__(self) -> int:
@@ -353,30 +393,20 @@ class ConversationList(Sequence):
         return [_conversation_view(row, self.cipher) for row in self.rows[index]]
 
 
-def conversations_for_user(
-    *, user, search: str | None = None
-) -> ConversationList | list[ConversationView]:
+def conversations_for_user(*, user, search: str | None = None) -> ConversationList:
     """The person's conversations, most recently active first (lazy: see ConversationList).
 
-    `search` matches (case-insensitively) the title or any message of the conversation; it
-    runs over the person's own data decrypted here, since nothing is searchable at rest."""
-    needle = (search or "").strip().casefold()
-    if not needle:
-        return ConversationList(user)
-    cipher = cipher_for(user.id)
-    views = [_conversation_view(row, cipher) for row in _conversation_rows(user)]
-    matched = {view.id for view in views if needle in view.title.casefold()}
-    remaining = {view.id for view in views} - matched
-    if remaining:
-        messages = (
-            Message.objects.filter(user=user, conversation_id__in=remaining)
-            .values_list("conversation_id", "text_ct")
-            .iterator(chunk_size=500)
-        )
-        for conversation_id, text_ct in messages:
-            if conversation_id not in matched and needle in cipher.decrypt(text_ct).casefold():
-                matched.add(conversation_id)
-    return [view for view in views if view.id in matched]
+    `search` keeps the conversations whose title, or one of whose messages, holds every word of
+    it, case-insensitively ("PEANUTS" finds "I am allergic to peanuts"). It runs in SQL over a
+    blind index: the query is tokenised like the stored texts (`macaron.text.search_terms`) and
+    compared as keyed hashes under the person's own key, so nothing is decrypted but the page
+    shown, and another person's search cannot match. Words are whole words, lightly stemmed
+    ("peanut" finds "peanuts"); a part of a word no longer matches ("week" does not find
+    "weekend"). Japanese and Korean match by character bigrams (a one-character query by that
+    character), so 東京 finds 東京に行った and 김치 finds 김치를. Messages stored before the index
+    existed are found once `manage.py conversation_index` has run (the migration runs it).
+    """
+    return ConversationList(user, search)
 
 
 class ConversationMessages(Sequence):
@@ -386,8 +416,10 @@ class ConversationMessages(Sequence):
     def __init__(self, user, conversation: Conversation):
         self.user = user
         self.cipher = cipher_for(user.id)
-        self.rows = Message.objects.filter(user=user, conversation=conversation).order_by(
-            "sent_at", "id"
+        self.rows = (
+            Message.objects.filter(user=user, conversation=conversation)
+            .order_by("sent_at", "id")
+            .defer("search_tokens", "client_key")
         )
         self._count: int | None = None
 
@@ -409,13 +441,8 @@ class ConversationMessages(Sequence):
                 raise IndexError(index)
             return self[position : position + 1][0]
         rows = list(self.rows[index])
-        replies = [row.id for row in rows if row.role == Message.Role.COMPANION]
-        used = _used_memories(self.user, self.cipher, replies)
-        routed = _routed_replies(self.user, self.cipher, replies)
-        return [
-            _message_view(row, self.cipher, used.get(row.id, ()), routed.get(row.id))
-            for row in rows
-        ]
+        state = _reply_state(self.user, self.cipher, rows)
+        return [_message_view(row, self.cipher, *state.get(row.id, ((), None))) for row in rows]
 
 
 def conversation_messages(*, user, conversation_id: int) -> ConversationMessages:
@@ -454,28 +481,29 @@ def _recall(user, text: str) -> tuple[tuple[UsedMemory, ...], tuple[str, ...], d
     return chips, context, {item.id: item.score for item in result.items}
 
 
-def _sent_before(conversation_id: int, client_id: str | None) -> Message | None:
-    if client_id is None:
+def _sent_before(conversation_id: int, client_key: bytes | None) -> Message | None:
+    if client_key is None:
         return None
-    return Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
+    return Message.objects.filter(conversation_id=conversation_id, client_key=client_key).first()
 
 
-def _resumed_turn(user, message: Message, text: str, cipher: UserCipher) -> PreparedTurn:
+def _resumed_turn(
+    user, message: Message, text: str, cipher: UserCipher, client_id: str | None
+) -> PreparedTurn:
     """A repeated send: the stored turn, with its reply when it was answered."""
     if message.role != Message.Role.USER or cipher.decrypt(message.text_ct) != text:
         raise Conflict(
             "This client_id was already used for a different message; use a new one.",
             fields={"client_id": ["Already used for another message."]},
         )
-    reply = _sent_before(message.conversation_id, message.client_id + REPLY_SUFFIX)
+    reply_id = client_id + REPLY_SUFFIX if client_id else None
+    reply = _sent_before(message.conversation_id, _client_key(cipher, reply_id))
     if reply is not None:
-        used = _used_memories(user, cipher, [reply.id]).get(reply.id, [])
-        routed = _routed_replies(user, cipher, [reply.id]).get(reply.id)
-        reply_view = _message_view(reply, cipher, used, routed)
+        reply_view = _reply_view(user, cipher, reply, reply_id)
         return PreparedTurn(
             user=user,
             conversation_id=message.conversation_id,
-            message=_message_view(message, cipher),
+            message=_message_view(message, cipher, client_id=client_id),
             memories=reply_view.memories,
             created=False,
             reply=reply_view,
@@ -484,7 +512,7 @@ def _resumed_turn(user, message: Message, text: str, cipher: UserCipher) -> Prep
     return PreparedTurn(
         user=user,
         conversation_id=message.conversation_id,
-        message=_message_view(message, cipher),
+        message=_message_view(message, cipher, client_id=client_id),
         created=False,
     )
 
@@ -512,15 +540,16 @@ def chat_turn_start(
     text = validate_text(text, limit=MAX_MESSAGE_CHARS, what="message")
     client_id = _clean_client_id(client_id)
     cipher = cipher_for(user.id)
-    earlier = _sent_before(conversation_id, client_id)
+    client_key = _client_key(cipher, client_id)
+    earlier = _sent_before(conversation_id, client_key)
     if earlier is not None:
-        return _resumed_turn(user, earlier, text, cipher)
+        return _resumed_turn(user, earlier, text, cipher, client_id)
     _send_rate_check(user)
 
     new_title = ""
     with transaction.atomic():
         conversation = _owned(user, conversation_id, lock=True)  # one send at a time
-        earlier = _sent_before(conversation_id, client_id)
+        earlier = _sent_before(conversation_id, client_key)
         if earlier is None:
             # Held, not yet processed: the router decides in `turn_prepare` whether it is a
             # command for a sub-agent (not remembered) or something the person said.
@@ -530,19 +559,17 @@ def chat_turn_start(
                 messages=[MessageIn(text=text, sent_at=timezone.now())],
                 hold=True,
             )
-            if client_id is not None:
-                Message.objects.filter(pk=message.pk).update(client_id=client_id)
-                message.client_id = client_id
+            if client_key is not None:
+                Message.objects.filter(pk=message.pk).update(client_key=client_key)
             if conversation.title_ct is None:
                 new_title = title_from(text)
-                conversation.title_ct = cipher.encrypt(new_title)
-                conversation.save(update_fields=["title_ct", "updated_at"])
+                conversation_title_set(conversation=conversation, title=new_title)
     if earlier is not None:  # a concurrent duplicate got there first
-        return _resumed_turn(user, earlier, text, cipher)
+        return _resumed_turn(user, earlier, text, cipher, client_id)
     return PreparedTurn(
         user=user,
         conversation_id=conversation_id,
-        message=_message_view(message, cipher),
+        message=_message_view(message, cipher, client_id=client_id),
         new_title=new_title,
     )
 
@@ -569,7 +596,8 @@ def turn_prepare(turn: PreparedTurn) -> PreparedTurn:
 def _store_reply(turn: PreparedTurn, text: str, routed: RoutedView | None = None) -> MessageView:
     user = turn.user
     cipher = cipher_for(user.id)
-    reply_key = turn.message.client_id + REPLY_SUFFIX if turn.message.client_id else None
+    reply_id = turn.message.client_id + REPLY_SUFFIX if turn.message.client_id else None
+    reply_key = _client_key(cipher, reply_id)
     with transaction.atomic():
         try:
             conversation = _owned(user, turn.conversation_id, lock=True)
@@ -577,18 +605,16 @@ def _store_reply(turn: PreparedTurn, text: str, routed: RoutedView | None = None
             raise NotFound("The conversation was deleted while your companion answered.") from None
         earlier = _sent_before(turn.conversation_id, reply_key)
         if earlier is not None:  # a concurrent duplicate of this send answered first
-            used = _used_memories(user, cipher, [earlier.id]).get(earlier.id, [])
-            earlier_routed = _routed_replies(user, cipher, [earlier.id]).get(earlier.id)
-            return _message_view(earlier, cipher, used, earlier_routed)
+            return _reply_view(user, cipher, earlier, reply_id)
         [reply] = messages_store(
             user=user,
             conversation=conversation,
             messages=[MessageIn(text=text, sent_at=timezone.now(), role=Message.Role.COMPANION)],
         )
         if reply_key is not None:
-            Message.objects.filter(pk=reply.pk).update(client_id=reply_key)
-            reply.client_id = reply_key
+            Message.objects.filter(pk=reply.pk).update(client_key=reply_key)
         shown = []
+        chips = []
         for rank, memory in enumerate(turn.memories):
             features = {
                 "message_id": reply.id,
@@ -601,9 +627,15 @@ def _store_reply(turn: PreparedTurn, text: str, routed: RoutedView | None = None
             except NotFound:  # forgotten while the companion answered: no chip for it
                 continue
             shown.append(memory)
+            chips.append(
+                ReplyMemory(
+                    message=reply, memory_id=memory.id, kind=ReplyMemory.Kind.USED, rank=rank
+                )
+            )
+        ReplyMemory.objects.bulk_create(chips)
         if routed is not None:
             _routed_record(turn, reply, routed)
-    return _message_view(reply, cipher, shown, routed)
+    return _message_view(reply, cipher, shown, routed, client_id=reply_id)
 
 
 def chat_reply_stream(turn: PreparedTurn) -> Iterator[str]:
@@ -679,48 +711,28 @@ def _routed_reply(turn: PreparedTurn) -> MessageView | None:
 
 
 def _routed_record(turn: PreparedTurn, reply: Message, routed: RoutedView) -> None:
+    """Store the routed badge on the reply (intent, encrypted buttons, the preferences passed)
+    and audit the hand-over (ids only)."""
+    user = turn.user
+    reply.routed_intent = routed.intent
+    reply.routed_links_ct = cipher_for(user.id).encrypt(json.dumps(list(routed.links)))
+    reply.save(update_fields=["routed_intent", "routed_links_ct"])
+    wanted = [memory.id for memory in routed.preferences]
+    existing = set(Memory.objects.filter(user=user, pk__in=wanted).values_list("id", flat=True))
+    ReplyMemory.objects.bulk_create(
+        ReplyMemory(message=reply, memory_id=memory_id, kind=ReplyMemory.Kind.PREFERENCE, rank=rank)
+        for rank, memory_id in enumerate(wanted)
+        if memory_id in existing
+    )
     audit_record(
-        actor=turn.user,
-        subject_user_id=turn.user.id,
+        actor=user,
+        subject_user_id=user.id,
         action=ROUTE_ACTION,
         purpose=f"routed to {routed.intent}",
-        memory_ids=[memory.id for memory in routed.preferences],
+        memory_ids=wanted,
         detail={
             "message_id": reply.id,
             "conversation_id": turn.conversation_id,
             "intent": routed.intent,
-            "links": list(routed.links),
         },
     )
-
-
-def _routed_replies(user, cipher: UserCipher, reply_ids: list[int]) -> dict[int, RoutedView]:
-    """Which of these replies were routed, with the preferences passed (at most two queries)."""
-    if not reply_ids:
-        return {}
-    events = list(
-        AuditEvent.objects.filter(
-            subject_user_id=user.id, action=ROUTE_ACTION, detail__message_id__in=reply_ids
-        ).values_list("detail", "memory_ids")
-    )
-    if not events:
-        return {}
-    wanted = {memory_id for _, memory_ids in events for memory_id in memory_ids}
-    texts = {
-        memory_id: cipher.decrypt(text_ct)
-        for memory_id, text_ct in Memory.objects.filter(user=user, pk__in=wanted).values_list(
-            "id", "text_ct"
-        )
-    }
-    return {
-        int(detail["message_id"]): RoutedView(
-            intent=detail["intent"],
-            preferences=tuple(
-                UsedMemory(id=memory_id, text=texts[memory_id])
-                for memory_id in memory_ids
-                if memory_id in texts
-            ),
-            links=tuple(detail.get("links", ())),
-        )
-        for detail, memory_ids in events
-    }

@@ -151,7 +151,7 @@ def conversation_compress(*, conversation_id: int) -> int:
                 content_key=cipher.keyed_hash(normalise(summary)),
                 embedding=vector.tolist(),
                 embedding_model=embedder.name,
-                lexical_tokens=sorted({cipher.blind_token(t) for t in lexical_terms(summary)}),
+                lexical_tokens=cipher.blind_tokens(lexical_terms(summary)),
                 token_count=count_tokens(summary),
                 domains=[],
                 language=detect_language(summary),

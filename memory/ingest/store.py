@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from macaron.errors import DomainError, NotFound
-from macaron.text import count_tokens
+from macaron.text import count_tokens, search_terms
 from macaron.timezones import aware
 from macaron.vault import cipher_for
 from memory.ingest.process import messages_process
@@ -50,6 +50,7 @@ def messages_store(
                     conversation=conversation,
                     role=item.role,
                     text_ct=cipher.encrypt(item.text.strip()),
+                    search_tokens=cipher.blind_tokens(search_terms(item.text)),
                     sent_at=aware(item.sent_at),
                     external_id=item.external_id[:200],
                     token_count=count_tokens(item.text),

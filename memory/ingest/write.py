@@ -19,6 +19,7 @@ from macaron.text import (
     detect_language,
     lexical_terms,
     normalise,
+    search_terms,
 )
 from macaron.timeexpr import resolve_time
 from macaron.timezones import local_time
@@ -73,11 +74,25 @@ def validate_text(text: str, *, limit: int, what: str) -> str:
 # Conversations ---------------------------------------------------------------------------
 
 
+def _title_fields(cipher: UserCipher, title: str) -> dict:
+    """The stored title: encrypted, and its blind index for conversation search."""
+    return {
+        "title_ct": cipher.encrypt(title),
+        "title_tokens": cipher.blind_tokens(search_terms(title)),
+    }
+
+
 def conversation_create(*, user, title: str = "") -> Conversation:
-    cipher = cipher_for(user.id)
-    return Conversation.objects.create(
-        user=user, title_ct=cipher.encrypt(title.strip()[:200]) if title.strip() else None
-    )
+    title = title.strip()[:200]
+    fields = _title_fields(cipher_for(user.id), title) if title else {}
+    return Conversation.objects.create(user=user, **fields)
+
+
+def conversation_title_set(*, conversation: Conversation, title: str) -> None:
+    """Give a conversation its title (a rename, or its first message); the caller validates."""
+    for name, value in _title_fields(cipher_for(conversation.user_id), title).items():
+        setattr(conversation, name, value)
+    conversation.save(update_fields=["title_ct", "title_tokens", "updated_at"])
 
 
 @dataclass(frozen=True)
@@ -227,7 +242,7 @@ def _remember_one(
         slot_key=cipher.keyed_hash(candidate.slot) if candidate.slot else None,
         embedding=vector.tolist(),
         embedding_model=model_name,
-        lexical_tokens=sorted({cipher.blind_token(t) for t in terms}),
+        lexical_tokens=cipher.blind_tokens(terms),
         token_count=candidate.tokens,
         domains=tag_domains(candidate.text, vector),
         language=detect_language(candidate.text),
@@ -368,7 +383,7 @@ def memory_update(
             memory.text_ct = cipher.encrypt(text)
             memory.content_key = cipher.keyed_hash(normalise(text))
             memory.embedding = vector.tolist()
-            memory.lexical_tokens = sorted({cipher.blind_token(t) for t in lexical_terms(text)})
+            memory.lexical_tokens = cipher.blind_tokens(lexical_terms(text))
             if memory.valid_to is None:
                 term_stats_add(user_id=user.id, tokens=memory.lexical_tokens)
             memory.token_count = count_tokens(text)

@@ -420,7 +420,7 @@ def retrieve(
     time_range = resolve_time(query, now, tz=tz)  # the person's "yesterday"
     window = _window(time_range, tz)
     cipher = cipher_for(user.id)
-    query_tokens = sorted({cipher.blind_token(t) for t in lexical_terms(query)})
+    query_tokens = cipher.blind_tokens(lexical_terms(query))
     expansion_tokens = [cipher.blind_token(t) for t in expansion_terms(query)]
     # People, places and things the query names ("What did Anna say…"): memories that
     # mention them are preferred.

@@ -8,6 +8,7 @@ Restored messages keep their processed state, so what was already extracted is n
 again. The audit log is exported for the record only: it tells what happened to the old account.
 """
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -17,11 +18,16 @@ from django.utils import timezone
 from accounts.archive import at, iso, stamps_restore, strings, text, when
 from accounts.hooks import ExportContext, ImportContext, Transfer
 from macaron.embeddings import get_embedder
-from macaron.text import count_tokens, lexical_terms, normalise
+from macaron.text import count_tokens, lexical_terms, normalise, search_terms
 from macaron.vault import cipher_for
 from memory.ingest.gate import slot_of
 from memory.ingest.tasks import processing_enqueue
-from memory.ingest.write import MAX_MEMORY_CHARS, MAX_MESSAGE_CHARS, person_write_lock
+from memory.ingest.write import (
+    MAX_MEMORY_CHARS,
+    MAX_MESSAGE_CHARS,
+    conversation_create,
+    person_write_lock,
+)
 from memory.models import (
     AuditEvent,
     Conversation,
@@ -31,6 +37,7 @@ from memory.models import (
     MemorySource,
     Message,
     Reminder,
+    ReplyMemory,
     RewardEvent,
 )
 from memory.privacy.policies import validate_policy
@@ -47,20 +54,34 @@ def _actor(event: AuditEvent, user_id: int) -> str:
 
 
 def _conversations(ctx: ExportContext, cipher) -> list[dict]:
+    """Conversations and their messages. A send's client_id is stored only as a keyed hash, so
+    it is not in the archive; a reply carries the memories shown with it and its routed badge."""
+    shown: dict[int, list[dict]] = defaultdict(list)
+    for row in ReplyMemory.objects.filter(message__user=ctx.user).order_by(
+        "message_id", "kind", "rank"
+    ):
+        shown[row.message_id].append(
+            {"memory": ctx.ref("memory", row.memory_id), "kind": row.kind, "rank": row.rank}
+        )
     messages: dict[int, list[dict]] = defaultdict(list)
     for m in Message.objects.filter(user=ctx.user).order_by("id"):
-        messages[m.conversation_id].append(
-            {
-                "ref": ctx.ref("message", m.id),
-                "role": m.role,
-                "text": cipher.decrypt(m.text_ct),
-                "sent_at": iso(m.sent_at),
-                "external_id": m.external_id,
-                "client_id": m.client_id,
-                "episode": ctx.ref("episode", m.episode_id),
-                "processed": m.processed_at is not None,
+        item = {
+            "ref": ctx.ref("message", m.id),
+            "role": m.role,
+            "text": cipher.decrypt(m.text_ct),
+            "sent_at": iso(m.sent_at),
+            "external_id": m.external_id,
+            "episode": ctx.ref("episode", m.episode_id),
+            "processed": m.processed_at is not None,
+        }
+        if m.id in shown:
+            item["shown_memories"] = shown[m.id]
+        if m.routed_intent:
+            item["routed"] = {
+                "intent": m.routed_intent,
+                "links": json.loads(cipher.decrypt(m.routed_links_ct)) if m.routed_links_ct else [],
             }
-        )
+        messages[m.conversation_id].append(item)
     return [
         {
             "ref": ctx.ref("conversation", c.id),
@@ -216,40 +237,49 @@ def _restore_conversations(ctx: ImportContext, cipher) -> list[int]:
     pending: list[int] = []
     stamps = {}
     episodes_of: dict[int, Any] = {}
+    shown_of: dict[int, Any] = {}
     for item in ctx.section("conversations"):
         title = text(item.get("title", ""), limit=TITLE_MAX)
-        conversation = Conversation.objects.create(
-            user=user,
-            title_ct=cipher.encrypt(title) if title else None,
-            last_message_at=when(item.get("last_message_at")),
-        )
+        conversation = conversation_create(user=user, title=title)
+        conversation.last_message_at = when(item.get("last_message_at"))
+        conversation.save(update_fields=["last_message_at"])
         ctx.remember("conversation", item.get("ref"), conversation.id)
         stamps[conversation.id] = at(item.get("created_at"))
         rows = []
         for m in item.get("messages", []):
             body = text(m.get("text"), limit=MAX_MESSAGE_CHARS)
+            routed = m.get("routed") or {}
+            if not isinstance(routed, dict):
+                raise ValueError("A message's routed badge has the wrong shape.")
             rows.append(
                 Message(
                     user=user,
                     conversation=conversation,
                     role=_choice(m.get("role"), Message.Role.values),
                     text_ct=cipher.encrypt(body),
+                    search_tokens=cipher.blind_tokens(search_terms(body)),
                     sent_at=at(m.get("sent_at")),
                     external_id=text(m.get("external_id", ""), limit=200),
-                    client_id=text(m["client_id"], limit=64) if m.get("client_id") else None,
                     token_count=count_tokens(body),
                     processed_at=now if m.get("processed", True) else None,
+                    routed_intent=text(routed.get("intent", ""), limit=64),
+                    routed_links_ct=cipher.encrypt(json.dumps(routed.get("links") or []))
+                    if routed
+                    else None,
                 )
             )
         stored = Message.objects.bulk_create(rows)
         for m, row in zip(item.get("messages", []), stored, strict=True):
             ctx.remember("message", m.get("ref"), row.id)
+            if m.get("shown_memories"):
+                shown_of[row.id] = m["shown_memories"]
             if m.get("episode") is not None:
                 episodes_of[row.id] = m["episode"]
             if row.processed_at is None:
                 pending.append(row.id)
     stamps_restore(Conversation, "created_at", stamps)
     ctx.prepared["memory.message_episodes"] = episodes_of
+    ctx.prepared["memory.reply_memories"] = shown_of
     ctx.counts["conversations"] = len(stamps)
     ctx.counts["messages"] = len(ctx.ids.get("message", {}))
     return pending
@@ -399,11 +429,33 @@ def _restore_reminders_and_feedback(ctx: ImportContext) -> None:
     ctx.counts["reminders"] = len(reminders)
 
 
+def _restore_reply_memories(ctx: ImportContext) -> None:
+    """The memories shown with each reply (chips, preferences), once memories have new ids."""
+    rows = []
+    for message_id, shown in ctx.prepared.get("memory.reply_memories", {}).items():
+        if not isinstance(shown, list):
+            raise ValueError("A reply's shown memories have the wrong shape.")
+        for item in shown:
+            memory_id = ctx.new_id("memory", item.get("memory"))
+            if memory_id is None:  # forgotten before the export: no chip for it
+                continue
+            rows.append(
+                ReplyMemory(
+                    message_id=message_id,
+                    memory_id=memory_id,
+                    kind=_choice(item.get("kind"), ReplyMemory.Kind.values),
+                    rank=int(item.get("rank") or 0),
+                )
+            )
+    ReplyMemory.objects.bulk_create(rows, ignore_conflicts=True)
+
+
 def memory_restore(ctx: ImportContext) -> None:
     cipher = cipher_for(ctx.user.id)
     person_write_lock(ctx.user.id)
     pending = _restore_conversations(ctx, cipher)
     _restore_memories(ctx, cipher)
+    _restore_reply_memories(ctx)
     _restore_episodes(ctx)
     _restore_reminders_and_feedback(ctx)
     if pending:

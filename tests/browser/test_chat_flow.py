@@ -73,7 +73,7 @@ def test_chat_streams_remembers_and_takes_feedback(live_server, page, password, 
     rows = Message.objects.filter(conversation=conversation).order_by("sent_at", "id")
     assert [m.role for m in rows] == ["user", "companion"] * 4
     assert [cipher.decrypt(m.text_ct) for m in rows if m.role == "user"] == [*TURNS, QUESTION]
-    assert all(m.client_id for m in rows)
+    assert all(m.client_key for m in rows)  # every send carried a client_id (kept hashed)
 
     # After a reload the conversation, and what was remembered, are still there.
     page.reload()

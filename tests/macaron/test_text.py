@@ -1,4 +1,10 @@
-from macaron.text import count_words, extractive_pick, extractive_summary, split_sentences
+from macaron.text import (
+    count_words,
+    extractive_pick,
+    extractive_summary,
+    search_terms,
+    split_sentences,
+)
 
 
 def test_extractive_pick_takes_the_best_that_fit_in_original_order():
@@ -26,3 +32,21 @@ def test_one_sentence_splitter_for_latin_and_japanese():
         "明日は雨！",
         "Bye",
     ]
+
+
+def test_search_terms_are_whole_words_and_cjk_bigrams():
+    # Every word (stopwords too), casefolded, possessive and apostrophes dropped, lightly stemmed.
+    assert search_terms("I LOVE Kenji's peanuts, don't I?") == [
+        "i",
+        "love",
+        "kenji",
+        "peanut",
+        "dont",
+    ]
+    assert search_terms("Ｗｅｅｋｅｎｄ") == ["weekend"]  # NFKC: full-width letters
+    # An indexed CJK run gives its characters and bigrams; a query its bigrams only.
+    assert search_terms("東京へ") == ["東", "京", "へ", "東京", "京へ"]
+    assert search_terms("東京", query=True) == ["東京"]
+    assert search_terms("猫", query=True) == ["猫"]
+    assert search_terms("김치를 좋아해", query=True) == ["김치", "치를", "좋아", "아해"]
+    assert search_terms("?! …") == []

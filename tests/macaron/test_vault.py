@@ -170,6 +170,10 @@ def test_blind_tokens_are_deterministic_per_person_and_differ_between_people(use
     assert mine.blind_token("peanut") != mine.blind_token("peanuts")
     assert -(2**63) <= mine.blind_token("peanut") < 2**63
     assert mine.keyed_hash("home") == again.keyed_hash("home") != theirs.keyed_hash("home")
+    assert mine.keyed_hash("home", purpose="client_id") != mine.keyed_hash("home")
+    assert mine.blind_tokens(["tea", "green", "tea"]) == sorted(
+        {mine.blind_token("green"), mine.blind_token("tea")}
+    )
 
 
 @pytest.mark.parametrize(

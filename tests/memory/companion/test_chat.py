@@ -46,6 +46,12 @@ def stored(conversation_id: int) -> list[tuple[str, str]]:
     return [(m.role, decrypt(m.user, m.text_ct)) for m in rows.select_related("user")]
 
 
+def by_client_id(user, client_id: str) -> Message:
+    """The message a send with this client_id stored (it is kept only as a keyed hash)."""
+    key = cipher_for(user.id).keyed_hash(client_id, purpose="client_id")
+    return Message.objects.get(user=user, client_key=key)
+
+
 def turn(user, conversation_id: int, text: str, client_id: str | None = None):
     """A turn, then the worker's processing service (store-first: the send only stores)."""
     prepared = chat_turn_start(
@@ -257,10 +263,10 @@ def test_rename_search_and_delete(user):
     )
 
     assert [c.id for c in conversations_for_user(user=user)] == [lisbon.id, peanuts.id]
-    # Search reads titles and every message (decrypted for their owner), not just the latest.
+    # Search reads titles and every message (through the blind index), not just the latest.
     assert [c.id for c in conversations_for_user(user=user, search="PEANUTS")] == [peanuts.id]
     assert [c.id for c in conversations_for_user(user=user, search="trip")] == [lisbon.id]
-    assert conversations_for_user(user=user, search="tennis") == []
+    assert list(conversations_for_user(user=user, search="tennis")) == []
 
     renamed = conversation_rename(user=user, conversation_id=peanuts.id, title="  Food  notes ")
     assert renamed.title == "Food notes"
@@ -306,9 +312,8 @@ def test_conversation_crud_over_the_api(auth_api, user):
     listed = auth_api.get(CONVERSATIONS).json()
     assert listed["count"] == 2
     assert [c["id"] for c in listed["results"]] == [untitled["id"], body["id"]]
-    assert [c["id"] for c in auth_api.get(CONVERSATIONS, {"search": "week"}).json()["results"]] == [
-        body["id"]
-    ]
+    found = auth_api.get(CONVERSATIONS, {"search": "WEEKEND"}).json()["results"]
+    assert [c["id"] for c in found] == [body["id"]]
 
     renamed = auth_api.patch(detail(body["id"]), {"title": "Long weekend"}, format="json")
     assert renamed.status_code == 200
@@ -485,8 +490,8 @@ def test_streamed_send(auth_api, user, conversation):
     assert any("peanuts" in m["text"] for m in memories["memories"])
     assert done["memories"] == memories["memories"]
     assert stored(conversation.id)[-2:] == [("user", QUESTION), ("companion", streamed)]
-    assert message["message"]["id"] == Message.objects.get(client_id="s1").id
-    assert done["message"]["id"] == Message.objects.get(client_id="s1:reply").id
+    assert message["message"]["id"] == by_client_id(user, "s1").id
+    assert done["message"]["id"] == by_client_id(user, "s1:reply").id
 
     replay = sse(
         auth_api.post(
@@ -526,7 +531,7 @@ def test_provider_down_is_a_502_and_keeps_the_message(auth_api, user, conversati
     retried = auth_api.post(messages_url(conversation.id), payload, format="json")
     assert retried.status_code == 201
     assert [role for role, _ in stored(conversation.id)] == ["user", "companion"]
-    assert retried.json()["message"]["id"] == Message.objects.get(client_id="down-1").id
+    assert retried.json()["message"]["id"] == by_client_id(user, "down-1").id
 
 
 @pytest.mark.parametrize("mode", ["error", "garbage"])

@@ -22,6 +22,7 @@ from accounts.services import onboarding_complete
 from community.models import Import, Rating
 from community.services import blueprint_import, rating_set, report_create, usage_record
 from macaron.vault import cipher_for
+from memory.companion.chat import chat_reply, chat_turn_start
 from memory.episodes.compress import conversation_compress
 from memory.ingest.schedule import reminder_schedule_for
 from memory.models import AuditEvent, Episode, Memory, Message, TransferJob
@@ -31,6 +32,7 @@ from memory.services import (
     memory_create,
     memory_feedback,
     messages_ingest,
+    messages_process,
 )
 from memory.transfer.jobs import (
     archive_open,
@@ -86,6 +88,11 @@ def person_with_everything() -> User:
         schedule_compression=False,
     )
     assert conversation_compress(conversation_id=conversation.id) >= 1
+    asked = chat_turn_start(
+        user=person, conversation_id=conversation.id, text="What do I have for breakfast?"
+    )
+    assert chat_reply(asked).memories  # the reply's "remembered" chips
+    messages_process(message_ids=[asked.message.id])  # what the worker does after the send
     secret = memory_create(user=person, text="My bank PIN hint is the cat's birthday")
     Memory.objects.filter(pk=secret.pk).update(
         privacy=Memory.Privacy.SECRET, policy={"reauth_required": True}
@@ -185,6 +192,9 @@ def test_export_import_export_round_trips_every_section():
     assert (secret["privacy"], secret["policy"]) == ("secret", {"reauth_required": True})
     chatted = [m for m in sections["memories"] if m["provenance"] and m["provenance"][0]["message"]]
     assert chatted, "memories keep the message they came from"
+    said = [m for c in sections["conversations"] for m in c["messages"]]
+    assert any(m.get("shown_memories") for m in said), "a reply keeps its chips"
+    assert not any("client_id" in m for m in said)  # stored only as a keyed hash
     [tool] = [i for i in sections["installations"] if i["source"] == "builder"]
     photo = tool["entries"][0]["values"]["pic"]["photo_file"]
     assert photo.startswith("photos/") and files[photo].startswith(b"\x89PNG")
