@@ -68,7 +68,8 @@ def stream_verify(stream: str) -> StreamReport:
             expected, prev = last + 1, leaving
         broken = None
         if sequence != expected:
-            broken = f"records {expected}..{sequence - 1} are missing"
+            end = min([g for g in gaps if expected < g < sequence], default=sequence) - 1
+            broken = f"records {expected}..{end} are missing"
         elif row["prev_hash"] != prev:
             broken = "it does not link to the record before it"
         else:
