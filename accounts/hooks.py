@@ -5,6 +5,8 @@
 - Erasers: every app that keeps rows about a person registers one; erasure
   (`memory.privacy.erasure.user_erase`) runs them all, in registration order, inside its
   transaction, before the account row is deleted.
+- Security recorders: sign-ins, failures, tokens and password changes are handed to them
+  (memory records them in the audit log).
 """
 
 from collections.abc import Callable
@@ -66,3 +68,43 @@ def erasers_run(user: User) -> dict[str, int]:
         for what, n in eraser(user).items():
             counts[f"{name}.{what}"] = n
     return counts
+
+
+# Security events (sign-ins, failures, sign-outs, tokens, password changes): accounts says what
+# happened, with ids only; memory's audit log records it (`memory.privacy.security`).
+class SecurityKind:
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    LOGOUT_EVERYWHERE = "logout_everywhere"
+    PASSWORD_CHANGE = "password_change"
+    TOKEN_CREATE = "token_create"
+    TOKEN_USE = "token_use"
+    TOKEN_REVOKE = "token_revoke"
+
+
+@dataclass(frozen=True)
+class SecurityEvent:
+    kind: str
+    user_id: int | None  # whose account it concerns; None for an unknown account
+    actor_id: int | None = None  # who did it, when someone signed in did
+    detail: dict | None = None  # ids and counts, never what was typed
+
+
+SecurityRecorder = Callable[[SecurityEvent], None]
+
+_security_recorders: list[SecurityRecorder] = []
+
+
+def security_recorder_register(recorder: SecurityRecorder) -> None:
+    if recorder not in _security_recorders:
+        _security_recorders.append(recorder)
+
+
+def security_event(
+    kind: str, *, user_id: int | None, actor_id: int | None = None, detail: dict | None = None
+) -> None:
+    """Hand a security event to every recorder (inside the caller's transaction)."""
+    event = SecurityEvent(kind=kind, user_id=user_id, actor_id=actor_id, detail=detail)
+    for recorder in list(_security_recorders):
+        recorder(event)
