@@ -7,7 +7,9 @@ class SubagentsConfig(AppConfig):
     def ready(self) -> None:
         # Sub-agents tell the companion's router what they handle; memory never imports them.
         from accounts.hooks import eraser_register, welcome_installer_register
+        from memory.privacy.access_log import reader_namer_register
         from subagents.intents import register_all
+        from subagents.selectors import installation_names
         from subagents.services import user_subagents_erase
         from subagents.welcome import welcome_gift_install
 
@@ -15,3 +17,4 @@ class SubagentsConfig(AppConfig):
         # accounts → sub-agents: finishing onboarding installs the welcome gift's tools.
         welcome_installer_register(welcome_gift_install)
         eraser_register("subagents", user_subagents_erase)
+        reader_namer_register(installation_names)  # memory's access log names the tools

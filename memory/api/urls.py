@@ -1,6 +1,6 @@
 from django.urls import path
 
-from memory.api import chat, reminders, views
+from memory.api import chat, privacy, reminders, views
 
 urlpatterns = [
     path("memories/", views.MemoryListApi.as_view(), name="memory-list"),
@@ -30,4 +30,5 @@ urlpatterns = [
         name="notification-dismiss",
     ),
     path("reminders/", reminders.ReminderListApi.as_view(), name="reminder-list"),
+    path("me/access-log/", privacy.AccessLogApi.as_view(), name="access-log"),
 ]
