@@ -102,6 +102,8 @@ def _who(event: AuditEvent, names: dict[int, str]) -> str:
     installation_id = (event.detail or {}).get("installation_id")
     if event.actor_type == Actor.SUBAGENT and installation_id in names:
         return names[installation_id]
+    if event.actor_type == Actor.PERSON and event.actor_id not in (None, event.subject_user_id):
+        return _("Another person")
     if event.actor_type == Actor.PERSON and event.purpose == "api":
         return _("You, through the API")
     return str(ACTOR_LABELS.get(event.actor_type, event.actor_type))

@@ -3,8 +3,12 @@
 Every record is appended to a hash chain (`memory.privacy.chain`): one stream per subject person
 (`user:<id>`) and the `system` stream for events without one. Appending locks the stream's head
 row (`AuditStream`) until the transaction ends, so concurrent writers of a stream take turns and
-the unique (stream, sequence) constraint backs it up. Take it last in a transaction (after the
-rows the transaction changes), so every writer locks in the same order.
+the unique (stream, sequence) constraint backs it up.
+
+Lock order: a transaction that changes a person's memories or conversations and is audited takes
+the person's stream lock before touching those rows (`person_write_lock` does, retrieval does
+before reinforcing, deletions do first), so two such transactions never wait on each other in a
+circle.
 """
 
 from datetime import datetime
@@ -43,6 +47,7 @@ class AuditAction(models.TextChoices):
 
 Actor = AuditEvent.Actor
 PURPOSE_MAX = AuditEvent._meta.get_field("purpose").max_length or 120
+LOCK_SQL = "SELECT sequence, hash FROM memory_auditstream WHERE stream = %s FOR UPDATE"
 HEAD_SQL = """
 INSERT INTO memory_auditstream (stream, sequence, hash) VALUES (%s, 0, '')
 ON CONFLICT (stream) DO UPDATE SET stream = EXCLUDED.stream
@@ -105,11 +110,15 @@ def audit_record(
 
 
 def audit_stream_lock(stream: str) -> tuple[int, str]:
-    """Lock the stream's head until the transaction ends; its last (sequence, hash)."""
+    """Lock the stream's head until the transaction ends (creating it the first time); its
+    last (sequence, hash)."""
     with connection.cursor() as cursor:
-        cursor.execute(HEAD_SQL, [stream])
-        last_sequence, last_hash = cursor.fetchone()
-    return last_sequence, last_hash
+        cursor.execute(LOCK_SQL, [stream])
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(HEAD_SQL, [stream])
+            row = cursor.fetchone()
+    return row[0], row[1]
 
 
 def audit_prune(*, stream: str, ids: list[int] | None = None) -> int:

@@ -25,14 +25,15 @@ def _after_erasure() -> None:
 def user_erase(*, user, actor=None, reason: str = "erasure request") -> dict[str, int]:
     """Erase the person everywhere; returns what each app's eraser removed or anonymised."""
     user_id = user.id
+    stream = person_stream(user_id)
     with transaction.atomic():
+        audit_stream_lock(stream)  # first: the lock order of memory.privacy.audit
         data_key_shred(user_id=user_id)
         counts = erasers_run(user)
         user.delete()
         # The person's own audit stream goes with them; the system stream keeps a tombstone
         # with the stream's last link, so the deletion itself is on record.
-        stream = person_stream(user_id)
-        sequence, last_hash = audit_stream_lock(stream)
+        sequence, last_hash = audit_stream_lock(stream)  # held already: its head now
         removed = audit_prune(stream=stream)
         AuditStream.objects.filter(stream=stream).delete()
         audit_record(

@@ -26,7 +26,8 @@ from macaron.timeexpr import TimeRange, resolve_time
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from memory.models import Memory
-from memory.privacy.audit import Actor, AuditAction, audit_record
+from memory.privacy.audit import Actor, AuditAction, audit_record, audit_stream_lock
+from memory.privacy.chain import person_stream
 from memory.retrieval.domains import tag_domains
 from memory.retrieval.expansion import EXPANSION_WEIGHT, expansion_terms
 from memory.retrieval.lexical import document_frequencies
@@ -279,8 +280,9 @@ def _audit_and_reinforce(
     detail: dict | None,
 ) -> None:
     """Together: the reinforcement of what this read returned (recall count +1, strength back
-    to 1) unless it only looks, then its audit event (the stream lock is taken last)."""
+    to 1) unless it only looks, and its audit event (the stream is locked first)."""
     with transaction.atomic(savepoint=False):
+        audit_stream_lock(person_stream(user_id))
         if reinforce:
             cursor.execute(REINFORCE_SQL, [at, at, user_id, ids])
         audit_record(

@@ -9,8 +9,11 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from accounts.services import api_token_create, api_token_revoke
+from community import services as community_services
+from macaron.vault import cipher_for, master_key_rotate
 from memory.models import AuditEvent
 from memory.privacy.verify import audit_verify
+from tests.community.factories import blueprint_factory
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +106,52 @@ def test_password_change_and_log_out_everywhere_are_recorded(client):
         ("logout_everywhere", {"tokens_revoked": 1}),
         ("logout", {}),
     ]
+
+
+def test_collaborator_permission_changes_are_on_the_collaborators_record(client):
+    owner, helper = UserFactory(), UserFactory()
+    blueprint = blueprint_factory(author=owner)
+
+    collaborator = community_services.collaborator_invite(
+        user=owner, blueprint=blueprint, email=helper.email
+    )
+    community_services.collaborator_remove(
+        user=owner, blueprint=blueprint, collaborator_id=collaborator.pk
+    )
+
+    assert events(helper) == [
+        (
+            "permission_change",
+            "person",
+            owner.id,
+            {"blueprint_id": blueprint.pk, "permission": "collaborator", "granted": True},
+        ),
+        (
+            "permission_change",
+            "person",
+            owner.id,
+            {"blueprint_id": blueprint.pk, "permission": "collaborator", "granted": False},
+        ),
+    ]
+    client.force_login(helper)
+    html = client.get("/privacy/access/").content.decode()
+    assert html.count("<td>Another person</td>") == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_master_key_rotation_is_recorded_on_the_system_stream(settings, tmp_path):
+    settings.MASTER_KEYRING_FILE = str(tmp_path / "keyring.json")
+    person = UserFactory()
+    cipher_for(person.id)  # a data key to re-wrap
+
+    rotation = master_key_rotate()
+
+    [event] = AuditEvent.objects.filter(stream="system")
+    assert (event.action, event.actor_type, event.subject_user_id) == ("key_rotate", "system", None)
+    assert event.detail == {
+        "key_id": rotation.key_id,
+        "resumed": False,
+        "rewrapped": 1,
+        "destroyed": list(rotation.destroyed),
+    }
+    assert all(report.broken is None for report in audit_verify())
