@@ -1,6 +1,6 @@
 """Walk the audit chains: every record links to the one before and matches its own hash.
 
-Compaction removes old read records and leaves a checkpoint (an `compaction` record in the same
+Compaction removes old read records and leaves a checkpoint (a `compaction` record in the same
 stream, itself chained) listing each removed run of sequences with the hash that entered it and
 the hash that left it; the walk steps over a gap only where a checkpoint accounts for it.
 """
