@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.archive import ACCOUNTS_TRANSFER
+        from accounts.auth_events import auth_events_connect
         from accounts.hooks import eraser_register, transfer_register
         from accounts.services import demo_login_lines, user_credentials_erase
         from macaron.startup import startup_preparer_register
@@ -13,3 +14,4 @@ class AccountsConfig(AppConfig):
         startup_preparer_register(demo_login_lines)  # `make run` prints the demo login
         eraser_register("accounts", user_credentials_erase)
         transfer_register("accounts", ACCOUNTS_TRANSFER)
+        auth_events_connect()

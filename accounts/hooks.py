@@ -11,6 +11,8 @@
   deletion page can offer to keep them for the community.
 - Transfers: every app that keeps a person's data registers an exporter and a restorer;
   export and import (`memory.transfer.jobs`) run them all.
+- Security recorders: sign-ins, failures, tokens and password changes are handed to them
+  (memory records them in the audit log).
 """
 
 from collections.abc import Callable
@@ -197,3 +199,43 @@ def transfer_register(name: str, transfer: Transfer) -> None:
 def registered_transfers() -> list[tuple[str, Transfer]]:
     """In registration order (the apps' order), which is the order restores run in."""
     return list(_transfers.items())
+
+
+# Security events (sign-ins, failures, sign-outs, tokens, password changes): accounts says what
+# happened, with ids only; memory's audit log records it (`memory.privacy.security`).
+class SecurityKind:
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    LOGOUT_EVERYWHERE = "logout_everywhere"
+    PASSWORD_CHANGE = "password_change"
+    TOKEN_CREATE = "token_create"
+    TOKEN_USE = "token_use"
+    TOKEN_REVOKE = "token_revoke"
+
+
+@dataclass(frozen=True)
+class SecurityEvent:
+    kind: str
+    user_id: int | None  # whose account it concerns; None for an unknown account
+    actor_id: int | None = None  # who did it, when someone signed in did
+    detail: dict | None = None  # ids and counts, never what was typed
+
+
+SecurityRecorder = Callable[[SecurityEvent], None]
+
+_security_recorders: list[SecurityRecorder] = []
+
+
+def security_recorder_register(recorder: SecurityRecorder) -> None:
+    if recorder not in _security_recorders:
+        _security_recorders.append(recorder)
+
+
+def security_event(
+    kind: str, *, user_id: int | None, actor_id: int | None = None, detail: dict | None = None
+) -> None:
+    """Hand a security event to every recorder (inside the caller's transaction)."""
+    event = SecurityEvent(kind=kind, user_id=user_id, actor_id=actor_id, detail=detail)
+    for recorder in list(_security_recorders):
+        recorder(event)

@@ -12,12 +12,12 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Field
+from django.db.models import F, Field, Q
 from django.utils import timezone
 
 from accounts import notify
 from accounts import onboarding as quiz
-from accounts.hooks import ErasureOptions, Welcome, welcome_install
+from accounts.hooks import ErasureOptions, SecurityKind, Welcome, security_event, welcome_install
 from accounts.models import ApiToken, Companion, Onboarding, User
 from macaron.errors import Conflict, DomainError, NotFound
 
@@ -134,14 +134,21 @@ def api_token_create(
         raise DomainError("A token must live for some time.", fields={"lifetime": ["Too short."]})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
-    token = ApiToken.objects.create(
-        user=user,
-        name=name,
-        digest=token_digest(secret),
-        prefix=secret[: len(TOKEN_PREFIX) + 6],
-        created_at=now,
-        expires_at=now + lifetime,
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            digest=token_digest(secret),
+            prefix=secret[: len(TOKEN_PREFIX) + 6],
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+        security_event(
+            SecurityKind.TOKEN_CREATE,
+            user_id=user.pk,
+            actor_id=user.pk,
+            detail={"token_id": token.pk},
+        )
     return IssuedToken(token=token, secret=secret)
 
 
@@ -159,9 +166,31 @@ def api_token_use(*, secret: str) -> ApiToken | None:
     if token is None or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        _token_used(token, now)
     return token
+
+
+def _token_used(token: ApiToken, now) -> None:
+    """Move last_used_at on; the first use in each clock hour is also a security event. The
+    conditional UPDATE decides which request was first, so concurrent calls record it once:
+    at most 24 audit records a day per token, however busy it is."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    with transaction.atomic():
+        first_this_hour = (
+            ApiToken.objects.filter(pk=token.pk)
+            .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=hour))
+            .update(last_used_at=now)
+        )
+        if first_this_hour:
+            security_event(
+                SecurityKind.TOKEN_USE,
+                user_id=token.user_id,
+                actor_id=token.user_id,
+                detail={"token_id": token.pk},
+            )
+        else:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
 
 
 def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
@@ -173,6 +202,12 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
+            security_event(
+                SecurityKind.TOKEN_REVOKE,
+                user_id=user.pk,
+                actor_id=user.pk,
+                detail={"token_id": token.pk},
+            )
     return token
 
 
@@ -186,7 +221,14 @@ def api_tokens_revoke_all(*, user: User) -> int:
 def user_password_changed(*, user: User) -> None:
     """After a password change or reset: every API token stops working. Sessions made with the
     old password already fail Django's auth-hash check; the view keeps (and rotates) its own."""
-    api_tokens_revoke_all(user=user)
+    with transaction.atomic():
+        revoked = api_tokens_revoke_all(user=user)
+        security_event(
+            SecurityKind.PASSWORD_CHANGE,
+            user_id=user.pk,
+            actor_id=user.pk,
+            detail={"tokens_revoked": revoked},
+        )
 
 
 def user_sign_out_everywhere(*, user: User) -> None:
@@ -194,7 +236,13 @@ def user_sign_out_everywhere(*, user: User) -> None:
     every API token."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
-        api_tokens_revoke_all(user=user)
+        revoked = api_tokens_revoke_all(user=user)
+        security_event(
+            SecurityKind.LOGOUT_EVERYWHERE,
+            user_id=user.pk,
+            actor_id=user.pk,
+            detail={"tokens_revoked": revoked},
+        )
     user.refresh_from_db(fields=["session_epoch"])
 
 

@@ -40,6 +40,7 @@ from community.permissions import MODERATE_PERMISSION, is_moderator  # noqa: F40
 from community.privacy import privacy_findings, spec_strip_personal
 from macaron.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited, TooLarge
 from macaron.vault import cipher_for
+from memory.services import AuditAction, audit_record
 from subagents.spec import spec_validate
 from subagents.usage import usage_listener_register
 
@@ -545,7 +546,19 @@ def collaborator_invite(*, user, blueprint: Blueprint, email: str) -> Collaborat
             blueprint=blueprint, user=invited, defaults={"invited_by": user}
         )
         permissions.collaborator_grant(user=invited, blueprint=blueprint)
+        _permission_record(owner=user, person_id=invited.pk, blueprint=blueprint, granted=True)
     return collaborator
+
+
+def _permission_record(*, owner, person_id: int, blueprint: Blueprint, granted: bool) -> None:
+    """A permission change is on the record of the person whose permissions changed."""
+    audit_record(
+        action=AuditAction.PERMISSION_CHANGE,
+        subject_user_id=person_id,
+        actor=owner,
+        purpose="collaborator invited" if granted else "collaborator removed",
+        detail={"blueprint_id": blueprint.pk, "permission": "collaborator", "granted": granted},
+    )
 
 
 def collaborator_remove(*, user, blueprint: Blueprint, collaborator_id: int) -> None:
@@ -556,6 +569,9 @@ def collaborator_remove(*, user, blueprint: Blueprint, collaborator_id: int) -> 
     with transaction.atomic():
         permissions.collaborator_revoke(user=collaborator.user, blueprint=blueprint)
         collaborator.delete()
+        _permission_record(
+            owner=user, person_id=collaborator.user_id, blueprint=blueprint, granted=False
+        )
 
 
 def import_uninstall(*, user, blueprint: Blueprint, now: datetime | None = None) -> int:

@@ -15,7 +15,7 @@ import binascii
 import hashlib
 import hmac
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -238,6 +238,17 @@ def _rewrap_batch(*, active: str, key: bytes, after_id: int, batch_size: int) ->
     return len(rows), (rows[-1].id if rows else after_id)
 
 
+# Told about every finished master-key rotation (memory records it in the audit log; macaron
+# never imports memory): (key id now active, data keys re-wrapped, master keys destroyed).
+RotationListener = Callable[[Rotation], None]
+_rotation_listeners: list[RotationListener] = []
+
+
+def rotation_listener_register(listener: RotationListener) -> None:
+    if listener not in _rotation_listeners:
+        _rotation_listeners.append(listener)
+
+
 def master_key_rotate(*, new_key: bytes | None = None, batch_size: int = 500) -> Rotation:
     """Retire every master key but a fresh one: re-wrap all data keys under it, then destroy the
     old keys, so wrapped data keys left in WAL, dumps and backups no longer unwrap.
@@ -281,7 +292,12 @@ def master_key_rotate(*, new_key: bytes | None = None, batch_size: int = 500) ->
             count, _ = _rewrap_batch(active=active, key=key, after_id=0, batch_size=batch_size)
             rewrapped += count
         data_keys_compact()
-        return Rotation(key_id=active, resumed=not fresh, rewrapped=rewrapped, destroyed=destroyed)
+        rotation = Rotation(
+            key_id=active, resumed=not fresh, rewrapped=rewrapped, destroyed=destroyed
+        )
+        for listener in list(_rotation_listeners):
+            listener(rotation)
+        return rotation
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [ROTATION_LOCK])

@@ -9,13 +9,16 @@ class MemoryConfig(AppConfig):
         from accounts.hooks import (
             account_eraser_register,
             eraser_register,
+            security_recorder_register,
             transfer_register,
             welcome_installer_register,
         )
+        from macaron.vault import rotation_listener_register
         from memory.companion.onboarding import welcome_install
         from memory.episodes.tasks import compression_schedule
         from memory.ingest.hooks import conversation_grew_register
         from memory.privacy.erasure import user_erase
+        from memory.privacy.security import key_rotation_record, security_record
         from memory.transfer.jobs import user_transfers_erase
         from memory.transfer.sections import MEMORY_TRANSFER
 
@@ -24,3 +27,5 @@ class MemoryConfig(AppConfig):
         account_eraser_register(user_erase)  # accounts' erasure workflow → crypto-shredding
         transfer_register("memory", MEMORY_TRANSFER)  # export and import
         eraser_register("transfers", user_transfers_erase)  # archive files under var/
+        security_recorder_register(security_record)  # accounts → memory: security events
+        rotation_listener_register(key_rotation_record)  # macaron → memory: key rotations

@@ -14,6 +14,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from pgvector.django import VectorField
 
 # DataKey is defined beside the vault (macaron/models.py) and stays memory_datakey.
@@ -252,18 +253,78 @@ class Episode(TimeStampedModel):
         ]
 
 
-class AuditEvent(models.Model):
-    """Who read or changed what, and why. Holds ids and purposes, never content."""
+class AuditImmutableError(Exception):
+    """Audit records are append-only: the ORM refuses to change or delete them."""
 
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditImmutableError("Audit records cannot be changed.")
+
+    def delete(self):
+        raise AuditImmutableError("Audit records cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """Who read or changed what, and why. Holds ids and purposes, never content.
+
+    Append-only and hash-chained per stream (`memory.privacy.audit`): `hash` is the SHA-256 of
+    the record's canonical form, which includes the previous record's hash. A database trigger
+    refuses UPDATE and DELETE except for the two pruning paths (compaction, erasure)."""
+
+    class Actor(models.TextChoices):
+        PERSON = "person", "person"
+        COMPANION = "companion", "companion"
+        SUBAGENT = "subagent", "sub-agent"
+        STAFF = "staff", "staff"
+        SYSTEM = "system", "system"
+
+    stream = models.CharField(max_length=40)
+    sequence = models.BigIntegerField()
+    # Not a foreign key: deleting an account must not rewrite (SET NULL) the chained records.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
-    subject_user_id = models.BigIntegerField(db_index=True)
+    actor_type = models.CharField(max_length=16, choices=Actor.choices, default=Actor.SYSTEM)
+    subject_user_id = models.BigIntegerField(null=True)
     action = models.CharField(max_length=32)
     purpose = models.CharField(max_length=120)
     memory_ids = ArrayField(models.BigIntegerField(), default=list)
     detail = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "sequence"], name="auditevent_stream_seq")
+        ]
+        indexes = [
+            models.Index(fields=["subject_user_id", "-created_at"], name="auditevent_subject_at"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditImmutableError("Audit records cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutableError("Audit records cannot be deleted.")
+
+
+class AuditStream(models.Model):
+    """The head of one audit chain: its last sequence and hash. Appending locks this row, so
+    two writers of the same stream take turns; `audit_verify` checks the chain ends here."""
+
+    stream = models.CharField(max_length=40, primary_key=True)
+    sequence = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
 
 
 class RewardEvent(models.Model):

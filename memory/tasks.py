@@ -6,11 +6,13 @@ from memory.companion.reminders import reminders_raise_due
 from memory.episodes.tasks import compress_conversation
 from memory.ingest.tasks import process_messages, sweep_unprocessed
 from memory.ingest.write import memories_reembed
+from memory.privacy.retention import audit_reads_compact
 from memory.retrieval.scoring import memories_decay
 from memory.retrieval.vector_index import user_vector_index_ensure, user_vector_indexes_sync
 from memory.transfer.tasks import build_export, expire_transfers, restore_import
 
 __all__ = [
+    "audit_compact",
     "build_export",
     "compress_conversation",
     "decay_strength",
@@ -59,3 +61,8 @@ def reembed() -> int:
 @shared_task(name="memory.raise_due_reminders", acks_late=True, time_limit=120, soft_time_limit=100)
 def raise_due_reminders() -> int:
     return reminders_raise_due()
+
+
+@shared_task(name="memory.audit_compact", acks_late=True, time_limit=3600, soft_time_limit=3500)
+def audit_compact() -> int:
+    return audit_reads_compact()

@@ -7,8 +7,10 @@ class SubagentsConfig(AppConfig):
     def ready(self) -> None:
         # Sub-agents tell the companion's router what they handle; memory never imports them.
         from accounts.hooks import eraser_register, transfer_register, welcome_installer_register
+        from memory.privacy.access_log import reader_namer_register
         from subagents.archive import SUBAGENTS_TRANSFER
         from subagents.intents import register_all
+        from subagents.selectors import installation_names
         from subagents.services import user_subagents_erase
         from subagents.welcome import welcome_gift_install
 
@@ -17,3 +19,4 @@ class SubagentsConfig(AppConfig):
         welcome_installer_register(welcome_gift_install)
         eraser_register("subagents", user_subagents_erase)
         transfer_register("subagents", SUBAGENTS_TRANSFER)
+        reader_namer_register(installation_names)  # memory's access log names the tools

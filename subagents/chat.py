@@ -508,7 +508,9 @@ def tool_chat_send(*, user, installation_id: int, text: str, now=None) -> ChatRe
         reply = answer_question(
             installation=installation, spec=spec, text=text, language=language, now=now
         )
-        memories = subagent_context(user=user, spec=spec, query=text, k=2)
+        memories = subagent_context(
+            user=user, spec=spec, query=text, k=2, installation_id=installation.id
+        )
         if reply is None or (
             memories and not _question_field(text, spec) and not BEST.search(text)
         ):

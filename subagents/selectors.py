@@ -92,6 +92,17 @@ def spec_localised(spec: dict, language: str | None) -> dict:
     return localised
 
 
+def installation_names(user, installation_ids: list[int], language: str) -> dict[int, str]:
+    """The person's installations' names (in `language` when translated), by id; the access log
+    names the tools that read memories with it. Someone else's ids are left out."""
+    installations = Installation.objects.filter(user=user, pk__in=installation_ids)
+    cipher = cipher_for(user.id)
+    return {
+        i.pk: str(spec_localised(installation_spec(i, cipher), language)["name"])
+        for i in installations
+    }
+
+
 def goals_effective(installation: Installation, spec: dict) -> list[dict]:
     """The spec's goals with the person's own targets from the settings."""
     overrides = (installation.settings or {}).get("goals", {})

@@ -87,10 +87,15 @@ def memory_writes_apply(
 
 
 def subagent_context(
-    *, user, spec: dict, query: str | None = None, k: int = CONTEXT_K
+    *,
+    user,
+    spec: dict,
+    query: str | None = None,
+    k: int = CONTEXT_K,
+    installation_id: int | None = None,
 ) -> list[RetrievedMemory]:
     """The person's memories this sub-agent may see, most useful first (none when its spec
-    reads no domain)."""
+    reads no domain). The audit log names the installation that read them."""
     reads = spec["memory"]["reads"]
     if not reads:
         return []
@@ -101,5 +106,6 @@ def subagent_context(
         k=k,
         purpose="subagent",
         filters=Filters(domains=list(reads)),
+        reader={"installation_id": installation_id} if installation_id is not None else None,
     )
     return result.items

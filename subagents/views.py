@@ -129,7 +129,9 @@ def _tool_context(request, tool, form) -> dict:
     )
     spec = tool.spec
     try:
-        context_memories = subagent_context(user=request.user, spec=spec)
+        context_memories = subagent_context(
+            user=request.user, spec=spec, installation_id=installation.id
+        )
     except DomainError:
         context_memories = []
     settings_form = SettingsForm(

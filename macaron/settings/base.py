@@ -361,6 +361,13 @@ CELERY_BEAT_SCHEDULE["subagents-raise-reminders"] = {
     "schedule": 60.0,
     "options": {"expires": 55},  # a missed run is covered by the next one
 }
+# Audit retention: read events older than this are folded into daily aggregates (chain kept).
+AUDIT_READ_RETENTION_DAYS = int(env("AUDIT_READ_RETENTION_DAYS", "90"))
+CELERY_BEAT_SCHEDULE["memory-audit-compact"] = {
+    "task": "memory.audit_compact",
+    "schedule": 24 * 3600.0,
+    "options": {"expires": 23 * 3600},
+}
 # Community ranking: raw usage events → daily counters (incremental, idempotent), then scores.
 CELERY_BEAT_SCHEDULE["accounts-erase-due"] = {
     "task": "accounts.erase_due_accounts",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from memory.api import chat, reminders, transfer, views
+from memory.api import chat, privacy, reminders, transfer, views
 
 urlpatterns = [
     path("memories/", views.MemoryListApi.as_view(), name="memory-list"),
@@ -39,4 +39,5 @@ urlpatterns = [
     ),
     path("me/import/", transfer.ImportApi.as_view(), name="me-import"),
     path("me/import/<uuid:job_id>/", transfer.ImportDetailApi.as_view(), name="me-import-detail"),
+    path("me/access-log/", privacy.AccessLogApi.as_view(), name="access-log"),
 ]

@@ -55,7 +55,8 @@ from memory.ingest.write import (
     validate_text,
 )
 from memory.models import Conversation, Memory, Message, ReplyMemory
-from memory.privacy.audit import AuditAction, audit_record
+from memory.privacy.audit import AuditAction, audit_record, audit_stream_lock
+from memory.privacy.chain import person_stream
 from memory.retrieval.search import MAX_QUERY_CHARS, retrieve
 
 RECALL_K = 5
@@ -309,6 +310,7 @@ def conversation_delete(*, user, conversation_id: int) -> int:
 
     Memories derived from them stay: their provenance loses the message link."""
     with transaction.atomic():
+        audit_stream_lock(person_stream(user.id))  # the lock order of memory.privacy.audit
         conversation = _owned(user, conversation_id, lock=True)
         count = Message.objects.filter(conversation=conversation).count()
         conversation.delete()

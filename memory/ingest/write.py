@@ -34,7 +34,8 @@ from memory.models import (
     Message,
     RewardEvent,
 )
-from memory.privacy.audit import AuditAction, audit_record
+from memory.privacy.audit import AuditAction, audit_record, audit_stream_lock
+from memory.privacy.chain import person_stream
 from memory.privacy.policies import validate_policy
 from memory.retrieval.domains import tag_domains
 from memory.retrieval.lexical import term_stats_add, term_stats_remove
@@ -156,7 +157,9 @@ def _same_statement(new: str, old: str) -> bool:
 def person_write_lock(user_id: int) -> None:
     """Serialise a person's memory writes until the transaction ends (a transaction-scoped
     advisory lock), so the duplicate check and the insert that follows it cannot race. Held
-    only around short writes: never while embedding or asking an LLM."""
+    only around short writes: never while embedding or asking an LLM. The person's audit stream
+    is locked first (the lock order of `memory.privacy.audit`)."""
+    audit_stream_lock(person_stream(user_id))
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [WRITE_LOCK_CLASS, int(user_id)])
 

@@ -1,9 +1,24 @@
-"""The one audit writer: who read or changed what, and why — ids and purposes, never content."""
+"""The one audit writer: who read or changed what, and why — ids and purposes, never content.
 
-from django.db import models
+Every record is appended to a hash chain (`memory.privacy.chain`): one stream per subject person
+(`user:<id>`) and the `system` stream for events without one. Appending locks the stream's head
+row (`AuditStream`) until the transaction ends, so concurrent writers of a stream take turns and
+the unique (stream, sequence) constraint backs it up.
+
+Lock order: a transaction that changes a person's memories or conversations and is audited takes
+the person's stream lock before touching those rows (`person_write_lock` does, retrieval does
+before reinforcing, deletions do first), so two such transactions never wait on each other in a
+circle.
+"""
+
+from datetime import datetime
+
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 from accounts.models import User
-from memory.models import AuditEvent
+from memory.models import AuditEvent, AuditStream
+from memory.privacy.chain import SYSTEM_STREAM, person_stream, record_hash
 
 
 class AuditAction(models.TextChoices):
@@ -12,29 +27,116 @@ class AuditAction(models.TextChoices):
     ERASE = "erase", "erase"
     CONVERSATION_DELETE = "conversation_delete", "conversation delete"
     CHAT_ROUTE = "chat_route", "chat route"
-    EXPORT = "export", "export"
     EXPORT_DOWNLOAD = "export_download", "export download"
     IMPORT = "import", "import"
+    # Compaction of old read events (memory.privacy.retention)
+    READ_SUMMARY = "read_summary", "read summary"
+    COMPACTION = "compaction", "compaction"
+    # Security events
+    LOGIN = "login", "login"
+    LOGIN_FAILED = "login_failed", "login failed"
+    LOGOUT = "logout", "logout"
+    LOGOUT_EVERYWHERE = "logout_everywhere", "log out everywhere"
+    PASSWORD_CHANGE = "password_change", "password change"
+    TOKEN_CREATE = "token_create", "token created"
+    TOKEN_USE = "token_use", "token used"
+    TOKEN_REVOKE = "token_revoke", "token revoked"
+    KEY_ROTATE = "key_rotate", "key rotation"
+    KEY_SHRED = "key_shred", "data key destroyed"
+    EXPORT = "export", "export"
+    PERMISSION_CHANGE = "permission_change", "permission change"
 
 
+Actor = AuditEvent.Actor
 PURPOSE_MAX = AuditEvent._meta.get_field("purpose").max_length or 120
+LOCK_SQL = "SELECT sequence, hash FROM memory_auditstream WHERE stream = %s FOR UPDATE"
+HEAD_SQL = """
+INSERT INTO memory_auditstream (stream, sequence, hash) VALUES (%s, 0, '')
+ON CONFLICT (stream) DO UPDATE SET stream = EXCLUDED.stream
+RETURNING sequence, hash
+"""
+
+
+def actor_type_of(*, actor: User | None, subject_user_id: int | None) -> str:
+    """Who acted, when the caller does not say: nobody is the system, the person themself is the
+    person, staff are staff (another signed-in person acting is recorded as a person)."""
+    if actor is None:
+        return Actor.SYSTEM
+    if actor.is_staff and actor.pk != subject_user_id:
+        return Actor.STAFF
+    return Actor.PERSON
 
 
 def audit_record(
     *,
     action: AuditAction,
-    subject_user_id: int,
+    subject_user_id: int | None,
     purpose: str,
     actor: User | None = None,
+    actor_id: int | None = None,
+    actor_type: str | None = None,
     memory_ids: list[int] | None = None,
     detail: dict | None = None,
+    stream: str | None = None,
+    at: datetime | None = None,
 ) -> AuditEvent:
-    """Write one audit event (inside the caller's transaction, so it commits with the change)."""
-    return AuditEvent.objects.create(
-        actor=actor,
-        subject_user_id=subject_user_id,
-        action=AuditAction(action).value,
-        purpose=purpose[:PURPOSE_MAX],
-        memory_ids=list(memory_ids or []),
-        detail=detail or {},
-    )
+    """Append one audit event to its stream (inside the caller's transaction, so it commits with
+    the change; alone, in its own). `actor_id` stands in for `actor` where only the id is known."""
+    if actor is not None:
+        actor_id = actor.pk
+    if actor_type is None:
+        actor_type = actor_type_of(actor=actor, subject_user_id=subject_user_id)
+    if stream is None:
+        stream = SYSTEM_STREAM if subject_user_id is None else person_stream(subject_user_id)
+    fields = {
+        "stream": stream,
+        "actor_type": Actor(actor_type).value,
+        "actor_id": actor_id,
+        "subject_user_id": subject_user_id,
+        "action": AuditAction(action).value,
+        "purpose": purpose[:PURPOSE_MAX],
+        "memory_ids": [int(i) for i in memory_ids or []],
+        "detail": detail or {},
+        # Microseconds are what Postgres keeps; the hash covers what is stored.
+        "created_at": at or timezone.now(),
+    }
+    with transaction.atomic(savepoint=False):
+        last_sequence, last_hash = audit_stream_lock(stream)
+        sequence = last_sequence + 1
+        digest = record_hash(sequence=sequence, prev_hash=last_hash, **fields)
+        event = AuditEvent.objects.create(
+            sequence=sequence, prev_hash=last_hash, hash=digest, **fields
+        )
+        AuditStream.objects.filter(stream=stream).update(sequence=sequence, hash=digest)
+    return event
+
+
+def audit_stream_lock(stream: str) -> tuple[int, str]:
+    """Lock the stream's head until the transaction ends (creating it the first time); its
+    last (sequence, hash)."""
+    with connection.cursor() as cursor:
+        cursor.execute(LOCK_SQL, [stream])
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(HEAD_SQL, [stream])
+            row = cursor.fetchone()
+    return row[0], row[1]
+
+
+def audit_prune(*, stream: str, ids: list[int] | None = None) -> int:
+    """Delete records of one stream (all of them, or `ids`), past the append-only trigger: only
+    compaction (after checkpointing what it removes) and erasure (after a tombstone) call it.
+    The caller holds the stream lock inside its transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_prune runs inside the caller's transaction")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('macaron.audit_prune', 'on', true)")
+        if ids is None:
+            cursor.execute("DELETE FROM memory_auditevent WHERE stream = %s", [stream])
+        else:
+            cursor.execute(
+                "DELETE FROM memory_auditevent WHERE stream = %s AND id = ANY(%s)", [stream, ids]
+            )
+        removed = cursor.rowcount
+        cursor.execute("SELECT set_config('macaron.audit_prune', 'off', true)")
+    return removed

@@ -12,7 +12,9 @@ from django.db import transaction
 from accounts.hooks import ErasureOptions, erasers_run
 from macaron.keyring import master_key_rotation_request
 from macaron.vault import data_key_shred, data_keys_compact
-from memory.privacy.audit import AuditAction, audit_record
+from memory.models import AuditStream
+from memory.privacy.audit import AuditAction, audit_prune, audit_record, audit_stream_lock
+from memory.privacy.chain import SYSTEM_STREAM, person_stream
 
 
 def _after_erasure() -> None:
@@ -30,15 +32,24 @@ def user_erase(
     """Erase the person everywhere; returns what each app's eraser removed or anonymised.
     Published sub-agents stay for the community only when `options.keep_published`."""
     user_id = user.id
+    stream = person_stream(user_id)
     with transaction.atomic():
+        audit_stream_lock(stream)  # first: the lock order of memory.privacy.audit
         data_key_shred(user_id=user_id)
         counts = erasers_run(user, options or ErasureOptions())
         user.delete()
+        # The person's own audit stream goes with them; the system stream keeps a tombstone
+        # with the stream's last link, so the deletion itself is on record.
+        sequence, last_hash = audit_stream_lock(stream)  # held already: its head now
+        removed = audit_prune(stream=stream)
+        AuditStream.objects.filter(stream=stream).delete()
         audit_record(
             actor=actor if actor is not None and actor.pk != user_id else None,
             subject_user_id=user_id,
             action=AuditAction.ERASE,
             purpose=reason[:120],
+            stream=SYSTEM_STREAM,
+            detail={"stream": stream, "sequence": sequence, "hash": last_hash, "events": removed},
         )
         transaction.on_commit(_after_erasure)
     return counts

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, tzinfo
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from macaron.embeddings import get_embedder
@@ -26,7 +26,8 @@ from macaron.timeexpr import TimeRange, resolve_time
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from memory.models import Memory
-from memory.privacy.audit import AuditAction
+from memory.privacy.audit import Actor, AuditAction, audit_record, audit_stream_lock
+from memory.privacy.chain import person_stream
 from memory.retrieval.domains import tag_domains
 from memory.retrieval.expansion import EXPANSION_WEIGHT, expansion_terms
 from memory.retrieval.lexical import document_frequencies
@@ -109,9 +110,6 @@ class RetrievalResult:
     @property
     def context_tokens(self) -> int:
         return sum(item.tokens for item in self.items)
-
-
-PURPOSES = {"companion", "subagent", "api", "evaluation", "person"}
 
 
 def _policy_allows(row: dict, purpose: str, filters: Filters, now: datetime) -> bool:
@@ -251,43 +249,51 @@ def _candidates(cursor, user_id: int, ids: list[int]) -> dict[int, dict]:
     return rows
 
 
-AUDIT_AND_REINFORCE_SQL = """
-WITH audit AS (
-    INSERT INTO memory_auditevent
-        (actor_id, subject_user_id, action, purpose, memory_ids, detail, created_at)
-    VALUES (%s, %s, %s, %s, %s, '{}'::jsonb, now())
-)
+REINFORCE_SQL = """
 UPDATE memory_memory
    SET recall_count = recall_count + 1, last_recalled_at = %s, strength = 1.0, strength_at = %s
  WHERE user_id = %s AND id = ANY(%s)
 """
 
-
-AUDIT_ONLY_SQL = """
-INSERT INTO memory_auditevent
-    (actor_id, subject_user_id, action, purpose, memory_ids, detail, created_at)
-VALUES (%s, %s, %s, %s, %s, '{}'::jsonb, now())
-"""
-
 # Reads that only look (evaluation replays, previews) do not count as recalls: otherwise what
 # one question retrieved would rank higher for the next, and scores would depend on order.
 NON_REINFORCING = frozenset({"evaluation"})
+READERS = {
+    "companion": Actor.COMPANION,
+    "subagent": Actor.SUBAGENT,
+    "api": Actor.PERSON,
+    "person": Actor.PERSON,
+    "evaluation": Actor.SYSTEM,
+}
+PURPOSES = frozenset(READERS)
 
 
 def _audit_and_reinforce(
-    cursor, *, actor_id: int, user_id: int, purpose: str, ids: list[int], at, reinforce: bool
+    cursor,
+    *,
+    actor_id: int,
+    user_id: int,
+    purpose: str,
+    ids: list[int],
+    at,
+    reinforce: bool,
+    detail: dict | None,
 ) -> None:
-    """One atomic statement: the audit event of this read and, unless it only looks, the
-    reinforcement of what it returned (recall count +1, strength back to 1)."""
-    if not reinforce:
-        cursor.execute(
-            AUDIT_ONLY_SQL, [actor_id, user_id, AuditAction.RETRIEVE.value, purpose, ids]
+    """Together: the reinforcement of what this read returned (recall count +1, strength back
+    to 1) unless it only looks, and its audit event (the stream is locked first)."""
+    with transaction.atomic(savepoint=False):
+        audit_stream_lock(person_stream(user_id))
+        if reinforce:
+            cursor.execute(REINFORCE_SQL, [at, at, user_id, ids])
+        audit_record(
+            action=AuditAction.RETRIEVE,
+            subject_user_id=user_id,
+            purpose=purpose,
+            actor_id=actor_id,
+            actor_type=READERS[purpose],
+            memory_ids=ids,
+            detail=detail,
         )
-        return
-    cursor.execute(
-        AUDIT_AND_REINFORCE_SQL,
-        [actor_id, user_id, AuditAction.RETRIEVE.value, purpose, ids, at, at, user_id, ids],
-    )
 
 
 def _fuse(channels: list[tuple[list[int], float]]) -> dict[int, float]:
@@ -394,11 +400,13 @@ def retrieve(
     weights: Weights = DEFAULT_WEIGHTS,
     query_vector: np.ndarray | None = None,
     reinforce: bool | None = None,
+    reader: dict[str, int] | None = None,
 ) -> RetrievalResult:
     """The person's most useful memories for `query`, best first, within `budget` tokens.
 
     What it returns is reinforced (a recall) unless `reinforce=False` or the purpose only looks
-    (`NON_REINFORCING`: evaluation); read-only previews pass `reinforce=False`."""
+    (`NON_REINFORCING`: evaluation); read-only previews pass `reinforce=False`. `reader` names
+    the reader in the audit event by ids (a sub-agent: `{"installation_id": 7}`)."""
     if not isinstance(query, str) or not query.strip():
         raise DomainError("The query is empty.", fields={"query": ["Write a question."]})
     if len(query) > MAX_QUERY_CHARS:
@@ -408,7 +416,7 @@ def retrieve(
         )
     if not 1 <= k <= MAX_K:
         raise DomainError(f"k must be between 1 and {MAX_K}.", fields={"k": ["Out of range."]})
-    if purpose not in PURPOSES:
+    if purpose not in READERS:
         raise DomainError(f"Unknown purpose {purpose!r}.")
     filters = filters or Filters()
     now = now or timezone.now()
@@ -474,6 +482,7 @@ def retrieve(
             ids=[item.id for item in items],
             at=now,
             reinforce=(purpose not in NON_REINFORCING) if reinforce is None else reinforce,
+            detail=reader,
         )
     return RetrievalResult(
         items=items,

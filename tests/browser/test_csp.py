@@ -129,6 +129,7 @@ def test_every_page_a_person_or_staff_sees_runs_under_the_policy(live_server, pa
         "/chat/",
         f"/chat/{conversation.id}/",
         "/notifications/",
+        "/privacy/access/",
         "/tools/",
         "/tools/install/",
         f"/tools/{tool.id}/",

@@ -370,7 +370,12 @@ def assert_erased(person_id: int, captured: dict) -> None:
     )
     [erase] = AuditEvent.objects.filter(subject_user_id=person_id, action="erase")
     assert erase.memory_ids == []
-    assert erase.detail == {}
+    # The person's audit stream went with them; the tombstone keeps its last link, no content.
+    assert erase.stream == "system"
+    assert set(erase.detail) == {"stream", "sequence", "hash", "events"}
+    assert erase.detail["stream"] == f"user:{person_id}"
+    assert erase.detail["events"] >= 1
+    assert not AuditEvent.objects.filter(stream=f"user:{person_id}").exists()
 
 
 @pytest.mark.django_db
