@@ -15,7 +15,8 @@ from macaron.vault import cipher_for
 from memory.companion.chat import chat_reply, chat_turn_start, conversation_start
 from memory.episodes.compress import EPISODE_MESSAGES, SHORT_TERM_WINDOW, conversation_compress
 from memory.ingest import store as memory_store
-from memory.ingest.process import MAX_CANDIDATES, messages_claim
+from memory.ingest.gate import MAX_CANDIDATES
+from memory.ingest.process import messages_claim
 from memory.models import Memory, MemorySource, Message, TermStat
 from memory.services import (
     MessageIn,
