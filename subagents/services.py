@@ -394,8 +394,7 @@ def catalogue_load() -> dict[str, int]:
     """Re-sync the CatalogueBlueprint table with the shipped files (idempotent)."""
     from subagents.catalogue import catalogue_sync_into
 
-    with transaction.atomic():
-        return catalogue_sync_into(CatalogueBlueprint)
+    return catalogue_sync_into(CatalogueBlueprint)  # embeds, then writes in a transaction
 
 
 def spec_build(*, request: str, language: str | None = None, user=None) -> BuildResult:

@@ -387,22 +387,35 @@ def _stated(text: str, now: datetime) -> Candidate:
     )
 
 
-def memories_create(*, user, texts: list[str], source: str = Memory.Source.MANUAL) -> list[Memory]:
-    """Several stated memories with one batched embedding call, then one short write
-    (onboarding's answers and interests)."""
+@dataclass(frozen=True)
+class Embedded:
+    """Candidates embedded in one batch, ready for `remember_write`: the slow half done."""
+
+    pending: list[tuple]
+    vectors: list
+    model_name: str
+
+
+def stated_embed(*, user, texts: list[str], external_id: str = "") -> Embedded:
+    """Several stated memories (kept as said, not gated) embedded in one batch: the slow half
+    of writing them, run with no transaction open (onboarding's answers and interests)."""
     stated = [validate_text(text, limit=MAX_MEMORY_CHARS, what="memory") for text in texts]
-    now = timezone.now()
-    pending: list[tuple] = [({}, _stated(text, local_time(now, user))) for text in stated]
+    now = local_time(timezone.now(), user)
+    pending: list[tuple] = [({"external_id": external_id}, _stated(text, now)) for text in stated]
     vectors, model_name = remember_embed(pending)
-    with transaction.atomic():
-        return remember_write(
-            user=user,
-            cipher=cipher_for(user.id),
-            source=source,
-            pending=pending,
-            vectors=vectors,
-            model_name=model_name,
-        )
+    return Embedded(pending=pending, vectors=vectors, model_name=model_name)
+
+
+def stated_write(*, user, embedded: Embedded, source: str = Memory.Source.MANUAL) -> list[Memory]:
+    """The short half of `stated_embed`: deduplicate and insert (call inside a transaction)."""
+    return remember_write(
+        user=user,
+        cipher=cipher_for(user.id),
+        source=source,
+        pending=embedded.pending,
+        vectors=embedded.vectors,
+        model_name=embedded.model_name,
+    )
 
 
 def memory_create(
