@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import User
+from accounts.erasure import deletion_pending, erasure_request_create, erasure_request_execute
+from accounts.models import ErasureRequest, User
 
 
 @admin.register(User)
@@ -16,3 +18,80 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+class ErasureRequestForm(forms.ModelForm):
+    class Meta:
+        model = ErasureRequest
+        fields = ["user", "reason", "keep_published"]
+        help_texts = {
+            "reason": "Recorded in the audit log with the erasure (e.g. the ticket of the request).",
+            "keep_published": "The person asked to keep their published sub-agents for the "
+            "community, anonymised (otherwise they become anonymous removed entries).",
+        }
+
+    def clean(self):
+        data = super().clean()
+        user = data.get("user")
+        if self.instance.pk is None and user is not None and deletion_pending(user=user):
+            self.add_error("user", "An erasure of this person is already pending.")
+        return data
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(admin.ModelAdmin):
+    """Staff file an erasure request with a reason, then execute it (the "Execute" action):
+    the same service as a person deleting their account. Only ids, the reason and counts are
+    shown, never anything the person wrote."""
+
+    form = ErasureRequestForm
+    list_display = ["id", "subject_id", "user", "origin", "state", "due_at", "created_at"]
+    list_filter = ["state", "origin"]
+    search_fields = ["user__email", "=subject_id"]
+    raw_id_fields = ["user"]
+    actions = ["execute"]
+    readonly_fields = [
+        "subject_id",
+        "origin",
+        "requested_by",
+        "state",
+        "due_at",
+        "executed_at",
+        "executed_by",
+        "cancelled_at",
+        "counts",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [*self.readonly_fields, "user", "reason", "keep_published"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["user", "reason", "keep_published"]
+        return ["user", "reason", "keep_published", *self.readonly_fields]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the record of an erasure stays
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # a filed request is not edited: execute it or file another
+        created = erasure_request_create(
+            staff=request.user,
+            user=form.cleaned_data["user"],
+            reason=form.cleaned_data["reason"],
+            keep_published=form.cleaned_data["keep_published"],
+        )
+        obj.pk = created.pk
+
+    @admin.action(description="Execute the selected erasure requests (erase the people now)")
+    def execute(self, request, queryset):
+        done = 0
+        for erasure in queryset.filter(state=ErasureRequest.State.PENDING):
+            erasure_request_execute(request_id=erasure.pk, actor=request.user)
+            done += 1
+        self.message_user(request, f"Executed {done} erasure request(s).", messages.SUCCESS)

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy
 
+from accounts.erasure import DeletionState, deletion_state_for_login
 from accounts.models import TIME_ZONE_CHOICES, User
 
 
@@ -15,6 +16,65 @@ class LoginForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": "That e-mail and password do not match an account.",
     }
+
+    # Set when the login failed because the account is scheduled for deletion (the right
+    # password of a deactivated account): the view then offers to cancel the deletion.
+    deletion: DeletionState | None = None
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if not getattr(self.request, "axes_locked_out", False):
+                self.deletion = deletion_state_for_login(
+                    email=self.cleaned_data.get("username") or "",
+                    password=self.cleaned_data.get("password") or "",
+                )
+            raise
+
+
+class AccountDeleteForm(forms.Form):
+    KEEP = "keep"
+    REMOVE = "remove"
+
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.CharField(
+        label=gettext_lazy("Type your e-mail address to confirm"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, published: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        if published:
+            self.fields["published"] = forms.ChoiceField(
+                label=gettext_lazy("Your published sub-agents"),
+                widget=forms.RadioSelect,
+                choices=[
+                    (
+                        self.KEEP,
+                        gettext_lazy(
+                            "Keep them for the community, anonymised: shown as by a former "
+                            "member, their lineage stays"
+                        ),
+                    ),
+                    (
+                        self.REMOVE,
+                        gettext_lazy(
+                            "Remove them: forks keep their place in the lineage, which shows "
+                            "an anonymous removed entry"
+                        ),
+                    ),
+                ],
+            )
+
+    @property
+    def keep_published(self) -> bool:
+        return self.cleaned_data.get("published") == self.KEEP
 
 
 class SignupForm(forms.Form):

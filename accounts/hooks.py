@@ -5,10 +5,15 @@
 - Erasers: every app that keeps rows about a person registers one; erasure
   (`memory.privacy.erasure.user_erase`) runs them all, in registration order, inside its
   transaction, before the account row is deleted.
+- The account eraser: memory registers `user_erase`, so the erasure workflow of accounts
+  (`accounts.erasure`) executes a request without importing memory.
+- Publication counters: community says how many sub-agents a person has published, so the
+  deletion page can offer to keep them for the community.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from accounts.models import Companion, Onboarding, User
 
@@ -45,8 +50,16 @@ def welcome_install(welcome: Welcome) -> int | None:
     return first
 
 
+@dataclass(frozen=True)
+class ErasureOptions:
+    """What the person (or staff on their behalf) chose: keep_published keeps their public
+    sub-agents in the community, anonymised; otherwise they become anonymised tombstones."""
+
+    keep_published: bool = False
+
+
 # Erases (or anonymises) what one app keeps about the person; returns counts for the report.
-Eraser = Callable[[User], dict[str, int]]
+Eraser = Callable[[User, ErasureOptions], dict[str, int]]
 
 _erasers: dict[str, Eraser] = {}
 
@@ -59,10 +72,47 @@ def registered_erasers() -> list[str]:
     return list(_erasers)
 
 
-def erasers_run(user: User) -> dict[str, int]:
+def erasers_run(user: User, options: ErasureOptions) -> dict[str, int]:
     """Run every registered eraser for the person; counts keyed "<eraser>.<what>"."""
     counts: dict[str, int] = {}
     for name, eraser in list(_erasers.items()):
-        for what, n in eraser(user).items():
+        for what, n in eraser(user, options).items():
             counts[f"{name}.{what}"] = n
     return counts
+
+
+class AccountEraser(Protocol):
+    def __call__(
+        self, *, user: User, actor: User | None, reason: str, options: ErasureOptions
+    ) -> dict[str, int]: ...
+
+
+_account_erasers: list[AccountEraser] = []
+
+
+def account_eraser_register(eraser: AccountEraser) -> None:
+    _account_erasers[:] = [eraser]
+
+
+def account_erase(
+    *, user: User, actor: User | None, reason: str, options: ErasureOptions
+) -> dict[str, int]:
+    """Erase the account through the registered eraser (memory's crypto-shredding erasure)."""
+    if not _account_erasers:
+        raise RuntimeError("No account eraser is registered (is the memory app installed?).")
+    return _account_erasers[0](user=user, actor=actor, reason=reason, options=options)
+
+
+# How many sub-agents the person has published that others can see.
+PublicationCounter = Callable[[User], int]
+
+_publication_counters: list[PublicationCounter] = []
+
+
+def publication_counter_register(counter: PublicationCounter) -> None:
+    if counter not in _publication_counters:
+        _publication_counters.append(counter)
+
+
+def publications_count(user: User) -> int:
+    return sum(counter(user) for counter in list(_publication_counters))

@@ -137,3 +137,54 @@ class Onboarding(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"onboarding of user {self.user_id}"
+
+
+class ErasureRequest(TimeStampedModel):
+    """A request to erase a person: made by the person (deleting their account, carried out
+    by the beat job once `due_at` passes) or by staff with a reason (carried out when staff
+    execute it). The row outlives the account, keeping only ids, the reason and the outcome."""
+
+    class Origin(models.TextChoices):
+        PERSON = "person", "the person"
+        STAFF = "staff", "staff"
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        CANCELLED = "cancelled"
+        DONE = "done"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="erasure_requests",
+    )
+    subject_id = models.BigIntegerField(editable=False)  # the person's id, kept after erasure
+    origin = models.CharField(max_length=8, choices=Origin.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=120)
+    keep_published = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    due_at = models.DateTimeField(null=True, blank=True)  # person's requests: end of grace
+    executed_at = models.DateTimeField(null=True, blank=True)
+    executed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)  # rows each eraser removed: numbers only
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_id"],
+                condition=Q(state="pending"),
+                name="one_pending_erasure_per_person",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "due_at"], name="erasure_state_due")]
+
+    def __str__(self) -> str:
+        return f"erasure request #{self.pk} ({self.state})"

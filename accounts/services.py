@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import notify
 from accounts import onboarding as quiz
-from accounts.hooks import Welcome, welcome_install
+from accounts.hooks import ErasureOptions, Welcome, welcome_install
 from accounts.models import ApiToken, Companion, Onboarding, User
 from macaron.errors import Conflict, DomainError, NotFound
 
@@ -198,7 +198,7 @@ def user_sign_out_everywhere(*, user: User) -> None:
     user.refresh_from_db(fields=["session_epoch"])
 
 
-def user_credentials_erase(user: User) -> dict[str, int]:
+def user_credentials_erase(user: User, options: ErasureOptions) -> dict[str, int]:
     """The eraser for accounts: the person's API tokens, sessions and django-axes records."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.sessions.models import Session

@@ -2,22 +2,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
-from accounts.forms import LoginForm
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
+    path("delete/", views.account_delete, name="account_delete"),
+    path("restore/", views.account_restore, name="account_restore"),
     path(
         "password/change/",
         views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),

@@ -1,3 +1,5 @@
+import time
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -9,7 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.forms import ApiTokenForm, ProfileForm, SignupForm
+from accounts.erasure import (
+    account_deletion_cancel,
+    account_deletion_request,
+    deletion_grace,
+    deletion_pending,
+)
+from accounts.forms import AccountDeleteForm, ApiTokenForm, LoginForm, ProfileForm, SignupForm
+from accounts.hooks import publications_count
+from accounts.models import ErasureRequest, User
 from accounts.selectors import api_tokens_for_user
 from accounts.services import (
     api_token_create,
@@ -21,6 +31,7 @@ from accounts.services import (
 )
 from macaron.errors import DomainError
 from macaron.forms import add_domain_error
+from macaron.timezones import zone_activate
 
 
 def signup(request):
@@ -132,3 +143,79 @@ def logout_everywhere(request):
         request, _("You are logged out on every device, and your API tokens are revoked.")
     )
     return redirect("login")
+
+
+# Deleting one's account ----------------------------------------------------------------------
+
+RESTORE_KEY = "deletion_restore"  # session: {"user": id, "at": unix time} after a right password
+RESTORE_WINDOW_S = 600
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; the right password of an account scheduled for deletion leads to the
+    page that offers to cancel the deletion."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        if form.deletion is not None:
+            self.request.session.cycle_key()
+            self.request.session[RESTORE_KEY] = {"user": form.deletion.user.pk, "at": time.time()}
+            return redirect("account_restore")
+        return super().form_invalid(form)
+
+
+@never_cache
+@login_required
+def account_delete(request):
+    """Explain what deleting the account does, then do it (password and e-mail to confirm)."""
+    published = publications_count(request.user)
+    form = AccountDeleteForm(request.POST or None, published=published)
+    if request.method == "POST" and form.is_valid():
+        try:
+            erasure = account_deletion_request(
+                user=request.user,
+                password=form.cleaned_data["password"],
+                confirmation=form.cleaned_data["confirm"],
+                keep_published=form.keep_published,
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            logout(request)
+            erased = erasure.state == ErasureRequest.State.DONE
+            return render(request, "accounts/deleted.html", {"erasure": erasure, "erased": erased})
+    context = {
+        "form": form,
+        "published": published,
+        "grace_days": deletion_grace().days,
+    }
+    return render(request, "accounts/delete.html", context, status=400 if form.errors else 200)
+
+
+def _restore_candidate(request) -> User | None:
+    offer = request.session.get(RESTORE_KEY)
+    if not isinstance(offer, dict) or time.time() - float(offer.get("at", 0)) > RESTORE_WINDOW_S:
+        return None
+    return User.objects.filter(pk=offer.get("user"), is_active=False).first()
+
+
+@never_cache
+def account_restore(request):
+    """After logging in with the right password during the grace period: keep the account
+    (cancel its deletion and log in) or leave it scheduled."""
+    user = _restore_candidate(request)
+    erasure = deletion_pending(user=user) if user is not None else None
+    if user is None or erasure is None or erasure.origin != ErasureRequest.Origin.PERSON:
+        request.session.pop(RESTORE_KEY, None)
+        messages.error(request, _("Log in again to manage your account."))
+        return redirect("login")
+    if request.method == "POST":
+        account_deletion_cancel(user=user)
+        request.session.pop(RESTORE_KEY, None)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome back! Your account will not be deleted."))
+        return redirect("home")
+    zone_activate(user=user)
+    return render(request, "accounts/restore.html", {"erasure": erasure})

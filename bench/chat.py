@@ -7,11 +7,12 @@ In its own database (see `bench.synthetic.bench_database`):
    messages: latency of the POST (the whole non-streaming turn: store, recall, offline reply)
    and of the acknowledgement (the first event of a streamed send: the message is stored);
 2. ingestion end to end: LoCoMo turns stored (`messages_store`) and processed by the worker's
-   service (`messages_process`, batches of BATCH_SIZE, in WORKERS threads of this process; a
-   Celery worker runs the same call per task): turns per second;
+   service (`messages_process`, batches of BATCH_SIZE, in WORKERS forked processes, as a
+   Celery prefork worker runs the same call per task): turns per second;
 3. a 20,000-character message: seconds of worker time.
 """
 
+import multiprocessing
 import statistics
 import threading
 import time as clock
@@ -47,8 +48,10 @@ def _closing(app):
     """Close each request thread's database connection when its request ends (as runserver)."""
 
     def wrapped(environ, start_response):
+        # A generator, not a list: a streamed response must leave chunk by chunk (the
+        # acknowledgement is its first event).
         try:
-            return list(app(environ, start_response))
+            yield from app(environ, start_response)
         finally:
             connections.close_all()
 
@@ -102,20 +105,25 @@ def time_sends(base: str, clients: int, rounds: int) -> dict[str, list[float]]:
     return {"post": posts, "ack": acks}
 
 
-def _process_all(workers: int) -> int:
-    def drain() -> int:
-        done = 0
-        try:
-            while True:
-                n = messages_process(message_ids=[], fill=True, limit=BATCH_SIZE)
-                if not n:
-                    return done
-                done += n
-        finally:
-            connections.close_all()
+def _drain(_: int = 0) -> int:
+    """Process stored messages, a batch at a time, until none is left (one worker's loop)."""
+    done = 0
+    try:
+        while True:
+            n = messages_process(message_ids=[], fill=True, limit=BATCH_SIZE)
+            if not n:
+                return done
+            done += n
+    finally:
+        connections.close_all()
 
-    with ThreadPoolExecutor(workers) as pool:
-        return sum(pool.map(lambda _: drain(), range(workers)))
+
+def _process_all(workers: int) -> int:
+    """Drain in `workers` forked processes, as Celery's prefork pool runs the task (threads of
+    one process would share one embedding engine and its lock)."""
+    connections.close_all()  # each child opens its own connection
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return sum(pool.map(_drain, range(workers)))
 
 
 def time_ingestion(turns: int, workers: int) -> tuple[int, float, float]:

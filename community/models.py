@@ -26,8 +26,9 @@ TAG_MAX = 30
 
 class Blueprint(TimeStampedModel):
     """A published sub-agent. `parent` is the blueprint it was forked from, `root` the first
-    ancestor of its lineage (itself for a root). Never deleted: an unpublished blueprint or one
-    whose author was erased stays in the tree as "removed"."""
+    ancestor of its lineage (itself for a root). Never deleted: an unpublished blueprint stays in
+    the tree as "removed". When its author is erased it stays either published without an author
+    (shown as by a former member) or as an anonymised removed tombstone, as the author chose."""
 
     class Visibility(models.TextChoices):
         PRIVATE = "private"
@@ -105,7 +106,7 @@ class Blueprint(TimeStampedModel):
 
     @property
     def is_removed(self) -> bool:
-        return self.status == self.Status.REMOVED or self.author_id is None
+        return self.status == self.Status.REMOVED
 
 
 class BlueprintVersion(models.Model):

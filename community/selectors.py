@@ -32,7 +32,6 @@ def blueprints_listed() -> QuerySet[Blueprint]:
         visibility=Blueprint.Visibility.PUBLIC,
         status=Blueprint.Status.ACTIVE,
         hidden=False,
-        author__isnull=False,
     )
 
 

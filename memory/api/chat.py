@@ -40,6 +40,7 @@ from memory.companion.chat import (
     conversation_rename,
     conversation_start,
     conversations_for_user,
+    turn_prepare,
 )
 
 SERVER_ERROR = "Something went wrong on our side. Your message is saved; please try again."
@@ -136,9 +137,10 @@ def turn_events(turn: PreparedTurn) -> Iterator[bytes]:
     started = {"message": MessageOutput(turn.message).data}
     if turn.new_title:
         started["conversation_title"] = turn.new_title
-    yield _event("message", started)
-    yield _event("memories", {"memories": UsedMemoryOutput(turn.memories, many=True).data})
+    yield _event("message", started)  # stored: the send is acknowledged before any recall
     try:
+        turn_prepare(turn)
+        yield _event("memories", {"memories": UsedMemoryOutput(turn.memories, many=True).data})
         for chunk in chat_reply_stream(turn):
             yield _event("chunk", {"text": chunk})
     except DomainError as error:  # LLMError (502) and friends: a message safe to show

@@ -1,15 +1,19 @@
 """The chat with the companion: one turn at a time, through the memory write and read paths.
 
-A turn has two halves so that the web page and the API can stream the reply:
+A turn has three steps so that a send is acknowledged at once and the reply can stream:
 
-1. `chat_turn_start` checks the person owns the conversation, validates the text, recalls
-   long-term and episodic memories for it, stores the message through `messages_store` (the
-   store-first write path: a worker extracts and embeds its memories) and builds the short-term window the companion sees verbatim.
-2. `chat_reply_stream` yields the companion's reply as the provider writes it and, only once
-   it is complete, stores it through the same write path and records a "used" reward event for
-   every memory the companion was shown. If the provider fails, nothing is stored for the
-   companion and the person's message stays (it is never lost). First the router
-   (`memory.companion.router`) may hand the message to a sub-agent; then the handler's text is the reply
+1. `chat_turn_start` checks the person owns the conversation, validates the text and stores the
+   message through `messages_store` (encrypted, held from the worker): nothing slow runs before
+   the acknowledgement.
+2. `turn_prepare` recalls long-term and episodic memories for it, asks the router whether a
+   sub-agent should take it, releases the message to the worker (which extracts and embeds its
+   memories, unless it was a command for a sub-agent) and builds the short-term window the
+   companion sees verbatim.
+3. `chat_reply_stream` prepares the turn if needed, then yields the companion's reply as the
+   provider writes it and, only once it is complete, stores it through the same write path and
+   records a "used" reward event for every memory the companion was shown. If the provider
+   fails, nothing is stored for the companion and the person's message stays (it is never
+   lost). When the router handed the message to a sub-agent, the handler's text is the reply
    (see "Routing to a sub-agent" at the end).
 
 A `client_id` makes a send idempotent: repeating it in the same conversation (a double click,
@@ -36,7 +40,7 @@ from macaron.text import detect_language
 from macaron.vault import UserCipher, cipher_for
 from memory.companion.router import RouteDecision, route, route_dispatch
 from memory.episodes.compress import SHORT_TERM_WINDOW
-from memory.ingest.store import messages_store
+from memory.ingest.store import message_release, messages_store
 from memory.ingest.write import (
     MAX_MESSAGE_CHARS,
     MessageIn,
@@ -113,25 +117,25 @@ class ConversationView:
 
 @dataclass
 class PreparedTurn:
-    """A stored message, ready for the companion's reply.
+    """A stored message on its way to the companion's reply.
 
     `created` is False when the client_id repeated an earlier send; `reply` is set once the
-    reply is stored (already, for a repeated send that was answered)."""
+    reply is stored (already, for a repeated send that was answered). The recalled memories,
+    the window, the provider's context and the router's decision are filled by `turn_prepare`
+    (`prepared`)."""
 
     user: object
     conversation_id: int
     message: MessageView
-    memories: tuple[UsedMemory, ...]
-    window: list[dict]
-    context: CompanionContext
+    memories: tuple[UsedMemory, ...] = ()
+    window: list[dict] = field(default_factory=list)
+    context: CompanionContext | None = None
     created: bool = True
     reply: MessageView | None = None
     scores: dict[int, float] = field(default_factory=dict)
     new_title: str = ""  # set when this message gave the conversation its title
-    # The router's decision, taken before the message was stored (a routed command is not
-    # remembered); `routing_checked` is False for a resumed turn, which routes when answered.
     decision: RouteDecision | None = None
-    routing_checked: bool = False
+    prepared: bool = False
 
 
 # Small helpers ----------------------------------------------------------------------------
@@ -473,22 +477,15 @@ def _resumed_turn(user, message: Message, text: str, cipher: UserCipher) -> Prep
             conversation_id=message.conversation_id,
             message=_message_view(message, cipher),
             memories=reply_view.memories,
-            window=[],
-            context=companion_context(user=user),
             created=False,
             reply=reply_view,
         )
     # Stored but never answered (the provider failed, or the client went away): answer now.
-    chips, context, scores = _recall(user, text)
     return PreparedTurn(
         user=user,
         conversation_id=message.conversation_id,
         message=_message_view(message, cipher),
-        memories=chips,
-        window=_window(message.conversation_id, message, cipher),
-        context=companion_context(user=user, memories=context, text=text),
         created=False,
-        scores=scores,
     )
 
 
@@ -509,7 +506,8 @@ def _send_rate_check(user) -> None:
 def chat_turn_start(
     *, user, conversation_id: int, text: str, client_id: str | None = None
 ) -> PreparedTurn:
-    """Store the person's message (once per client_id) and prepare the companion's reply."""
+    """Store the person's message (once per client_id) and acknowledge it: nothing slow runs
+    here. Recall and routing follow in `turn_prepare`, which the reply calls first."""
     _owned(user, conversation_id)  # someone else's conversation: 404 before anything else
     text = validate_text(text, limit=MAX_MESSAGE_CHARS, what="message")
     client_id = _clean_client_id(client_id)
@@ -519,19 +517,18 @@ def chat_turn_start(
         return _resumed_turn(user, earlier, text, cipher)
     _send_rate_check(user)
 
-    # Recall before storing, so the chips show what was known before this message; route
-    # before storing, so a command for a sub-agent is stored but not remembered.
-    chips, context, scores = _recall(user, text)
-    decision = route(user=user, text=text)
     new_title = ""
     with transaction.atomic():
         conversation = _owned(user, conversation_id, lock=True)  # one send at a time
         earlier = _sent_before(conversation_id, client_id)
         if earlier is None:
-            [message] = messages_store(  # processed by a worker after commit
+            # Held, not yet processed: the router decides in `turn_prepare` whether it is a
+            # command for a sub-agent (not remembered) or something the person said.
+            [message] = messages_store(
                 user=user,
                 conversation=conversation,
-                messages=[MessageIn(text=text, sent_at=timezone.now(), remember=decision is None)],
+                messages=[MessageIn(text=text, sent_at=timezone.now())],
+                hold=True,
             )
             if client_id is not None:
                 Message.objects.filter(pk=message.pk).update(client_id=client_id)
@@ -546,14 +543,27 @@ def chat_turn_start(
         user=user,
         conversation_id=conversation_id,
         message=_message_view(message, cipher),
-        memories=chips,
-        window=_window(conversation_id, message, cipher),
-        context=companion_context(user=user, memories=context, text=text),
-        scores=scores,
         new_title=new_title,
-        decision=decision,
-        routing_checked=True,
     )
+
+
+def turn_prepare(turn: PreparedTurn) -> PreparedTurn:
+    """Recall memories for the message, route it and build the short-term window (once).
+
+    Recall runs before the message is released to the worker, so the chips show what was known
+    before it; a message the router hands to a sub-agent is a command, not a memory."""
+    if turn.prepared or turn.reply is not None:
+        return turn
+    text = turn.message.text
+    turn.memories, context, turn.scores = _recall(turn.user, text)
+    turn.decision = route(user=turn.user, text=text)
+    message_release(message_id=turn.message.id, remember=turn.decision is None)
+    cipher = cipher_for(turn.user.id)
+    upto = Message.objects.only("id", "sent_at").get(pk=turn.message.id)
+    turn.window = _window(turn.conversation_id, upto, cipher)
+    turn.context = companion_context(user=turn.user, memories=context, text=text)
+    turn.prepared = True
+    return turn
 
 
 def _store_reply(turn: PreparedTurn, text: str, routed: RoutedView | None = None) -> MessageView:
@@ -605,6 +615,7 @@ def chat_reply_stream(turn: PreparedTurn) -> Iterator[str]:
     if turn.reply is not None:
         yield turn.reply.text
         return
+    turn_prepare(turn)
     if _routed_reply(turn) is not None:  # a sub-agent's need: its handler answered
         yield turn.reply.text
         return
@@ -644,9 +655,7 @@ ROUTE_ACTION = AuditAction.CHAT_ROUTE
 
 
 def _routed_reply(turn: PreparedTurn) -> MessageView | None:
-    decision = (
-        turn.decision if turn.routing_checked else route(user=turn.user, text=turn.message.text)
-    )
+    decision = turn.decision
     if decision is None:
         return None
     with transaction.atomic():  # the handler's record and the reply are kept together

@@ -19,10 +19,19 @@ from memory.models import Conversation, Message
 
 
 def messages_store(
-    *, user, conversation: Conversation, messages: list[MessageIn], enqueue: bool = True
+    *,
+    user,
+    conversation: Conversation,
+    messages: list[MessageIn],
+    enqueue: bool = True,
+    hold: bool = False,
 ) -> list[Message]:
     """Store messages (encrypted, unprocessed) in one short transaction; with `enqueue`, a
-    worker processes them after commit."""
+    worker processes them after commit.
+
+    With `hold`, the caller keeps the person's messages leased (as a worker's claim) and decides
+    later, with `message_release`, whether they become memories: the chat acknowledges a send
+    before routing it. Should the caller die, the lease expires and the sweep processes them."""
     if conversation.user_id != user.id:
         raise NotFound("No such conversation.")
     if not messages:
@@ -49,6 +58,7 @@ def messages_store(
                     processed_at=(
                         None if item.remember and item.role == Message.Role.USER else now
                     ),
+                    claimed_at=now if hold else None,
                 )
                 for item in messages
             ]
@@ -56,10 +66,20 @@ def messages_store(
         Conversation.objects.filter(pk=conversation.pk).update(
             last_message_at=max(m.sent_at for m in stored), updated_at=now
         )
-        if enqueue:
+        if enqueue and not hold:
             ids = [m.pk for m in stored if m.processed_at is None]
             transaction.on_commit(lambda: processing_enqueue(ids))
     return stored
+
+
+def message_release(*, message_id: int, remember: bool) -> None:
+    """End the hold on a stored message: a worker makes memories of it, or (`remember` False: a
+    command the router handed to a sub-agent) nothing of it is remembered."""
+    unprocessed = Message.objects.filter(pk=message_id, processed_at__isnull=True)
+    if not remember:
+        unprocessed.update(processed_at=timezone.now())
+    elif unprocessed.update(claimed_at=None):
+        processing_enqueue([message_id])
 
 
 def messages_ingest(

@@ -9,7 +9,7 @@ person's wrapped key in WAL, dumps and backups no longer unwrap with anything th
 
 from django.db import transaction
 
-from accounts.hooks import erasers_run
+from accounts.hooks import ErasureOptions, erasers_run
 from macaron.keyring import master_key_rotation_request
 from macaron.vault import data_key_shred, data_keys_compact
 from memory.privacy.audit import AuditAction, audit_record
@@ -20,12 +20,19 @@ def _after_erasure() -> None:
     data_keys_compact()
 
 
-def user_erase(*, user, actor=None, reason: str = "erasure request") -> dict[str, int]:
-    """Erase the person everywhere; returns what each app's eraser removed or anonymised."""
+def user_erase(
+    *,
+    user,
+    actor=None,
+    reason: str = "erasure request",
+    options: ErasureOptions | None = None,
+) -> dict[str, int]:
+    """Erase the person everywhere; returns what each app's eraser removed or anonymised.
+    Published sub-agents stay for the community only when `options.keep_published`."""
     user_id = user.id
     with transaction.atomic():
         data_key_shred(user_id=user_id)
-        counts = erasers_run(user)
+        counts = erasers_run(user, options or ErasureOptions())
         user.delete()
         audit_record(
             actor=actor if actor is not None and actor.pk != user_id else None,

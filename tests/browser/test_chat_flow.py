@@ -25,7 +25,7 @@ def send(page, text: str, replies_before: int) -> None:
     )
 
 
-def test_chat_streams_remembers_and_takes_feedback(live_server, page, password):
+def test_chat_streams_remembers_and_takes_feedback(live_server, page, password, celery_worker):
     user = UserFactory(email="kai@example.org", display_name="Kai")
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "kai@example.org")

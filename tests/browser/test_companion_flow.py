@@ -38,7 +38,7 @@ def send(page, text: str, replies_before: int):
     return page.locator(".chat-message.companion").nth(replies_before)
 
 
-def test_sign_up_meet_the_companion_and_chat_with_memory(live_server, page):
+def test_sign_up_meet_the_companion_and_chat_with_memory(live_server, page, celery_worker):
     page.goto(f"{live_server.url}/accounts/signup/")
     page.fill("#id_email", EMAIL)
     page.fill("#id_display_name", "Mia")

@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management import BaseCommand, CommandError
 
+from accounts.hooks import ErasureOptions
 from macaron.vault import master_key_rotate
 from memory.models import Conversation, Memory, Message
 from memory.services import user_erase
@@ -13,12 +14,26 @@ class Command(BaseCommand):
         parser.add_argument("--email", required=True)
         parser.add_argument("--reason", required=True, help="recorded in the audit log")
         parser.add_argument(
+            "--keep-published",
+            action="store_true",
+            help="the person chose to keep their published sub-agents for the community, "
+            "anonymised (otherwise they become anonymous removed entries of their lineage)",
+        )
+        parser.add_argument(
             "--rotate-now",
             action="store_true",
             help="retire the master key at once instead of at the next scheduled run",
         )
 
-    def handle(self, *args, email: str, reason: str, rotate_now: bool = False, **options):
+    def handle(
+        self,
+        *args,
+        email: str,
+        reason: str,
+        rotate_now: bool = False,
+        keep_published: bool = False,
+        **options,
+    ):
         reason = reason.strip()
         if not reason:
             raise CommandError("--reason must not be empty.")
@@ -31,7 +46,7 @@ class Command(BaseCommand):
             "messages": Message.objects.filter(user_id=user_id).count(),
             "memories": Memory.objects.filter(user_id=user_id).count(),
         }
-        user_erase(user=user, reason=reason)
+        user_erase(user=user, reason=reason, options=ErasureOptions(keep_published=keep_published))
         summary = ", ".join(f"{n} {what}" for what, n in counts.items())
         self.stdout.write(
             f"Erased user {user_id}: data key destroyed (crypto-shredded); deleted the account "

@@ -15,6 +15,7 @@ from memory.companion.chat import (
     conversation_start,
     conversations_for_user,
     title_from,
+    turn_prepare,
 )
 from memory.episodes.compress import SHORT_TERM_WINDOW
 from memory.models import AuditEvent, Conversation, Memory, MemorySource, Message, RewardEvent
@@ -205,7 +206,9 @@ def test_window_is_the_last_messages_of_the_conversation(user, conversation):
         schedule_compression=False,
     )
 
-    prepared = chat_turn_start(user=user, conversation_id=conversation.id, text="And now?")
+    prepared = turn_prepare(
+        chat_turn_start(user=user, conversation_id=conversation.id, text="And now?")
+    )
 
     assert len(prepared.window) == SHORT_TERM_WINDOW
     assert prepared.window[0]["content"] == "Note number 5"

@@ -12,11 +12,16 @@ from django.db import connections
 from macaron.embeddings import get_embedder
 from macaron.llm.openai_compat import OpenAICompatibleProvider
 from macaron.vault import cipher_for
-from memory.companion.chat import chat_reply, chat_turn_start, conversation_start
+from memory.companion.chat import (
+    chat_reply,
+    chat_turn_start,
+    conversation_start,
+    turn_prepare,
+)
 from memory.episodes.compress import EPISODE_MESSAGES, SHORT_TERM_WINDOW, conversation_compress
 from memory.ingest import store as memory_store
 from memory.ingest.gate import MAX_CANDIDATES
-from memory.ingest.process import messages_claim
+from memory.ingest.process import messages_claim, messages_unprocessed
 from memory.models import Memory, MemorySource, Message, TermStat
 from memory.services import (
     MessageIn,
@@ -47,7 +52,10 @@ def test_a_send_stores_at_once_and_the_worker_service_processes_it_once(user):
 
     message = Message.objects.get(pk=prepared.message.id)
     assert message.processed_at is None
+    assert message.claimed_at is not None  # held from the worker until the router has looked
     assert not Memory.objects.filter(user=user).exists()  # nothing extracted in the request
+    turn_prepare(prepared)
+    assert Message.objects.get(pk=message.id).claimed_at is None  # released to the worker
     assert prepared.window[-1]["content"] == ALLERGY  # the reply sees it (short-term window)
     chat_reply(prepared)
 
@@ -78,6 +86,41 @@ def test_a_claimed_message_is_not_taken_twice_until_its_lease_expires(user):
     assert messages_process(message_ids=[message.id]) == 0
     Message.objects.filter(pk=message.id).update(claimed_at=AT)  # that worker died long ago
     assert messages_process(message_ids=[message.id]) == 1
+
+
+@pytest.mark.django_db
+def test_the_acknowledgement_neither_embeds_nor_recalls(user, monkeypatch):
+    """The send is stored and acknowledged before anything slow: recall, routing and the
+    embedding model run afterwards, in `turn_prepare`."""
+    calls: list[str] = []
+    embedder = type(get_embedder())
+    for name in ("embed_documents", "embed_query"):
+        original = getattr(embedder, name)
+        monkeypatch.setattr(
+            embedder,
+            name,
+            lambda self, *a, _o=original, _n=name, **k: calls.append(_n) or _o(self, *a, **k),
+        )
+    conversation = conversation_start(user=user)
+    prepared = chat_turn_start(user=user, conversation_id=conversation.id, text=ALLERGY)
+    assert calls == []
+    assert not prepared.prepared and prepared.memories == ()
+    turn_prepare(prepared)
+    assert "embed_query" in calls  # recall and the router embed the message now
+
+
+@pytest.mark.django_db
+def test_a_held_message_whose_request_died_is_remembered_by_the_sweep(user):
+    conversation = conversation_start(user=user)
+    prepared = chat_turn_start(user=user, conversation_id=conversation.id, text=ALLERGY)
+    # The request died before routing: nothing takes the message while the hold lasts ...
+    assert messages_process(message_ids=[prepared.message.id]) == 0
+    assert messages_unprocessed(older_than_s=0) == []
+    # ... and once the lease is over the sweep finds it and the worker remembers it.
+    Message.objects.filter(pk=prepared.message.id).update(claimed_at=AT, created_at=AT)
+    assert messages_unprocessed(older_than_s=0) == [prepared.message.id]
+    assert messages_process(message_ids=[prepared.message.id]) == 1
+    assert any("peanuts" in text for text in texts(user))
 
 
 @pytest.mark.django_db

@@ -173,7 +173,7 @@ def test_after_erasure_and_rotation_nothing_on_disk_decrypts(tmp_path):
     assert counts["accounts.api_tokens"] == 1 and counts["accounts.sessions"] == 1
     assert counts["accounts.login_records"] == 2  # the failed attempt and the login's AccessLog
     assert counts["subagents.entries"] == 1 and counts["subagents.installations"] == 1
-    assert counts["community.blueprints_anonymised"] == 1
+    assert counts["community.blueprints_removed"] == 1  # the person did not choose to keep it
     assert not ApiToken.objects.filter(user_id=person_id).exists()
     assert Session.objects.count() == sessions_before - 1
     assert not AccessAttempt.objects.filter(username=person.email).exists()
