@@ -7,11 +7,17 @@ class MemoryConfig(AppConfig):
     def ready(self) -> None:
         # Hooks that let a lower layer reach a higher one without importing it.
         from accounts.hooks import account_eraser_register, welcome_installer_register
+        from macaron.embeddings import embedding_warm_up_register
         from memory.companion.onboarding import welcome_install
+        from memory.companion.router import router_warm_up
         from memory.episodes.tasks import compression_schedule
         from memory.ingest.hooks import conversation_grew_register
         from memory.privacy.erasure import user_erase
+        from memory.retrieval.domains import domain_prototypes_warm_up
 
         welcome_installer_register(welcome_install)  # accounts → memory: finishing onboarding
         conversation_grew_register(compression_schedule)  # ingest → episodes: compression
         account_eraser_register(user_erase)  # accounts' erasure workflow → crypto-shredding
+        # Built with the embedding model when a process starts, not on the first message.
+        embedding_warm_up_register(domain_prototypes_warm_up)
+        embedding_warm_up_register(router_warm_up)
