@@ -37,7 +37,7 @@ from memory.models import (
 )
 from memory.privacy.audit import AuditAction, audit_record
 from memory.privacy.policies import validate_policy
-from memory.retrieval.domains import tag_domains
+from memory.retrieval.domains import domain_prototypes_warm_up, tag_domains
 from memory.retrieval.lexical import term_stats_add, term_stats_remove, term_stats_shift
 from memory.retrieval.vector_index import dense_candidates, dense_nearest_each
 
@@ -154,6 +154,7 @@ def remember_embed(pending: list[tuple]) -> tuple[list, str]:
         return [], ""
     embedder = get_embedder()
     vectors = embedder.embed_documents([candidate.embedding_text() for _, candidate in pending])
+    domain_prototypes_warm_up()  # built once per process (at start-up), never in the write
     return list(vectors), embedder.name
 
 
@@ -468,6 +469,7 @@ def memory_update(
     if text is not None:  # validated and embedded before any row is locked
         text = validate_text(text, limit=MAX_MEMORY_CHARS, what="memory")
         vector = get_embedder().embed_documents([text])[0]
+        domain_prototypes_warm_up()
     with transaction.atomic():
         if text is not None:
             person_write_lock(user.id)  # before the row lock, in the order the write path takes
