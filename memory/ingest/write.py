@@ -307,7 +307,8 @@ def _remember_one(
             strength=1.0, strength_at=now, importance=importance, updated_at=timezone.now()
         )
         duplicate.strength, duplicate.importance = 1.0, importance
-        batch.sources.append(_source(duplicate, origin))  # type: ignore[arg-type]
+        if (source_row := _source(duplicate, origin)) is not None:
+            batch.sources.append(source_row)
         return duplicate
 
     terms = set(lexical_terms(candidate.text))
