@@ -9,11 +9,13 @@
   (`accounts.erasure`) executes a request without importing memory.
 - Publication counters: community says how many sub-agents a person has published, so the
   deletion page can offer to keep them for the community.
+- Transfers: every app that keeps a person's data registers an exporter and a restorer;
+  export and import (`memory.transfer.jobs`) run them all.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from accounts.models import Companion, Onboarding, User
 
@@ -116,3 +118,82 @@ def publication_counter_register(counter: PublicationCounter) -> None:
 
 def publications_count(user: User) -> int:
     return sum(counter(user) for counter in list(_publication_counters))
+
+
+# Export and import (memory.transfer.jobs): every app that keeps a person's data registers
+# what it writes into the archive and how it restores it. Archive rows refer to each other by
+# archive references (`ExportContext.ref`), numbered in the order they are first met, never by
+# database ids, so the same data always exports the same way.
+
+
+@dataclass
+class ExportContext:
+    user: User
+    files: dict[str, bytes] = field(default_factory=dict)  # extra files (photos), by path
+    _refs: dict[str, dict[int, int]] = field(default_factory=dict)
+
+    def ref(self, kind: str, db_id: int | None) -> int | None:
+        """The archive reference of a row of `kind` ("memory", "entry", ...)."""
+        if db_id is None:
+            return None
+        refs = self._refs.setdefault(kind, {})
+        return refs.setdefault(db_id, len(refs) + 1)
+
+    def file_add(self, folder: str, data: bytes, extension: str) -> str:
+        name = f"{folder}/{len(self.files) + 1}.{extension}"
+        self.files[name] = data
+        return name
+
+
+@dataclass
+class ImportContext:
+    user: User
+    sections: dict[str, Any]
+    files: dict[str, bytes]
+    # archive reference -> new database id, per kind (filled by the importers as they restore)
+    ids: dict[str, dict[int, int]] = field(default_factory=dict)
+    prepared: dict[str, Any] = field(default_factory=dict)  # what prepare steps computed
+    finishers: list[Callable[[], None]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def section(self, name: str, kind: type = list) -> Any:
+        value = self.sections.get(name, kind())
+        if not isinstance(value, kind):
+            raise ValueError(f"The {name} section has the wrong shape.")
+        return value
+
+    def new_id(self, kind: str, ref: Any) -> int | None:
+        if ref is None:
+            return None
+        return self.ids.get(kind, {}).get(ref)
+
+    def remember(self, kind: str, ref: Any, db_id: int) -> None:
+        if not isinstance(ref, int) or isinstance(ref, bool):
+            raise ValueError(f"A {kind} reference must be an integer.")
+        self.ids.setdefault(kind, {})[ref] = db_id
+
+
+Exporter = Callable[[ExportContext], dict[str, Any]]  # section name -> JSON-ready value
+Restorer = Callable[[ImportContext], None]  # runs inside the import's one transaction
+Preparer = Callable[[ImportContext, Callable[[float], None]], None]  # slow work, no transaction
+
+
+@dataclass(frozen=True)
+class Transfer:
+    export: Exporter
+    restore: Restorer
+    prepare: Preparer | None = None
+    # sections this app exports but does not restore (kept for the record; see README)
+    not_restored: tuple[str, ...] = ()
+
+
+_transfers: dict[str, Transfer] = {}
+
+
+def transfer_register(name: str, transfer: Transfer) -> None:
+    _transfers[name] = transfer
+
+
+def registered_transfers() -> list[tuple[str, Transfer]]:
+    """In registration order (the apps' order), which is the order restores run in."""
+    return list(_transfers.items())

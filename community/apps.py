@@ -5,7 +5,12 @@ class CommunityConfig(AppConfig):
     name = "community"
 
     def ready(self) -> None:
-        from accounts.hooks import eraser_register, publication_counter_register
+        from accounts.hooks import (
+            eraser_register,
+            publication_counter_register,
+            transfer_register,
+        )
+        from community.archive import COMMUNITY_TRANSFER
         from community.seed import community_seed_lines
         from community.services import published_count, usage_listen, user_community_erase
         from community.views import tool_panel
@@ -17,3 +22,4 @@ class CommunityConfig(AppConfig):
         startup_preparer_register(community_seed_lines)
         eraser_register("community", user_community_erase)
         publication_counter_register(published_count)
+        transfer_register("community", COMMUNITY_TRANSFER)

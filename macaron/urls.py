@@ -19,6 +19,7 @@ urlpatterns = [
     path("memories/", include("memory.urls")),
     path("chat/", include("memory.chat_urls")),
     path("notifications/", include("memory.reminder_urls")),
+    path("data/", include("memory.data_urls")),
     path("tools/", include("subagents.urls")),
     path("community/", include("community.urls")),
     path("admin/", admin.site.urls),

@@ -6,7 +6,12 @@ class MemoryConfig(AppConfig):
 
     def ready(self) -> None:
         # Hooks that let a lower layer reach a higher one without importing it.
-        from accounts.hooks import account_eraser_register, welcome_installer_register
+        from accounts.hooks import (
+            account_eraser_register,
+            eraser_register,
+            transfer_register,
+            welcome_installer_register,
+        )
         from macaron.embeddings import embedding_warm_up_register
         from memory.companion.onboarding import welcome_install
         from memory.companion.router import router_warm_up
@@ -14,10 +19,14 @@ class MemoryConfig(AppConfig):
         from memory.ingest.hooks import conversation_grew_register
         from memory.privacy.erasure import user_erase
         from memory.retrieval.domains import domain_prototypes_warm_up
+        from memory.transfer.jobs import user_transfers_erase
+        from memory.transfer.sections import MEMORY_TRANSFER
 
         welcome_installer_register(welcome_install)  # accounts → memory: finishing onboarding
         conversation_grew_register(compression_schedule)  # ingest → episodes: compression
         account_eraser_register(user_erase)  # accounts' erasure workflow → crypto-shredding
+        transfer_register("memory", MEMORY_TRANSFER)  # export and import
+        eraser_register("transfers", user_transfers_erase)  # archive files under var/
         # Built with the embedding model when a process starts, not on the first message.
         embedding_warm_up_register(domain_prototypes_warm_up)
         embedding_warm_up_register(router_warm_up)

@@ -5,6 +5,7 @@ from datetime import datetime, time
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from memory.models import Memory
 from memory.retrieval.domains import DOMAINS
@@ -137,3 +138,7 @@ class IdListField(forms.Field):
 
 class ForgetManyForm(forms.Form):
     ids = IdListField(error_messages={"required": "Tick the memories you want me to forget."})
+
+
+class ArchiveImportForm(forms.Form):
+    archive = forms.FileField(label=_("Archive (.zip)"))

@@ -5,6 +5,8 @@ Everything a person typed is stored only as ciphertext (`*_ct` columns, written 
 normalised tokens under a per-user key, so search works without plaintext at rest.
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -267,3 +269,56 @@ class Reminder(models.Model):
             models.Index(fields=["user", "state", "-raised_at"], name="reminder_user_state"),
         ]
         constraints = [models.UniqueConstraint(fields=["memory"], name="reminder_once_per_memory")]
+
+
+class TransferJob(TimeStampedModel):
+    """An export or an import of a person's data, built or restored by a worker.
+
+    The archive file lives under settings.DATA_TRANSFER_DIR, encrypted with the person's key;
+    `file_name` is its name there. An export's download link carries a random token of which
+    only the SHA-256 is kept; it works once, until `expires_at`."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export"
+        IMPORT = "import"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    public_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transfer_jobs"
+    )
+    # staff who asked on the person's behalf (None: the person themself)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    progress = models.FloatField(default=0.0)
+    error = models.CharField(max_length=300, blank=True)  # a safe message, never content
+    file_name = models.CharField(max_length=80, blank=True)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
+    token_digest = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "kind", "-created_at"], name="transfer_user_kind"),
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(expires_at__isnull=False),
+                name="transfer_expiring",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=1), name="transfer_progress_0_1"
+            )
+        ]

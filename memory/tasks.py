@@ -8,14 +8,18 @@ from memory.ingest.tasks import process_messages, sweep_unprocessed
 from memory.ingest.write import memories_reembed
 from memory.retrieval.scoring import memories_decay
 from memory.retrieval.vector_index import user_vector_index_ensure, user_vector_indexes_sync
+from memory.transfer.tasks import build_export, expire_transfers, restore_import
 
 __all__ = [
+    "build_export",
     "compress_conversation",
     "decay_strength",
     "ensure_user_vector_index",
+    "expire_transfers",
     "process_messages",
     "raise_due_reminders",
     "reembed",
+    "restore_import",
     "sweep_unprocessed",
     "sync_user_vector_indexes",
 ]

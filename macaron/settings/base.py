@@ -377,3 +377,17 @@ CELERY_BEAT_SCHEDULE["community-recompute-scores"] = {
     "schedule": 3600.0,
     "options": {"expires": 55 * 60},
 }
+
+# Export and import of a person's data (memory.transfer.jobs). Archives are kept encrypted
+# with the person's key under this folder; an export's single-use link expires after the TTL
+# and the beat job deletes its file. An uploaded archive is refused above these limits.
+DATA_TRANSFER_DIR = env("DATA_TRANSFER_DIR", str(BASE_DIR / "var" / "transfers"))
+DATA_EXPORT_TTL_HOURS = float(env("DATA_EXPORT_TTL_HOURS", "24"))
+DATA_IMPORT_MAX_BYTES = int(env("DATA_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+DATA_IMPORT_MAX_UNPACKED_BYTES = int(env("DATA_IMPORT_MAX_UNPACKED_BYTES", str(200 * 1024 * 1024)))
+DATA_IMPORT_MAX_FILES = int(env("DATA_IMPORT_MAX_FILES", "5000"))
+CELERY_BEAT_SCHEDULE["memory-transfers-expire"] = {
+    "task": "memory.transfers_expire",
+    "schedule": 3600.0,
+    "options": {"expires": 55 * 60},
+}

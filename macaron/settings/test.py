@@ -14,3 +14,4 @@ MASTER_KEYRING_FILE = env(
     "TEST_MASTER_KEYRING_FILE",
     str(BASE_DIR / "var" / "test-keyring.json"),  # noqa: F405
 )
+DATA_TRANSFER_DIR = env("TEST_DATA_TRANSFER_DIR", str(BASE_DIR / "var" / "test-transfers"))  # noqa: F405

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from memory.api import chat, reminders, views
+from memory.api import chat, reminders, transfer, views
 
 urlpatterns = [
     path("memories/", views.MemoryListApi.as_view(), name="memory-list"),
@@ -30,4 +30,13 @@ urlpatterns = [
         name="notification-dismiss",
     ),
     path("reminders/", reminders.ReminderListApi.as_view(), name="reminder-list"),
+    path("me/export/", transfer.ExportApi.as_view(), name="me-export"),
+    path("me/export/<uuid:job_id>/", transfer.ExportDetailApi.as_view(), name="me-export-detail"),
+    path(
+        "me/export/<uuid:job_id>/download/",
+        transfer.ExportDownloadApi.as_view(),
+        name="me-export-download",
+    ),
+    path("me/import/", transfer.ImportApi.as_view(), name="me-import"),
+    path("me/import/<uuid:job_id>/", transfer.ImportDetailApi.as_view(), name="me-import-detail"),
 ]

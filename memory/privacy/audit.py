@@ -12,6 +12,9 @@ class AuditAction(models.TextChoices):
     ERASE = "erase", "erase"
     CONVERSATION_DELETE = "conversation_delete", "conversation delete"
     CHAT_ROUTE = "chat_route", "chat route"
+    EXPORT = "export", "export"
+    EXPORT_DOWNLOAD = "export_download", "export download"
+    IMPORT = "import", "import"
 
 
 PURPOSE_MAX = AuditEvent._meta.get_field("purpose").max_length or 120

@@ -135,6 +135,7 @@ def test_every_page_a_person_or_staff_sees_runs_under_the_policy(live_server, pa
         f"/tools/entries/{entry.id}/edit/",
         "/accounts/profile/",
         "/accounts/tokens/",
+        "/data/",
         "/accounts/password/change/",
         # Django's admin runs under the same policy (its scripts are files; no exemption).
         "/admin/",
