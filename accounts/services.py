@@ -424,9 +424,16 @@ def onboarding_skip(*, user: User) -> Onboarding:
 
 
 def onboarding_complete(*, user: User) -> Onboarding:
-    """Record the gift and hand the rest (the first memories and the companion's opening
-    conversation) to the welcome installers that memory registered (`accounts.hooks`).
-    Safe to call twice: the second call changes nothing."""
+    """Finish onboarding in three steps, so that no embedding runs inside a transaction:
+
+    1. one short transaction validates, brings the companion to life and records the gift;
+    2. after it has committed, the welcome installers that memory and sub-agents registered
+       (`accounts.hooks`: the first memories, embedded in one batch, the companion's opening
+       conversation, the gift's tools) run with no transaction open; each is idempotent;
+    3. a short transaction records the first conversation and marks onboarding complete.
+
+    Safe to call again: after a failure in step 2 a second call finishes the work without
+    duplicating any of it; once complete, a call changes nothing."""
     with transaction.atomic():
         onboarding = onboarding_lock(user=user)
         if onboarding.completed_at is not None:
@@ -442,20 +449,21 @@ def onboarding_complete(*, user: User) -> Onboarding:
                 fields={"interests": ["Pick at least one."]},
             )
         companion = companion_create(user=user)
-        gift = quiz.gift_for(onboarding.interests)
-        first_conversation_id = welcome_install(
-            Welcome(
-                user=user,
-                onboarding=onboarding,
-                companion=companion,
-                gift=gift,
-                language=quiz.language_of(user.preferred_language),
-            )
+        onboarding.welcome_gift = quiz.gift_for(onboarding.interests)
+        onboarding.save(update_fields=["welcome_gift", "updated_at"])
+    first_conversation_id = welcome_install(
+        Welcome(
+            user=user,
+            onboarding=onboarding,
+            companion=companion,
+            gift=list(onboarding.welcome_gift),
+            language=quiz.language_of(user.preferred_language),
         )
-        onboarding.welcome_gift = gift
-        onboarding.first_conversation_id = first_conversation_id
-        onboarding.completed_at = timezone.now()
-        onboarding.save(
-            update_fields=["welcome_gift", "first_conversation_id", "completed_at", "updated_at"]
-        )
+    )
+    with transaction.atomic():
+        onboarding = onboarding_lock(user=user)
+        if onboarding.completed_at is None:
+            onboarding.first_conversation_id = first_conversation_id
+            onboarding.completed_at = timezone.now()
+            onboarding.save(update_fields=["first_conversation_id", "completed_at", "updated_at"])
     return onboarding

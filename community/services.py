@@ -271,7 +271,7 @@ def blueprint_publish(
             changelog=changelog,
             now=now,
         )
-        blueprint_embed(blueprint=blueprint)
+    blueprint_embed(blueprint=blueprint)  # after commit: no embedding inside a transaction
     return blueprint
 
 
@@ -524,7 +524,7 @@ def blueprint_listing_update(*, user, blueprint: Blueprint, listing: Listing) ->
             visibility=listing.visibility,
         )
         blueprint.refresh_from_db()
-        blueprint_embed(blueprint=blueprint)
+    blueprint_embed(blueprint=blueprint)  # after commit: no embedding inside a transaction
     return blueprint
 
 

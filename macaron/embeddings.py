@@ -13,11 +13,13 @@ Vectors are L2-normalised float32, so cosine distance is the metric everywhere.
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
 
 import numpy as np
+from django.apps import apps
 from django.conf import settings
 
 
@@ -138,13 +140,30 @@ def embedding_status() -> EmbeddingStatus:
     return EmbeddingStatus(backend, model or backend, available, loaded, detail)
 
 
+# What higher apps build once per process from the model (domain prototypes, the router's intent
+# examples), registered from their AppConfig.ready: built at start-up with the model itself.
+WarmUp = Callable[[], None]
+_warm_ups: list[WarmUp] = []
+
+
+def embedding_warm_up_register(warm_up: WarmUp) -> None:
+    if warm_up not in _warm_ups:
+        _warm_ups.append(warm_up)
+
+
 def embedder_warm_up(*, background: bool = False) -> None:
-    """Load the configured model now (process start) rather than on the first message: WSGI
-    start-up, runserver (MacaronConfig.ready) and each Celery worker process call it."""
+    """Load the configured model and build what the apps derive from it now (process start)
+    rather than on the first message: WSGI start-up, runserver (MacaronConfig.ready) and each
+    Celery worker process call it."""
 
     def load() -> None:
         try:
             get_embedder().embed_query("warm up")
+            # runserver starts this thread from the first app's ready(): the other apps
+            # register their warm-ups from theirs, so wait until every app is ready.
+            apps.ready_event.wait(timeout=60)
+            for warm_up in list(_warm_ups):
+                warm_up()
         except Exception:  # an unavailable model is reported by /healthz, not at start-up
             logging.getLogger(__name__).warning("embedding model warm-up failed", exc_info=True)
 

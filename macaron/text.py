@@ -1,5 +1,6 @@
 """Language-agnostic text handling for the gate and the lexical channel."""
 
+import itertools
 import math
 import re
 import unicodedata
@@ -14,6 +15,7 @@ WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 # Kana, CJK ideographs (with extension A and compatibility forms), hangul, half-width katakana.
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
 CJK_RE = re.compile(f"[{CJK}]")
+TOKEN_RE = re.compile(f"[{CJK}]|[^\\W_{CJK}]+(?:'[^\\W_{CJK}]+)?")  # what count_tokens counts
 LATIN_WORD_RE = re.compile(f"[^\\s{CJK}\u3000-\u303f\uff01-\uff65]+")
 DIGIT_RE = re.compile(r"\d")
 NUMBER_RE = re.compile(r"\d+(?:[.,:/-]\d+)*")  # "3", "2.5", "10:30", "12/03"
@@ -149,6 +151,25 @@ def count_tokens(text: str) -> int:
     """Words for spaced scripts, characters for CJK: a stable measure of context size."""
     cjk = len(CJK_RE.findall(text))
     return len(WORD_RE.findall(CJK_RE.sub(" ", text))) + cjk
+
+
+def text_windows(text: str, *, max_tokens: int, max_chars: int) -> list[str]:
+    """`text` cut into pieces of at most `max_tokens` tokens (as `count_tokens` counts them) and
+    `max_chars` characters, at token boundaries, else at a space, else anywhere: for text with
+    no sentence end to split at."""
+    starts = [match.start() for match in TOKEN_RE.finditer(text)]
+    bounds = [0, *starts[max_tokens::max_tokens], len(text)]
+    pieces: list[str] = []
+    for start, end in itertools.pairwise(bounds):
+        piece = text[start:end].strip()
+        while len(piece) > max_chars:
+            cut = piece.rfind(" ", max_chars // 2, max_chars + 1)
+            cut = cut if cut > 0 else max_chars
+            pieces.append(piece[:cut].strip())
+            piece = piece[cut:].strip()
+        if piece:
+            pieces.append(piece)
+    return pieces
 
 
 @cache

@@ -13,12 +13,15 @@ class MemoryConfig(AppConfig):
             transfer_register,
             welcome_installer_register,
         )
+        from macaron.embeddings import embedding_warm_up_register
         from macaron.vault import rotation_listener_register
         from memory.companion.onboarding import welcome_install
+        from memory.companion.router import router_warm_up
         from memory.episodes.tasks import compression_schedule
         from memory.ingest.hooks import conversation_grew_register
         from memory.privacy.erasure import user_erase
         from memory.privacy.security import key_rotation_record, security_record
+        from memory.retrieval.domains import domain_prototypes_warm_up
         from memory.transfer.jobs import user_transfers_erase
         from memory.transfer.sections import MEMORY_TRANSFER
 
@@ -29,3 +32,6 @@ class MemoryConfig(AppConfig):
         eraser_register("transfers", user_transfers_erase)  # archive files under var/
         security_recorder_register(security_record)  # accounts → memory: security events
         rotation_listener_register(key_rotation_record)  # macaron → memory: key rotations
+        # Built with the embedding model when a process starts, not on the first message.
+        embedding_warm_up_register(domain_prototypes_warm_up)
+        embedding_warm_up_register(router_warm_up)

@@ -17,7 +17,8 @@ from memory.companion.router import (
     registered_intents,
 )
 from memory.ingest.conversation_index import conversation_index_fill
-from memory.ingest.process import MAX_CANDIDATES, messages_process
+from memory.ingest.gate import MAX_CANDIDATES
+from memory.ingest.process import messages_process
 from memory.ingest.store import messages_ingest, messages_store
 from memory.ingest.write import (
     CONTEXT_CHARS,

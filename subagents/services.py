@@ -38,7 +38,7 @@ from subagents.selectors import (
     reminders_effective,
 )
 from subagents.spec import spec_validate
-from subagents.transfer import memory_writes_apply
+from subagents.transfer import memory_writes_apply, memory_writes_due
 from subagents.upgrade import migration_plan, values_migrate
 from subagents.usage import usage_emit
 from subagents.values import EntryError, entry_values_clean
@@ -304,7 +304,8 @@ def entry_create(
     now: datetime | None = None,
 ) -> Entry:
     """Log an entry: every value checked against its field (EntryError names each refused
-    field), stored encrypted, then the spec's memory hooks run — all in one transaction.
+    field) and stored encrypted in one transaction; the memories the spec's hooks ask for are
+    written after it commits (they are embedded, which never happens inside a transaction).
     Idempotent per client token (a double submit logs once)."""
     now = now or timezone.now()
     token = _client_token(client_token)
@@ -335,16 +336,11 @@ def entry_create(
         if wants_goals:
             after = goals_status(installation=installation, spec=spec, now=now)
             newly_met = _newly_met(before, after, goals_effective(installation, spec))
-        if hooks:
-            memory_writes_apply(
-                user=user,
-                installation=installation,
-                spec=spec,
-                entry_id=entry.id,
-                values=clean,
-                first_entry=first,
-                goals_newly_met=newly_met,
-            )
+        due = memory_writes_due(
+            spec=spec, values=clean, first_entry=first, goals_newly_met=newly_met
+        )
+    # After commit: memory_create embeds, and no embedding runs inside a transaction or a lock.
+    memory_writes_apply(user=user, installation=installation, entry_id=entry.id, writes=due)
     usage_emit(installation=installation, kind="entry")
     return entry
 
@@ -395,8 +391,7 @@ def catalogue_load() -> dict[str, int]:
     """Re-sync the CatalogueBlueprint table with the shipped files (idempotent)."""
     from subagents.catalogue import catalogue_sync_into
 
-    with transaction.atomic():
-        return catalogue_sync_into(CatalogueBlueprint)
+    return catalogue_sync_into(CatalogueBlueprint)  # embeds, then writes in a transaction
 
 
 def spec_build(*, request: str, language: str | None = None, user=None) -> BuildResult:

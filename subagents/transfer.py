@@ -4,6 +4,7 @@ each memory's privacy policy applies (private, secret and `share_with_subagents:
 memories never reach it)."""
 
 import re
+from dataclasses import dataclass
 
 from memory.retrieval import Filters, RetrievedMemory, retrieve
 from memory.services import memory_create, memory_update
@@ -46,21 +47,23 @@ def _matches(write: dict, values: dict) -> bool:
     return value == wanted
 
 
-def memory_writes_apply(
-    *,
-    user,
-    installation,
-    spec: dict,
-    entry_id: int,
-    values: dict,
-    first_entry: bool,
-    goals_newly_met: set[str],
-) -> list[int]:
-    """Write the memories the spec's hooks ask for after an entry; returns their ids.
+@dataclass(frozen=True)
+class MemoryWrite:
+    """A memory an entry's hooks ask for: its text and the domain it belongs to."""
+
+    text: str
+    domain: str | None
+
+
+def memory_writes_due(
+    *, spec: dict, values: dict, first_entry: bool, goals_newly_met: set[str]
+) -> list[MemoryWrite]:
+    """The memories the spec's hooks ask for after an entry (no database, no embedding: decided
+    inside the entry's transaction, written by `memory_writes_apply` after it commits).
 
     `goals_newly_met` holds the field keys of goals this entry made met in their period.
     """
-    written: list[int] = []
+    due: list[MemoryWrite] = []
     for write in spec["memory"]["writes"]:
         when = write["when"]
         if when == "first_entry" and not first_entry:
@@ -72,16 +75,27 @@ def memory_writes_apply(
         text = template_fill(write["template"], spec=spec, values=values)
         if not text:
             continue
+        domain = write.get("domain") or (spec["domains"][0] if spec["domains"] else None)
+        due.append(MemoryWrite(text=text, domain=domain))
+    return due
+
+
+def memory_writes_apply(
+    *, user, installation, entry_id: int, writes: list[MemoryWrite]
+) -> list[int]:
+    """Write the memories an entry's hooks asked for; returns their ids. Run with no
+    transaction open: each memory is embedded first, then written in its own short one."""
+    written: list[int] = []
+    for write in writes:
         memory = memory_create(
             user=user,
-            text=text,
+            text=write.text,
             source=MEMORY_SOURCE,
             external_id=provenance(installation),
             entry_id=entry_id,
         )
-        domain = write.get("domain") or (spec["domains"][0] if spec["domains"] else None)
-        if domain and domain not in memory.domains:
-            memory_update(user=user, memory_id=memory.id, domains=[*memory.domains, domain])
+        if write.domain and write.domain not in memory.domains:
+            memory_update(user=user, memory_id=memory.id, domains=[*memory.domains, write.domain])
         written.append(memory.id)
     return written
 

@@ -692,23 +692,25 @@ def _routed_reply(turn: PreparedTurn) -> MessageView | None:
     decision = turn.decision
     if decision is None:
         return None
-    with transaction.atomic():  # the handler's record and the reply are kept together
-        routed = route_dispatch(
-            user=turn.user,
-            text=turn.message.text,
-            decision=decision,
-            message_id=turn.message.id,
-        )
-        text = routed.result.text.strip()[:MAX_MESSAGE_CHARS]
-        if not text:
-            raise LLMError(NO_REPLY_MESSAGE, reason="invalid_output")
-        preferences = tuple(UsedMemory(id=p.id, text=p.text) for p in routed.request.preferences)
-        view = RoutedView(
-            intent=routed.request.intent,
-            preferences=preferences,
-            links=tuple(link.as_dict() for link in routed.result.links),
-        )
-        turn.reply = _store_reply(turn, text, routed=view)
+    # No transaction around the handler: it recalls (embeds the request), may ask the LLM and
+    # may write memories (embeds them), none of which may run inside one; it commits its own
+    # short writes, then the reply is stored in another.
+    routed = route_dispatch(
+        user=turn.user,
+        text=turn.message.text,
+        decision=decision,
+        message_id=turn.message.id,
+    )
+    text = routed.result.text.strip()[:MAX_MESSAGE_CHARS]
+    if not text:
+        raise LLMError(NO_REPLY_MESSAGE, reason="invalid_output")
+    preferences = tuple(UsedMemory(id=p.id, text=p.text) for p in routed.request.preferences)
+    view = RoutedView(
+        intent=routed.request.intent,
+        preferences=preferences,
+        links=tuple(link.as_dict() for link in routed.result.links),
+    )
+    turn.reply = _store_reply(turn, text, routed=view)
     return turn.reply
 
 

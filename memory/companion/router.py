@@ -180,6 +180,14 @@ def _example_matrix(intents: tuple[Intent, ...]) -> tuple[np.ndarray, np.ndarray
     return computed
 
 
+def router_warm_up() -> None:
+    """Embed the registered intents' examples now (at process start), not on the first
+    message; intents registered later are embedded when they are first needed."""
+    intents = registered_intents()
+    if intents:
+        _example_matrix(intents)
+
+
 def _has_cue(intent: Intent, text: str) -> bool:
     if not intent.cues:
         return True

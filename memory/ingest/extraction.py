@@ -14,6 +14,7 @@ from memory.ingest.gate import (
     Candidate,
     extract_candidates,
     kind_of,
+    most_informative,
     score,
     slot_of,
 )
@@ -53,9 +54,14 @@ def _llm_candidates(text: str, sent_at: datetime) -> list[Candidate]:
         schema=FACTS_SCHEMA,
     )
     candidates = []
+    whole: list = []  # the message's own date, resolved once and only when a fact has none
     for fact in answer["facts"]:
         fact_text = fact["text"].strip()
-        event = resolve_time(fact_text, sent_at) or resolve_time(text, sent_at)
+        event = resolve_time(fact_text, sent_at)
+        if event is None:
+            if not whole:
+                whole.append(resolve_time(text, sent_at))
+            event = whole[0]
         heuristic, reasons = score(fact_text, event)
         importance = max(heuristic, float(fact.get("importance", heuristic)))
         if importance < GATE_THRESHOLD:
@@ -75,9 +81,10 @@ def _llm_candidates(text: str, sent_at: datetime) -> list[Candidate]:
 
 
 def candidates_for(text: str, sent_at: datetime) -> list[Candidate]:
+    """At most MAX_CANDIDATES candidates, the most informative (see `most_informative`)."""
     if settings.LLM_BASE_URL:
         try:
-            return _llm_candidates(text, sent_at)
+            return most_informative(_llm_candidates(text, sent_at))
         except LLMError:
             logger.warning("fact extraction fell back to the offline gate: provider unavailable")
-    return extract_candidates(text, sent_at)
+    return most_informative(extract_candidates(text, sent_at))

@@ -1,21 +1,37 @@
 """The write-path gate: which parts of a message become long-term memories, and how important.
 
 Pure functions (no database): `extract_candidates` splits a message into candidate memories
-and scores each one. What the person emphasised counts more: an explicit "remember", repetition
+and scores each one; `most_informative` keeps at most MAX_CANDIDATES of them. What the person emphasised counts more: an explicit "remember", repetition
 (handled by merging, see services), strong sentiment, dates, people, numbers, health facts.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from macaron.text import DIGIT_RE as NUMBER_RE
 from macaron.text import MID_SENTENCE_NAME_RE as NAME_RE
-from macaron.text import content_words, count_tokens, split_sentences
+from macaron.text import (
+    content_words,
+    count_tokens,
+    lexical_terms,
+    normalise,
+    split_sentences,
+    text_windows,
+)
 from macaron.timeexpr import TimeRange, resolve_time
 
 MAX_CANDIDATE_TOKENS = 80
+MAX_CANDIDATE_CHARS = 600  # LoCoMo's longest turn is 434 characters
 GATE_THRESHOLD = 0.3
+# At most this many candidate memories per message, so a message's worker time is bounded (one
+# embedding batch of at most MAX_CANDIDATES texts of at most MAX_CANDIDATE_TOKENS tokens, and as
+# many duplicate checks): a 20,000-character message costs about as much as a few short ones.
+MAX_CANDIDATES = 20
+# When a message has more candidates than that, wording not yet covered by the ones kept counts
+# up to this much importance, so twenty variations of one sentence do not crowd out a new fact.
+NOVELTY_WEIGHT = 0.1
+REPEAT_BONUS = 0.05  # a candidate said again in the same message, as merging a duplicate adds
 
 REMEMBER_RE = re.compile(
     r"\bremember\b|\bdon'?t forget\b|\bnever forget\b|\bkeep in mind\b|\bnote that\b|"
@@ -78,20 +94,40 @@ class Candidate:
         return f"{self.context}\n{self.text}" if self.context else self.text
 
 
+def _pieces(text: str) -> list[str]:
+    """Sentences; one longer than a candidate may be (no sentence end to split at) is cut."""
+    pieces: list[str] = []
+    for sentence in split_sentences(text):
+        if len(sentence) > MAX_CANDIDATE_CHARS or count_tokens(sentence) > MAX_CANDIDATE_TOKENS:
+            pieces.extend(
+                text_windows(
+                    sentence, max_tokens=MAX_CANDIDATE_TOKENS, max_chars=MAX_CANDIDATE_CHARS
+                )
+            )
+        else:
+            pieces.append(sentence)
+    return pieces
+
+
 def _chunks(text: str) -> list[str]:
-    """Whole message when short; otherwise sentence groups of at most MAX_CANDIDATE_TOKENS."""
-    if count_tokens(text) <= MAX_CANDIDATE_TOKENS:
-        return [text.strip()]
+    """Whole message when short; otherwise sentence groups of at most MAX_CANDIDATE_TOKENS
+    tokens and MAX_CANDIDATE_CHARS characters."""
+    text = text.strip()
+    if len(text) <= MAX_CANDIDATE_CHARS and count_tokens(text) <= MAX_CANDIDATE_TOKENS:
+        return [text]
     chunks: list[str] = []
     current: list[str] = []
-    size = 0
-    for sentence in split_sentences(text):
+    size, chars = 0, -1  # chars: the length of the group joined with spaces
+    for sentence in _pieces(text):
         n = count_tokens(sentence)
-        if current and size + n > MAX_CANDIDATE_TOKENS:
+        if current and (
+            size + n > MAX_CANDIDATE_TOKENS or chars + 1 + len(sentence) > MAX_CANDIDATE_CHARS
+        ):
             chunks.append(" ".join(current))
-            current, size = [], 0
+            current, size, chars = [], 0, -1
         current.append(sentence)
         size += n
+        chars += 1 + len(sentence)
     if current:
         chunks.append(" ".join(current))
     return chunks
@@ -174,3 +210,37 @@ def extract_candidates(text: str, sent_at: datetime) -> list[Candidate]:
             )
         )
     return candidates
+
+
+def most_informative(candidates: list[Candidate], limit: int = MAX_CANDIDATES) -> list[Candidate]:
+    """At most `limit` candidates, in their original order. A candidate repeated word for word
+    is kept once (each repeat adds REPEAT_BONUS importance); beyond `limit`, candidates are
+    picked greedily by importance plus NOVELTY_WEIGHT times the share of their terms that the
+    ones already picked do not cover."""
+    unique: dict[str, Candidate] = {}
+    for candidate in candidates:
+        key = normalise(candidate.text)
+        kept = unique.get(key)
+        unique[key] = (
+            candidate
+            if kept is None
+            else replace(kept, importance=min(1.0, kept.importance + REPEAT_BONUS))
+        )
+    found = list(unique.values())
+    if len(found) <= limit:
+        return found
+    terms = [set(lexical_terms(candidate.text)) for candidate in found]
+    covered: set[str] = set()
+    left = set(range(len(found)))
+    picked: list[int] = []
+
+    def worth(i: int) -> tuple[float, int]:
+        novelty = len(terms[i] - covered) / max(1, len(terms[i]))
+        return found[i].importance + NOVELTY_WEIGHT * novelty, -i  # earlier wins a tie
+
+    for _ in range(limit):
+        best = max(left, key=worth)
+        picked.append(best)
+        left.discard(best)
+        covered |= terms[best]
+    return [found[i] for i in sorted(picked)]

@@ -32,7 +32,6 @@ from memory.ingest.write import CONTEXT_CHARS, remember_embed, remember_write, r
 from memory.models import Conversation, Memory, Message
 
 BATCH_SIZE = 64
-MAX_CANDIDATES = 20  # per message: the most important ones are kept
 
 CLAIM_SQL = """
 UPDATE memory_message SET claimed_at = now() WHERE id IN (
@@ -88,14 +87,6 @@ def _previous_texts(rows: list[Message], ciphers: dict[int, UserCipher]) -> dict
     }
 
 
-def bounded(candidates: list, limit: int = MAX_CANDIDATES) -> list:
-    """At most `limit` candidates, the most important ones, in their original order."""
-    if len(candidates) <= limit:
-        return candidates
-    keep = sorted(range(len(candidates)), key=lambda i: -candidates[i].importance)[:limit]
-    return [candidates[i] for i in sorted(keep)]
-
-
 def messages_process(
     *,
     message_ids: list[int],
@@ -121,7 +112,7 @@ def messages_process(
         if row.role != Message.Role.USER:
             continue
         text = ciphers[row.user_id].decrypt(row.text_ct)
-        found = bounded(candidates_for(text, local_time(row.sent_at, users[row.user_id])))
+        found = candidates_for(text, local_time(row.sent_at, users[row.user_id]))
         for candidate in found:
             candidate.context = reply_context(previous.get(row.id, ""))
             pending[row.user_id].append((row, candidate))

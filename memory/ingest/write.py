@@ -3,9 +3,11 @@
 Every function takes the acting person and scopes every lookup by them.
 """
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, time
 
+import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 from pgvector.django import CosineDistance
@@ -25,7 +27,7 @@ from macaron.timeexpr import resolve_time
 from macaron.timezones import local_time
 from macaron.vault import UserCipher, cipher_for
 from memory.ingest.gate import Candidate, slot_of
-from memory.ingest.schedule import reminder_schedule_for
+from memory.ingest.schedule import reminder_due_at, reminder_schedule_for
 from memory.models import (
     Conversation,
     Memory,
@@ -37,9 +39,9 @@ from memory.models import (
 from memory.privacy.audit import AuditAction, audit_record, audit_stream_lock
 from memory.privacy.chain import person_stream
 from memory.privacy.policies import validate_policy
-from memory.retrieval.domains import tag_domains
-from memory.retrieval.lexical import term_stats_add, term_stats_remove
-from memory.retrieval.vector_index import dense_candidates
+from memory.retrieval.domains import domain_prototypes_warm_up, tag_domains
+from memory.retrieval.lexical import term_stats_add, term_stats_remove, term_stats_shift
+from memory.retrieval.vector_index import dense_candidates, dense_nearest_each
 
 MAX_MESSAGE_CHARS = 20_000
 MAX_MEMORY_CHARS = 4_000
@@ -170,78 +172,171 @@ def remember_embed(pending: list[tuple]) -> tuple[list, str]:
         return [], ""
     embedder = get_embedder()
     vectors = embedder.embed_documents([candidate.embedding_text() for _, candidate in pending])
+    domain_prototypes_warm_up()  # built once per process (at start-up), never in the write
     return list(vectors), embedder.name
+
+
+@dataclass
+class _Batch:
+    """What one `remember_write` knows about the person's current memories, so that each
+    candidate's duplicate check needs no query of its own: exact matches by content key and
+    the nearest current memory of every candidate, each looked up once for the whole batch,
+    then kept up to date with what the batch itself writes, reinforces and supersedes."""
+
+    by_key: dict[bytes, Memory]
+    nearest: list[tuple[int, float] | None]  # per candidate, before the batch wrote anything
+    known: dict[int, Memory]
+    written: list[tuple[Memory, np.ndarray, str]] = field(default_factory=list)
+    superseded: set[int] = field(default_factory=set)
+    terms: Counter = field(default_factory=Counter)
+    sources: list[MemorySource] = field(default_factory=list)
+
+
+DUPLICATE_FIELDS = ("id", "text_ct", "strength", "importance", "content_key")
+
+
+def _batch_open(user_id: int, keys: list[bytes], vectors: list) -> _Batch:
+    current = Memory.objects.filter(user_id=user_id, valid_to__isnull=True)
+    by_key: dict[bytes, Memory] = {}
+    for memory in current.filter(content_key__in=set(keys)).only(*DUPLICATE_FIELDS):
+        by_key.setdefault(bytes(memory.content_key), memory)
+    unmatched = [i for i, key in enumerate(keys) if key not in by_key]
+    with connection.cursor() as cursor:
+        found = dense_nearest_each(
+            cursor,
+            user_id=user_id,
+            where=f"user_id = {int(user_id)} AND valid_to IS NULL",
+            params=[],
+            vectors=[vectors[i] for i in unmatched],
+        )
+    nearest: list[tuple[int, float] | None] = [None] * len(keys)
+    for i, hit in zip(unmatched, found, strict=True):
+        nearest[i] = hit
+    known = {memory.pk: memory for memory in by_key.values()}
+    wanted = {hit[0] for hit in found if hit is not None} - known.keys()
+    known.update(Memory.objects.only(*DUPLICATE_FIELDS).in_bulk(wanted))
+    return _Batch(by_key=by_key, nearest=nearest, known=known)
 
 
 def remember_write(
     *, user, cipher: UserCipher, pending: list[tuple], vectors: list, source: str, model_name: str
 ) -> list[Memory]:
     """The short half: deduplicate, insert, supersede, under the person's write lock (call it
-    inside a transaction)."""
+    inside a transaction). The lookups are batched: a fixed number of queries for the batch
+    plus one write per candidate (an insert, or the reinforcement of a duplicate)."""
     if not pending:
         return []
     person_write_lock(user.id)
-    return [
+    keys = [cipher.keyed_hash(normalise(candidate.text)) for _, candidate in pending]
+    batch = _batch_open(user.id, keys, vectors)
+    memories = [
         _remember_one(
             user=user,
             cipher=cipher,
+            batch=batch,
+            position=i,
+            key=keys[i],
             origin=origin,
             candidate=candidate,
-            vector=vector,
+            vector=vectors[i],
             source=source,
             model_name=model_name,
         )
-        for (origin, candidate), vector in zip(pending, vectors, strict=True)
+        for i, (origin, candidate) in enumerate(pending)
     ]
+    MemorySource.objects.bulk_create(batch.sources, ignore_conflicts=True)
+    term_stats_shift(user_id=user.id, change=batch.terms)
+    return memories
 
 
-def _add_source(memory: Memory, origin) -> None:
+def _source(memory: Memory, origin) -> MemorySource | None:
     if isinstance(origin, Message):
-        MemorySource.objects.get_or_create(
-            memory=memory, message=origin, defaults={"external_id": origin.external_id}
-        )
-    elif isinstance(origin, dict):
-        MemorySource.objects.create(
+        return MemorySource(memory=memory, message=origin, external_id=origin.external_id)
+    if isinstance(origin, dict):
+        return MemorySource(
             memory=memory,
             entry_id=origin.get("entry_id"),
             external_id=origin.get("external_id", ""),
         )
+    return None
+
+
+def _duplicate_of(
+    *, user, cipher, batch: _Batch, position: int, key: bytes, text: str, vector
+) -> Memory | None:
+    """The current memory this candidate restates, if any: the same normalised text, or the
+    nearest current memory when it is close enough and says the same thing."""
+    duplicate = batch.by_key.get(key)
+    if duplicate is not None and duplicate.pk not in batch.superseded:
+        return duplicate
+    current = Memory.objects.filter(user=user, valid_to__isnull=True)
+    if duplicate is not None:  # superseded by this batch: look again, as before the batch
+        duplicate = current.filter(content_key=key).first()
+        if duplicate is not None:
+            return duplicate
+    best: Memory | None = None
+    similarity = -1.0
+    hit = batch.nearest[position]
+    if hit is not None and hit[0] in batch.superseded:  # rare: ask the database again
+        best = _nearest_current(user.id, vector)
+        similarity = 1 - best.distance if best is not None else -1.0  # type: ignore[attr-defined]
+    elif hit is not None:
+        best, similarity = batch.known[hit[0]], 1 - hit[1]
+    texts: dict[int, str] = {}
+    written = [item for item in batch.written if item[0].pk not in batch.superseded]
+    if written:  # memories this batch wrote are not in the lookups above
+        sims = np.stack([item[1] for item in written]) @ np.asarray(vector)
+        j = int(np.argmax(sims))
+        if float(sims[j]) > similarity:
+            best, similarity = written[j][0], float(sims[j])
+            texts[best.pk] = written[j][2]
+    if best is None or similarity < DUPLICATE_COSINE:
+        return None
+    old = texts.get(best.pk) or cipher.decrypt(best.text_ct)
+    return best if _same_statement(text, old) else None
 
 
 def _remember_one(
-    *, user, cipher, origin, candidate: Candidate, vector, source, model_name
+    *,
+    user,
+    cipher,
+    batch: _Batch,
+    position: int,
+    key: bytes,
+    origin,
+    candidate: Candidate,
+    vector,
+    source,
+    model_name,
 ) -> Memory:
     now = origin.sent_at if isinstance(origin, Message) else timezone.now()
-    content_key = cipher.keyed_hash(normalise(candidate.text))
-    terms = set(lexical_terms(candidate.text))
-    current = Memory.objects.filter(user=user, valid_to__isnull=True)
-
-    duplicate = current.filter(content_key=content_key).first()
-    if duplicate is None:
-        nearest = _nearest_current(user.id, vector)
-        if (
-            nearest is not None
-            and 1 - nearest.distance >= DUPLICATE_COSINE  # type: ignore[attr-defined]  # annotated
-            and _same_statement(candidate.text, cipher.decrypt(nearest.text_ct))
-        ):
-            duplicate = nearest
+    duplicate = _duplicate_of(
+        user=user,
+        cipher=cipher,
+        batch=batch,
+        position=position,
+        key=key,
+        text=candidate.text,
+        vector=vector,
+    )
     if duplicate is not None:
+        importance = min(1.0, max(duplicate.importance, candidate.importance) + 0.05)
         Memory.objects.filter(pk=duplicate.pk).update(
-            strength=1.0,
-            strength_at=now,
-            importance=min(1.0, max(duplicate.importance, candidate.importance) + 0.05),
-            updated_at=timezone.now(),
+            strength=1.0, strength_at=now, importance=importance, updated_at=timezone.now()
         )
-        _add_source(duplicate, origin)
+        duplicate.strength, duplicate.importance = 1.0, importance
+        if (source_row := _source(duplicate, origin)) is not None:
+            batch.sources.append(source_row)
         return duplicate
 
+    terms = set(lexical_terms(candidate.text))
     event_start, event_end = _event_bounds(candidate.event, local_time(now, user).tzinfo)
     memory = Memory.objects.create(
         user=user,
         kind=candidate.kind,
         source=source,
         text_ct=cipher.encrypt(candidate.text),
-        content_key=content_key,
+        content_key=key,
         slot_key=cipher.keyed_hash(candidate.slot) if candidate.slot else None,
         embedding=vector.tolist(),
         embedding_model=model_name,
@@ -256,11 +351,14 @@ def _remember_one(
         strength=1.0,
         strength_at=now,
     )
-    _add_source(memory, origin)
+    if (made := _source(memory, origin)) is not None:
+        batch.sources.append(made)
     if candidate.slot:
         # Messages may be processed out of order: a later statement of the same fact that is
         # already stored supersedes this one at once; earlier ones are superseded by it.
-        same_slot = current.filter(slot_key=memory.slot_key).exclude(pk=memory.pk)
+        same_slot = Memory.objects.filter(
+            user=user, valid_to__isnull=True, slot_key=memory.slot_key
+        ).exclude(pk=memory.pk)
         newer = same_slot.filter(valid_from__gt=now).order_by("valid_from").first()
         if newer is not None:
             MemoryLink.objects.get_or_create(
@@ -268,18 +366,22 @@ def _remember_one(
             )
             Memory.objects.filter(pk=memory.pk).update(valid_to=newer.valid_from)
             memory.valid_to = newer.valid_from
-            return memory
+            return memory  # never current: not a duplicate for the rest of the batch
         superseded = list(same_slot.only("id", "lexical_tokens"))
         for old in superseded:
             MemoryLink.objects.get_or_create(
                 from_memory=memory, to_memory=old, kind=MemoryLink.Kind.UPDATES
             )
-            term_stats_remove(user_id=user.id, tokens=old.lexical_tokens)
+            batch.terms.subtract(set(old.lexical_tokens))
         Memory.objects.filter(pk__in=[old.pk for old in superseded]).update(
             valid_to=now, updated_at=timezone.now()
         )
-    reminder_schedule_for(memory)
-    term_stats_add(user_id=user.id, tokens=memory.lexical_tokens)
+        batch.superseded.update(old.pk for old in superseded)
+    if reminder_due_at(memory=memory, now=timezone.now()) is not None:
+        reminder_schedule_for(memory)  # a new memory has no reminder to move or cancel
+    batch.terms.update(set(memory.lexical_tokens))
+    batch.by_key.setdefault(key, memory)
+    batch.written.append((memory, np.asarray(vector), candidate.text))
     return memory
 
 
@@ -305,22 +407,35 @@ def _stated(text: str, now: datetime) -> Candidate:
     )
 
 
-def memories_create(*, user, texts: list[str], source: str = Memory.Source.MANUAL) -> list[Memory]:
-    """Several stated memories with one batched embedding call, then one short write
-    (onboarding's answers and interests)."""
+@dataclass(frozen=True)
+class Embedded:
+    """Candidates embedded in one batch, ready for `remember_write`: the slow half done."""
+
+    pending: list[tuple]
+    vectors: list
+    model_name: str
+
+
+def stated_embed(*, user, texts: list[str], external_id: str = "") -> Embedded:
+    """Several stated memories (kept as said, not gated) embedded in one batch: the slow half
+    of writing them, run with no transaction open (onboarding's answers and interests)."""
     stated = [validate_text(text, limit=MAX_MEMORY_CHARS, what="memory") for text in texts]
-    now = timezone.now()
-    pending: list[tuple] = [({}, _stated(text, local_time(now, user))) for text in stated]
+    now = local_time(timezone.now(), user)
+    pending: list[tuple] = [({"external_id": external_id}, _stated(text, now)) for text in stated]
     vectors, model_name = remember_embed(pending)
-    with transaction.atomic():
-        return remember_write(
-            user=user,
-            cipher=cipher_for(user.id),
-            source=source,
-            pending=pending,
-            vectors=vectors,
-            model_name=model_name,
-        )
+    return Embedded(pending=pending, vectors=vectors, model_name=model_name)
+
+
+def stated_write(*, user, embedded: Embedded, source: str = Memory.Source.MANUAL) -> list[Memory]:
+    """The short half of `stated_embed`: deduplicate and insert (call inside a transaction)."""
+    return remember_write(
+        user=user,
+        cipher=cipher_for(user.id),
+        source=source,
+        pending=embedded.pending,
+        vectors=embedded.vectors,
+        model_name=embedded.model_name,
+    )
 
 
 def memory_create(
@@ -373,6 +488,7 @@ def memory_update(
     if text is not None:  # validated and embedded before any row is locked
         text = validate_text(text, limit=MAX_MEMORY_CHARS, what="memory")
         vector = get_embedder().embed_documents([text])[0]
+        domain_prototypes_warm_up()
     with transaction.atomic():
         if text is not None:
             person_write_lock(user.id)  # before the row lock, in the order the write path takes
@@ -424,9 +540,11 @@ def memories_forget(*, user, memory_ids: list[int]) -> int:
         person_write_lock(user.id)
         rows = list(owned.values_list("pk", "valid_to", "lexical_tokens"))
         ids = [pk for pk, _, _ in rows]
+        change: Counter = Counter()
         for _, valid_to, tokens in rows:
             if valid_to is None:
-                term_stats_remove(user_id=user.id, tokens=tokens)
+                change.subtract(set(tokens))
+        term_stats_shift(user_id=user.id, change=change)  # one batch for all of them
         _, per_model = owned.delete()
         audit_record(
             actor=user,

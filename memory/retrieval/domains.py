@@ -58,6 +58,11 @@ def _prototype_matrix(model_name: str) -> np.ndarray:
     return embedder.embed_documents([PROTOTYPES[d] for d in DOMAINS])
 
 
+def domain_prototypes_warm_up() -> None:
+    """Build the prototype vectors now (at process start) instead of on the first memory."""
+    _prototype_matrix(get_embedder().name)
+
+
 def tag_domains(text: str, embedding: np.ndarray | None = None) -> list[str]:
     """Domains named by keyword cues; without any cue, the closest prototype if clearly closest."""
     tagged = [domain for domain, cue in _CUE_RES.items() if cue.search(text)]

@@ -97,6 +97,37 @@ def dense_candidates(
     return ids
 
 
+def dense_nearest_each(
+    cursor, *, user_id: int, where: str, params: list, vectors: list[np.ndarray]
+) -> list[tuple[int, float] | None]:
+    """For each vector, the id and cosine distance of the nearest row `where` selects (None when
+    it selects none), in one query: the write path's duplicate check for a whole batch.
+
+    `where` must select only the person's current memories (`user_id = <id> AND valid_to IS
+    NULL`, the predicate of their partial HNSW index, so a nearest row is never filtered away)."""
+    if not vectors:
+        return []
+    indexed = _index_state(cursor, index_name(user_id)) == "valid"
+    # Exact unless the person has their own index: `+ 0` keeps any vector index out (see _exact).
+    order = "embedding <=> q.v::vector" if indexed else "(embedding <=> q.v::vector) + 0"
+    with transaction.atomic(using=cursor.db.alias):
+        if indexed:
+            cursor.execute(
+                "SELECT set_config('hnsw.ef_search', %s, true)",
+                [str(settings.MEMORY_HNSW_EF_SEARCH)],
+            )
+        cursor.execute(
+            "SELECT q.i, nearest.id, nearest.distance "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS q(v, i) CROSS JOIN LATERAL ("
+            f"  SELECT id, embedding <=> q.v::vector AS distance FROM memory_memory "
+            f"  WHERE {where} ORDER BY {order} LIMIT 1"
+            ") AS nearest",
+            [[vector_literal(vector) for vector in vectors], *params],
+        )
+        found = {i: (memory_id, float(distance)) for i, memory_id, distance in cursor.fetchall()}
+    return [found.get(i + 1) for i in range(len(vectors))]
+
+
 # Building and dropping the per-user indexes ---------------------------------------------
 
 

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db import transaction
+
 FOLDER = Path(__file__).parent
 FALLBACK_SLUG = "custom-tracker"
 
@@ -58,7 +60,8 @@ def catalogue_entries() -> list[CatalogueEntry]:
 
 def catalogue_sync_into(model, *, embed: bool = True) -> dict[str, int]:
     """Make `model`'s rows match the files (create, update changed, delete removed).
-    Idempotent; `model` may be the migration's historical model."""
+    Idempotent; `model` may be the migration's historical model. The changed entries are
+    embedded in one batch before the short transaction that writes them."""
     entries = catalogue_entries()
     existing = {row.slug: row for row in model.objects.all()}
     changed = [
@@ -76,6 +79,11 @@ def catalogue_sync_into(model, *, embed: bool = True) -> dict[str, int]:
         embedder = get_embedder()
         model_name = embedder.name
         vectors = list(embedder.embed_documents([entry.embedding_text() for entry in changed]))
+    with transaction.atomic():  # the writes only: the embedding above runs outside it
+        return _catalogue_write(model, entries, changed, vectors, model_name)
+
+
+def _catalogue_write(model, entries, changed, vectors, model_name: str) -> dict[str, int]:
     created = updated = 0
     for entry, vector in zip(changed, vectors, strict=True):
         values = {

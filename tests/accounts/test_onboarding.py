@@ -1,18 +1,23 @@
+import threading
+
 import pytest
+from django.db import connections
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts import onboarding as quiz
-from accounts.models import Companion, Onboarding
+from accounts.models import Companion, Onboarding, User
 from accounts.services import (
     companion_rename,
     onboarding_answer,
     onboarding_choose_interests,
     onboarding_complete,
 )
+from macaron.embeddings import get_embedder
 from macaron.errors import Conflict, DomainError, NotFound
 from macaron.vault import cipher_for
 from memory.models import Conversation, Memory, Message
+from subagents.models import Installation
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -237,6 +242,100 @@ def test_answers_and_interests_are_locked_after_completion(user):
         "cosy_night",
         ["food", "fitness"],
     )
+
+
+def test_a_retry_after_an_interrupted_completion_adds_nothing(user):
+    """The welcome installers ran but the process died before onboarding was marked complete:
+    a second call finishes it, and the installers find their work already done."""
+    ready_to_complete(user)
+    first = onboarding_complete(user=user)
+    Onboarding.objects.filter(user=user).update(completed_at=None, first_conversation_id=None)
+    counts = (
+        Memory.objects.filter(user=user).count(),
+        Conversation.objects.filter(user=user).count(),
+        Message.objects.filter(user=user).count(),
+        Installation.objects.filter(user=user).count(),
+    )
+
+    again = onboarding_complete(user=user)
+
+    assert again.completed_at is not None
+    assert again.first_conversation_id == first.first_conversation_id
+    assert counts == (11, 1, 1, 3)
+    assert (
+        Memory.objects.filter(user=user).count(),
+        Conversation.objects.filter(user=user).count(),
+        Message.objects.filter(user=user).count(),
+        Installation.objects.filter(user=user).count(),
+    ) == counts
+    assert set(Memory.objects.filter(user=user).values_list("importance", flat=True)) == {0.8}
+
+
+@pytest.fixture
+def embedding_calls(monkeypatch) -> list[tuple[str, bool, object]]:
+    """(method, whether a transaction was open, texts) of every call of the real embedder: a
+    spy on our call sites, the embedding itself still runs."""
+    calls: list[tuple[str, bool, object]] = []
+    cls = type(get_embedder())
+    for name in ("embed_documents", "embed_query"):
+        original = getattr(cls, name)
+
+        def spy(self, texts, _original=original, _name=name):
+            calls.append((_name, connections["default"].in_atomic_block, texts))
+            return _original(self, texts)
+
+        monkeypatch.setattr(cls, name, spy)
+    return calls
+
+
+@pytest.mark.django_db(transaction=True)
+def test_completion_embeds_in_one_batch_with_no_transaction_open(embedding_calls):
+    user = UserFactory()
+    ready_to_complete(user)
+    embedding_calls.clear()
+
+    onboarding = onboarding_complete(user=user)
+
+    assert onboarding.first_conversation_id is not None
+    assert [name for name, in_transaction, _ in embedding_calls if in_transaction] == []
+    first_memories = [
+        texts
+        for name, _, texts in embedding_calls
+        if name == "embed_documents" and "I'm interested in food & cooking and fitness." in texts
+    ]
+    assert [len(texts) for texts in first_memories] == [11]  # one batch for all of them
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_completions_at_once_make_one_welcome():
+    """A double submit: both requests run the installers; the person's write lock lets one
+    write the welcome, and the other finds it."""
+    user = UserFactory()
+    ready_to_complete(user)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def complete():
+        try:
+            barrier.wait(10)
+            results.append(onboarding_complete(user=User.objects.get(pk=user.pk)))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=complete) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert errors == []
+    conversation = Conversation.objects.get(user=user)
+    assert [r.first_conversation_id for r in results] == [conversation.id, conversation.id]
+    assert Message.objects.filter(user=user).count() == 1
+    assert len(manual_memories(user)) == 11
+    assert Installation.objects.filter(user=user).count() == 3
 
 
 def test_completion_speaks_japanese_to_a_japanese_speaker(db):

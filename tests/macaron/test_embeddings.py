@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -45,3 +49,73 @@ def test_changing_the_model_re_embeds_old_memories(user, settings):
     assert not np.allclose(np.asarray(after.embedding), before)
     assert cipher_for(user.id).decrypt(after.text_ct) == "I keep bees on the roof of my building"
     assert memories_reembed(batch_size=10) == 0
+
+
+STATE = (
+    "from macaron.embeddings import _build; "
+    "from memory.companion.router import _examples; "
+    "from memory.retrieval.domains import _prototype_matrix; "
+    "print(_build.cache_info().currsize, _prototype_matrix.cache_info().currsize, len(_examples))"
+)
+PROCESS_STARTS = {
+    # What each Celery prefork child gets when it starts.
+    "worker": (
+        "import django; django.setup(); from macaron.celery import app; "
+        "from celery.signals import worker_process_init; worker_process_init.send(sender=None); "
+    ),
+    # What a WSGI server does when it loads the application (the warm-up runs in a thread).
+    "web": (
+        "import threading, macaron.wsgi; "
+        "[t.join(120) for t in threading.enumerate() if t.name == 'embedder-warm-up']; "
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("process", list(PROCESS_STARTS))
+def test_the_model_and_what_is_built_from_it_load_when_a_process_starts(process):
+    """Not on the first message: the model, the domain prototypes and the router's intent
+    examples are ready as soon as a worker or web process has started."""
+    from django.db import connection
+
+    from tests.conftest import ROOT, database_url_for
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "macaron.settings.test",
+        "DATABASE_URL": database_url_for(connection.settings_dict),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PROCESS_STARTS[process] + STATE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-3:] == ["1", "1", "1"]
+
+
+def test_after_the_warm_up_a_first_message_embeds_only_itself(monkeypatch):
+    from memory.companion import router
+    from memory.retrieval import domains
+
+    domains._prototype_matrix.cache_clear()
+    monkeypatch.setattr(router, "_examples", {})
+    embeddings.embedder_warm_up()
+    calls: list[str] = []
+    cls = type(embeddings.get_embedder())
+    for name in ("embed_documents", "embed_query"):
+        original = getattr(cls, name)
+
+        def spy(self, texts, _original=original, _name=name):
+            calls.append(_name)
+            return _original(self, texts)
+
+        monkeypatch.setattr(cls, name, spy)
+
+    router.classify("I drank two glasses of water")
+    domains.tag_domains("nothing in particular", np.ones(384, dtype=np.float32) / np.sqrt(384))
+
+    assert calls == ["embed_query"]  # the message itself; examples and prototypes are built

@@ -1,9 +1,11 @@
 from macaron.text import (
+    count_tokens,
     count_words,
     extractive_pick,
     extractive_summary,
     search_terms,
     split_sentences,
+    text_windows,
 )
 
 
@@ -50,3 +52,29 @@ def test_search_terms_are_whole_words_and_cjk_bigrams():
     assert search_terms("猫", query=True) == ["猫"]
     assert search_terms("김치를 좋아해", query=True) == ["김치", "치를", "좋아", "아해"]
     assert search_terms("?! …") == []
+
+
+def test_text_windows_cut_unpunctuated_text_by_tokens_and_characters():
+    text = "my sister Hana lives in Lisbon " * 100
+    windows = text_windows(text, max_tokens=80, max_chars=1000)
+    assert [count_tokens(w) for w in windows] == [80] * 7 + [40]
+    assert " ".join(windows) == text.strip()
+
+    japanese = "妹はリスボンに住んでいます" * 20  # 13 tokens each: one per character
+    assert [count_tokens(w) for w in text_windows(japanese, max_tokens=80, max_chars=1000)] == [
+        80,
+        80,
+        80,
+        20,
+    ]
+
+    # A "word" of 2,000 characters is cut anywhere; elsewhere at the last space that fits.
+    long = "my " + "a" * 2000
+    assert [len(w) for w in text_windows(long, max_tokens=80, max_chars=600)] == [
+        600,
+        600,
+        600,
+        203,
+    ]
+    spaced = "abcdefghi " * 100
+    assert {len(w) for w in text_windows(spaced, max_tokens=80, max_chars=55)} == {49}

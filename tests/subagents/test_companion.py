@@ -6,11 +6,13 @@ real tools; the builder page previews, revises, installs."""
 import json
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from accounts import onboarding as quiz
 from accounts.hooks import Welcome
 from accounts.services import onboarding_answer, onboarding_choose_interests, onboarding_complete
+from macaron.embeddings import get_embedder
 from macaron.vault import cipher_for
 from memory.companion.chat import chat_reply, chat_turn_start, conversation_start
 from memory.models import Memory, Message
@@ -301,3 +303,31 @@ def test_home_shows_todays_tools_and_one_tap_logs(client, user):
     assert [values["amount"] for values in amounts(user, water)] == [1]
     assert 'data-value="1" data-target="8' in client.get("/").content.decode()
     assert not Entry.objects.filter(installation=theirs).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_routed_command_and_its_memory_hook_embed_with_no_transaction_open(monkeypatch):
+    """The handler recalls, logs the entry and its hook writes a memory: every embedding call
+    runs with no transaction open (a spy on the real embedder records `in_atomic_block`)."""
+    calls: list[tuple[str, bool]] = []
+    cls = type(get_embedder())
+    for name in ("embed_documents", "embed_query"):
+        original = getattr(cls, name)
+
+        def spy(self, texts, _original=original, _name=name):
+            calls.append((_name, connections["default"].in_atomic_block))
+            return _original(self, texts)
+
+        monkeypatch.setattr(cls, name, spy)
+    user = UserFactory()
+    coffee = catalogue_install(user=user, slug="caffeine", language="en")
+    calls.clear()
+
+    _turn, reply = say(user, "log 2 cups of coffee")
+
+    assert reply.routed.intent == "log_entry"
+    assert [values["cups"] for values in amounts(user, coffee)] == [2]
+    [memory] = Memory.objects.filter(user=user, source="subagent")
+    assert cipher_for(user.id).decrypt(memory.text_ct).endswith("is cutting down on caffeine")
+    assert {name for name, _ in calls} == {"embed_query", "embed_documents"}
+    assert [call for call in calls if call[1]] == []

@@ -20,7 +20,8 @@ from memory.companion.chat import (
 )
 from memory.episodes.compress import EPISODE_MESSAGES, SHORT_TERM_WINDOW, conversation_compress
 from memory.ingest import store as memory_store
-from memory.ingest.process import MAX_CANDIDATES, messages_claim, messages_unprocessed
+from memory.ingest.gate import MAX_CANDIDATES
+from memory.ingest.process import messages_claim, messages_unprocessed
 from memory.models import Memory, MemorySource, Message, TermStat
 from memory.services import (
     MessageIn,

@@ -13,6 +13,7 @@ from memory.models import Memory
 from memory.retrieval.search import POOL, Filters, _where, retrieve
 from memory.retrieval.vector_index import (
     dense_candidates,
+    dense_nearest_each,
     index_name,
     user_vector_index_drop,
     user_vector_index_ensure,
@@ -237,3 +238,33 @@ def test_memory_bench_smoke_run_reports_latencies():
     assert typical and "p50" in typical[-1] and "p95" in typical[-1]
     assert big and "p50" in big[-1] and "p95" in big[-1]
     assert "1 indexes (threshold 500)" in out
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_nearest_of_many_vectors_in_one_query(people, indexed, django_assert_max_num_queries):
+    """The write path's batched duplicate check: for each vector, the nearest current memory
+    of that person (their own index when they have one, exact otherwise) and its distance."""
+    big, small, _ = people
+    person = big if indexed else small
+    if indexed:
+        user_vector_index_ensure(user_id=big.id)
+    ids, vectors = current_ids_and_vectors(person)
+    queries = [*unit_vectors(np.random.default_rng(21), 4), vectors[5]]
+    where = f"user_id = {person.id} AND valid_to IS NULL"
+
+    with connection.cursor() as cursor, django_assert_max_num_queries(5):
+        found = dense_nearest_each(
+            cursor, user_id=person.id, where=where, params=[], vectors=queries
+        )
+
+    assert [hit[0] for hit in found] == [brute_force(ids, vectors, q, 1)[0] for q in queries]
+    for hit, query in zip(found, queries, strict=True):
+        nearest = vectors[ids.index(hit[0])]
+        assert hit[1] == pytest.approx(1 - float(nearest @ query), abs=1e-4)
+    assert found[-1] == (ids[5], pytest.approx(0.0, abs=1e-5))
+    with connection.cursor() as cursor:
+        nobody = "user_id = 0 AND valid_to IS NULL"
+        assert dense_nearest_each(
+            cursor, user_id=0, where=nobody, params=[], vectors=queries[:2]
+        ) == [None, None]
+        assert dense_nearest_each(cursor, user_id=0, where=nobody, params=[], vectors=[]) == []
