@@ -15,6 +15,11 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "export"
     EXPORT_DOWNLOAD = "export_download", "export download"
     IMPORT = "import", "import"
+    # The staff console (memory.staff): a page looked at, a reasoned read of content, and a
+    # read a memory's policy refused.
+    STAFF_VIEW = "staff_view", "staff console view"
+    BREAK_GLASS = "break_glass", "break-glass read"
+    POLICY_DENY = "policy_deny", "policy denial"
 
 
 PURPOSE_MAX = AuditEvent._meta.get_field("purpose").max_length or 120
