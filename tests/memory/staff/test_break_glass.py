@@ -104,3 +104,20 @@ def test_the_person_sees_no_notice_without_a_read(client):
     person = UserFactory()
     client.force_login(person)
     assert 'id="staff-reads"' not in client.get(reverse("memories")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("ja", "スタッフがあなたの記憶を1件閲覧しました。理由：「ticket 4」"),
+        ("ko", "열람했습니다. 사유: “ticket 4”"),
+    ],
+)
+def test_the_notice_speaks_the_persons_language(client, staff, language, words):
+    person = UserFactory(preferred_language=language)
+    memory = memory_create(user=person, text="a note")
+    break_glass_read(
+        staff=staff, person_id=person.pk, kind="memory", item_id=memory.pk, reason="ticket 4"
+    )
+    client.force_login(person)
+    assert words in client.get(reverse("memories")).content.decode()

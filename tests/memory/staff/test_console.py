@@ -1,6 +1,9 @@
 """The staff console: staff only, every page audited, people with their request states, the
 export and erasure requests filed from it, and the audit search."""
 
+import io
+import zipfile
+
 import pytest
 from django.urls import reverse
 
@@ -9,6 +12,7 @@ from memory.models import AuditEvent, TransferJob
 from memory.privacy.audit import AuditAction, audit_record
 from memory.services import memory_create
 from memory.staff.services import STAFF_PURPOSE
+from memory.transfer.jobs import export_build, export_job_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +215,50 @@ def test_audit_search_pages_hold_fifty(staff_client):
     assert len(first.context["page"].object_list) == 50
     second = staff_client.get(reverse("staff-audit"), {"subject_id": person.pk, "page": 2})
     assert len(second.context["page"].object_list) == 5
+
+
+def test_a_staff_export_is_downloaded_once_by_that_staff_member_only(client, staff):
+    person = UserFactory()
+    memory_create(user=person, text="I grow tomatoes")
+    client.force_login(staff)
+    client.post(reverse("staff-person-export", args=[person.pk]), {"export-reason": "ticket 8"})
+    job = TransferJob.objects.get(user=person)
+    export_build(job_id=str(job.public_id))
+    download = reverse("staff-export-download", args=[person.pk, job.public_id])
+    assert (
+        f'href="{download}"'
+        in client.get(reverse("staff-person", args=[person.pk])).content.decode()
+    )
+
+    other_staff = UserFactory(is_staff=True)
+    client.force_login(other_staff)
+    assert client.get(download).status_code == 404
+    client.force_login(person)  # the person: not their job to download, nor on their page
+    assert client.get(f"/api/v1/me/export/{job.public_id}/").status_code == 404
+    assert str(job.public_id) not in client.get(reverse("data")).content.decode()
+
+    client.force_login(staff)
+    link = client.get(download)
+    assert link.status_code == 302
+    archive = client.get(link["Location"])
+    assert archive.status_code == 200
+    assert archive["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as opened:
+        assert "sections/memories.json" in opened.namelist()
+    again = client.get(download, follow=True)
+    assert "already downloaded" in again.content.decode()
+    assert client.get(link["Location"]).status_code == 410
+
+    downloaded = AuditEvent.objects.get(
+        subject_user_id=person.pk, action=AuditAction.EXPORT_DOWNLOAD.value
+    )
+    assert (downloaded.actor_id, downloaded.purpose) == (staff.pk, "export downloaded by staff")
+
+
+def test_the_person_and_staff_exports_do_not_share_a_job(staff):
+    person = UserFactory()
+    own = export_job_create(user=person)
+    for_staff = export_job_create(user=person, requested_by=staff, reason="ticket 3")
+    assert own.pk != for_staff.pk
+    assert export_job_create(user=person).pk == own.pk
+    assert export_job_create(user=person, requested_by=staff, reason="x").pk == for_staff.pk
