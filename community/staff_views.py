@@ -19,7 +19,7 @@ def moderation(request):
     if request.method == "POST":
         action = request.POST.get("action", "")
         report_id = request.POST.get("report", "")
-        if action not in RESOLUTIONS or not report_id.isdigit():
+        if action not in RESOLUTIONS or not report_id.isdigit() or len(report_id) > 18:
             messages.error(request, _("Choose a report and dismiss it or hide its listing."))
             return redirect("staff-moderation")
         try:

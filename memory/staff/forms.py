@@ -7,10 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from memory.privacy.audit import AuditAction
-from memory.staff.selectors import ActorType, AuditFilters
+from memory.staff.selectors import ID_MAX, ActorType, AuditFilters
 from memory.staff.services import KINDS, REASON_MAX
-
-ID_MAX = 2**63 - 1
 
 
 def _id_field(label) -> forms.IntegerField:

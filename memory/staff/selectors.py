@@ -16,6 +16,7 @@ from memory.models import AuditEvent, Message, TransferJob
 from memory.privacy.audit import AuditAction
 
 PEOPLE_LIMIT = 50
+ID_MAX = 2**63 - 1  # ids are bigints: a larger one (from a URL or a form) is not found
 QUEUES = ("celery",)
 
 
@@ -97,6 +98,8 @@ def people_search(*, query: str) -> list[PersonRow]:
 
 
 def person_for_staff(*, person_id: int) -> PersonRow | None:
+    if not 0 < person_id <= ID_MAX:
+        return None
     user = User.objects.filter(pk=person_id).only("email").first()
     if user is None:
         return None

@@ -5,7 +5,6 @@ content needs a reason and is recorded as a break-glass read, which the person i
 
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.erasure import erasure_request_create
@@ -14,6 +13,7 @@ from macaron.errors import DomainError, NotFound, PermissionDenied
 from macaron.vault import cipher_for
 from memory.models import Memory, Message, TransferJob
 from memory.privacy.audit import PURPOSE_MAX, AuditAction, audit_record
+from memory.staff.selectors import ID_MAX
 from memory.transfer.jobs import Gone, export_link_issue
 from memory.transfer.tasks import export_start
 
@@ -57,7 +57,7 @@ def staff_view_record(
 
 
 def _person(person_id: int) -> User:
-    person = User.objects.filter(pk=person_id).first()
+    person = User.objects.filter(pk=person_id).first() if 0 < person_id <= ID_MAX else None
     if person is None:
         raise NotFound(_("No such person."))
     return person
@@ -77,7 +77,10 @@ def staff_export_link(*, staff: User, person_id: int, job_id) -> str:
     earlier link stops working); the download itself is audited by `export_download`."""
     _require_staff(staff)
     job = TransferJob.objects.filter(
-        user_id=person_id, kind=TransferJob.Kind.EXPORT, public_id=job_id, requested_by=staff
+        user_id=_person(person_id).pk,
+        kind=TransferJob.Kind.EXPORT,
+        public_id=job_id,
+        requested_by=staff,
     ).first()
     if job is None:
         raise NotFound(_("This export is not one you asked for."))
@@ -141,13 +144,12 @@ def break_glass_read(
             raise NotFound(_("This person has no such message."))
         blob, memory_ids = message.text_ct, []
         detail = {"kind": kind, "message_id": message.pk, "reason": reason}
-    with transaction.atomic():
-        audit_record(
-            action=AuditAction.BREAK_GLASS,
-            subject_user_id=person_id,
-            actor=staff,
-            purpose=purpose,
-            memory_ids=memory_ids,
-            detail=detail,
-        )
+    audit_record(
+        action=AuditAction.BREAK_GLASS,
+        subject_user_id=person_id,
+        actor=staff,
+        purpose=purpose,
+        memory_ids=memory_ids,
+        detail=detail,
+    )
     return BreakGlassRead(kind=kind, item_id=item_id, text=cipher_for(person_id).decrypt(blob))

@@ -262,3 +262,17 @@ def test_the_person_and_staff_exports_do_not_share_a_job(staff):
     assert own.pk != for_staff.pk
     assert export_job_create(user=person).pk == own.pk
     assert export_job_create(user=person, requested_by=staff, reason="x").pk == for_staff.pk
+
+
+def test_ids_beyond_a_bigint_are_not_found(staff_client):
+    huge = 10**20
+    assert staff_client.get(reverse("staff-person", args=[huge])).status_code == 404
+    for name in ("staff-person-export", "staff-person-erasure", "staff-person-read"):
+        assert staff_client.post(reverse(name, args=[huge]), {}).status_code == 404
+    job = "00000000-0000-0000-0000-000000000000"
+    assert staff_client.get(reverse("staff-export-download", args=[huge, job])).status_code == 404
+    moderation = staff_client.post(
+        reverse("staff-moderation"), {"report": str(huge), "action": "hidden"}
+    )
+    assert moderation.status_code == 302
+    assert staff_client.get(reverse("staff-audit"), {"subject_id": huge}).status_code == 400
