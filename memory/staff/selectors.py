@@ -63,17 +63,7 @@ class PersonRow:
     erasures: list[ErasureRequest]
 
 
-def people_search(*, query: str) -> list[PersonRow]:
-    """People whose e-mail is `query` or starts with it (case-insensitive), with their export
-    jobs and erasure requests (states only)."""
-    query = query.strip()
-    if not query:
-        return []
-    users = list(
-        User.objects.filter(Q(email__iexact=query) | Q(email__istartswith=query)).order_by("email")[
-            :PEOPLE_LIMIT
-        ]
-    )
+def _rows(users: list[User]) -> list[PersonRow]:
     ids = [user.pk for user in users]
     exports: dict[int, list[TransferJob]] = {pk: [] for pk in ids}
     for job in TransferJob.objects.filter(user_id__in=ids, kind=TransferJob.Kind.EXPORT).order_by(
@@ -97,13 +87,22 @@ def people_search(*, query: str) -> list[PersonRow]:
     ]
 
 
+def people_search(*, query: str) -> list[PersonRow]:
+    """People whose e-mail is `query` or starts with it (case-insensitive), with their export
+    jobs and erasure requests (states only)."""
+    query = query.strip()
+    if not query:
+        return []
+    return _rows(
+        list(User.objects.filter(email__istartswith=query).order_by("email")[:PEOPLE_LIMIT])
+    )
+
+
 def person_for_staff(*, person_id: int) -> PersonRow | None:
     if not 0 < person_id <= ID_MAX:
         return None
-    user = User.objects.filter(pk=person_id).only("email").first()
-    if user is None:
-        return None
-    return next((row for row in people_search(query=user.email) if row.id == person_id), None)
+    rows = _rows(list(User.objects.filter(pk=person_id)))
+    return rows[0] if rows else None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ import io
 import zipfile
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import ErasureRequest
@@ -276,3 +278,17 @@ def test_ids_beyond_a_bigint_are_not_found(staff_client):
     )
     assert moderation.status_code == 302
     assert staff_client.get(reverse("staff-audit"), {"subject_id": huge}).status_code == 400
+
+
+def test_people_search_queries_do_not_grow_with_the_people_found(staff_client):
+    def queries(query: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(reverse("staff-people"), {"q": query}).status_code == 200
+        return len(captured)
+
+    for n in range(6):
+        person = UserFactory(email=f"many{n}@example.org")
+        TransferJob.objects.create(user=person, kind=TransferJob.Kind.EXPORT)
+    one = UserFactory(email="single@example.org")
+    TransferJob.objects.create(user=one, kind=TransferJob.Kind.EXPORT)
+    assert queries("many") == queries("single@example.org")
