@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.html import format_html
 
 from accounts.erasure import deletion_pending, erasure_request_create, erasure_request_execute
 from accounts.models import ErasureRequest, User
@@ -11,13 +12,23 @@ class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "is_staff", "date_joined"]
     search_fields = ["email", "display_name"]
+    # The password hash is not shown, not even Django's masked summary (it shows the first
+    # characters of the salt and hash); the change-password form is linked instead.
+    readonly_fields = ["password_status"]
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email", "password_status"]}),
         ("Profile", {"fields": ["display_name", "time_zone", "preferred_language"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    @admin.display(description="Password")
+    def password_status(self, obj: User) -> str:
+        if obj.pk is None:
+            return "-"
+        state = "set" if obj.has_usable_password() else "not set (cannot log in with one)"
+        return format_html('{} · <a href="../password/">change it</a>', state)
 
 
 class ErasureRequestForm(forms.ModelForm):

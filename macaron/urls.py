@@ -23,6 +23,8 @@ urlpatterns = [
     path("privacy/", include("memory.privacy_urls")),
     path("tools/", include("subagents.urls")),
     path("community/", include("community.urls")),
+    path("staff/moderation/", include("community.staff_urls")),
+    path("staff/", include("memory.staff.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "v1"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),

@@ -16,7 +16,12 @@ from memory.transfer.tasks import export_start, import_start
 
 
 def _latest(user, kind: str) -> TransferJob | None:
-    return TransferJob.objects.filter(user=user, kind=kind).order_by("-created_at").first()
+    # the person's own jobs: an export staff made on their request is the staff member's
+    return (
+        TransferJob.objects.filter(user=user, kind=kind, requested_by__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def _page(request, form: ArchiveImportForm, status: int = 200):

@@ -28,6 +28,7 @@ from memory.forms import (
 from memory.models import Memory
 from memory.selectors import memories_for_user, memory_detail, memory_ids_owned
 from memory.services import memories_forget, memory_create, memory_get, memory_update
+from memory.staff.selectors import break_glass_notices
 
 PAGE_SIZE = 20
 
@@ -82,6 +83,7 @@ def memory_list(request):
         "create_form": create_form,
         "page": page,
         "privacy_choices": Memory.Privacy.choices,
+        "staff_reads": break_glass_notices(user=request.user),
     }
     status = 400 if filters.errors or create_form.errors else 200
     return render(request, "memory/list.html", context, status=status)

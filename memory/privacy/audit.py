@@ -45,6 +45,11 @@ class AuditAction(models.TextChoices):
     KEY_SHRED = "key_shred", "data key destroyed"
     EXPORT = "export", "export"
     PERMISSION_CHANGE = "permission_change", "permission change"
+    # The staff console (memory.staff): a page looked at, a reasoned read of content, and a
+    # read a memory's policy refused.
+    STAFF_VIEW = "staff_view", "staff console view"
+    BREAK_GLASS = "break_glass", "break-glass read"
+    POLICY_DENY = "policy_deny", "policy denial"
 
 
 Actor = AuditEvent.Actor

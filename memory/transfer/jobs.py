@@ -71,8 +71,11 @@ class NotAuthenticated(DomainError):
 
 
 def transfer_job_get(*, user, kind: str, job_id) -> TransferJob:
-    """The person's own job (someone else's id is a 404, like an unknown one)."""
-    job = TransferJob.objects.filter(user=user, kind=kind, public_id=job_id).first()
+    """The person's own job (someone else's id is a 404, like an unknown one; so is an export
+    staff made on the person's request, whose archive is for the staff member)."""
+    job = TransferJob.objects.filter(
+        user=user, kind=kind, public_id=job_id, requested_by__isnull=True
+    ).first()
     if job is None:
         raise NotFound(_("No such job."))
     return job
@@ -117,19 +120,23 @@ def _token_digest(token: str) -> str:
 # Export ----------------------------------------------------------------------------------
 
 
-def _under_way(*, user, kind: str) -> TransferJob | None:
-    """The person's job of this kind that is still pending or running; one that has not moved
-    for STALE_AFTER (a lost task) is marked failed instead."""
-    jobs = TransferJob.objects.filter(user=user, kind=kind, status__in=ACTIVE)
+def _under_way(*, user, kind: str, requested_by=None) -> TransferJob | None:
+    """The job of this kind for the person, asked by the same requester (the person, or one
+    staff member), that is still pending or running; one that has not moved for STALE_AFTER
+    (a lost task) is marked failed instead."""
+    jobs = TransferJob.objects.filter(
+        user=user, kind=kind, status__in=ACTIVE, requested_by=requested_by
+    )
     for job in jobs.filter(updated_at__lt=timezone.now() - STALE_AFTER):
         _fail(job, "The job did not finish; please start again.")
     return jobs.order_by("-created_at").first()
 
 
-def export_job_create(*, user, requested_by=None) -> TransferJob:
+def export_job_create(*, user, requested_by=None, reason: str = "") -> TransferJob:
     """A new export job (or the one already under way). Enqueueing is the caller's
-    (`memory.transfer.tasks.export_start`)."""
-    running = _under_way(user=user, kind=TransferJob.Kind.EXPORT)
+    (`memory.transfer.tasks.export_start`). Staff exporting on the person's request give the
+    reason, which the person's audit log shows."""
+    running = _under_way(user=user, kind=TransferJob.Kind.EXPORT, requested_by=requested_by)
     if running is not None:
         return running
     job = TransferJob.objects.create(
@@ -139,7 +146,7 @@ def export_job_create(*, user, requested_by=None) -> TransferJob:
         action=AuditAction.EXPORT,
         subject_user_id=user.id,
         actor=requested_by if requested_by is not None else user,
-        purpose="export requested",
+        purpose=f"export requested by staff: {reason}" if requested_by else "export requested",
         detail={"job": str(job.public_id)},
     )
     return job
@@ -274,7 +281,9 @@ class Download:
 def export_download(*, user, job_id, token: str) -> Download:
     """The archive, once: the export must be finished and unexpired and the token the latest
     one issued. The link works on its own (opened in a browser by an API client); a signed-in
-    person other than the owner gets a 404, and without a valid token a visitor is a 401. The
+    person other than the owner gets a 404, and without a valid token a visitor is a 401. An
+    export staff made on a person's request is the staff member's to download, not the
+    person's (who sees it, and its download, in their audit log). The
     file is deleted once it is handed out; the token's digest is kept, so a second use is told
     so (410)."""
     anonymous = user is None or not user.is_authenticated
@@ -292,7 +301,7 @@ def export_download(*, user, job_id, token: str) -> Download:
         )
         if anonymous and not matches:
             raise NotAuthenticated(_("Log in, or use the latest download link of the export."))
-        if job is None or (not anonymous and job.user_id != user.id):
+        if job is None or (not anonymous and user.id != (job.requested_by_id or job.user_id)):
             raise NotFound(_("No such export."))
         if job.status != TransferJob.Status.DONE:
             raise Conflict(_("This export is not ready yet; wait until its status is done."))
@@ -318,8 +327,8 @@ def export_download(*, user, job_id, token: str) -> Download:
         audit_record(
             action=AuditAction.EXPORT_DOWNLOAD,
             subject_user_id=job.user_id,
-            actor=job.user,
-            purpose="export downloaded",
+            actor=job.requested_by or job.user,
+            purpose="export downloaded by staff" if job.requested_by_id else "export downloaded",
             detail={"job": str(job.public_id)},
         )
         transaction.on_commit(lambda: _file_delete(name))

@@ -38,9 +38,9 @@ def expire_transfers() -> int:
     return transfers_expire()
 
 
-def export_start(*, user, requested_by=None) -> TransferJob:
+def export_start(*, user, requested_by=None, reason: str = "") -> TransferJob:
     """Create an export job and have a worker build it once the job row is committed."""
-    job = export_job_create(user=user, requested_by=requested_by)
+    job = export_job_create(user=user, requested_by=requested_by, reason=reason)
     if job.status == TransferJob.Status.PENDING:
         build_export.delay_on_commit(str(job.public_id))
     return job

@@ -138,6 +138,13 @@ def test_every_page_a_person_or_staff_sees_runs_under_the_policy(live_server, pa
         "/accounts/tokens/",
         "/data/",
         "/accounts/password/change/",
+        # The staff console.
+        "/staff/?q=staff",
+        f"/staff/people/{staff.id}/",
+        "/staff/audit/",
+        "/staff/report/",
+        "/staff/moderation/",
+        "/staff/system/",
         # Django's admin runs under the same policy (its scripts are files; no exemption).
         "/admin/",
         "/admin/accounts/user/",

@@ -1,10 +1,12 @@
 import base64
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from macaron import vault
 from macaron.keyring import (
@@ -417,3 +419,46 @@ def test_rotate_master_key_command_refuses_bad_input_and_changes_nothing(
     assert ciphertexts() == before_ct
     assert keyring_state() == before_state
     assert decrypt_all(users) == texts
+
+
+@rotation_db
+def test_rotation_under_traffic_new_and_existing_people_keep_working(monkeypatch):
+    """Between the rotation's batches another connection reads existing people's data and a
+    new person gets a data key: everything still decrypts, and the new key ends under the
+    active master key before the old one is destroyed."""
+    users = [UserFactory() for _ in range(4)]
+    blobs = {person.id: cipher_for(person.id).encrypt(f"note {person.id}") for person in users}
+    newcomers: list[int] = []
+    reads: list[str] = []
+    original = vault._rewrap_batch
+
+    def traffic() -> None:
+        try:
+            for person in users:
+                reads.append(cipher_for(person.id).decrypt(blobs[person.id]))
+            newcomer = UserFactory()
+            blobs[newcomer.id] = cipher_for(newcomer.id).encrypt("newcomer")
+            newcomers.append(newcomer.id)
+        finally:
+            connection.close()
+
+    def batch_with_traffic(**kwargs):
+        done = original(**kwargs)
+        worker = threading.Thread(target=traffic)
+        worker.start()
+        worker.join()
+        return done
+
+    monkeypatch.setattr(vault, "_rewrap_batch", batch_with_traffic)
+    old_id = keyring_state().active
+
+    rotation = master_key_rotate(batch_size=1)
+
+    assert rotation.destroyed == [old_id]
+    assert len(newcomers) >= 4 and len(reads) == 4 * len(newcomers)
+    assert set(reads) == {f"note {person.id}" for person in users}
+    assert {key_id for _, key_id in wrapped_keys().values()} == {rotation.key_id}
+    for user_id in newcomers:
+        assert cipher_for(user_id).decrypt(blobs[user_id]) == "newcomer"
+    for person in users:
+        assert cipher_for(person.id).decrypt(blobs[person.id]) == f"note {person.id}"
