@@ -74,11 +74,13 @@ def _unwrap(key: bytes, wrapped: bytes | memoryview, user_id: int) -> bytes:
 
 @dataclass(frozen=True)
 class UserCipher:
-    """Encrypts/decrypts one person's content and derives their blind-index key."""
+    """Encrypts/decrypts one person's content and derives their blind-index key and the seed of
+    their vector rotation (macaron.vectorkey)."""
 
     user_id: int
     _aead: AESGCM
     index_key: bytes
+    vector_seed: bytes
 
     def encrypt(self, text: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
@@ -106,7 +108,10 @@ class UserCipher:
 
 def _cipher(user_id: int, data_key: bytes) -> UserCipher:
     index_key = hmac.new(data_key, b"macaron blind index v1", hashlib.sha256).digest()
-    return UserCipher(user_id=user_id, _aead=AESGCM(data_key), index_key=index_key)
+    vector_seed = hmac.new(data_key, b"macaron vector rotation v1", hashlib.sha256).digest()
+    return UserCipher(
+        user_id=user_id, _aead=AESGCM(data_key), index_key=index_key, vector_seed=vector_seed
+    )
 
 
 def _wrapping_key(key_id: str) -> bytes:
