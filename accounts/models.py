@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from macaron.models import TimeStampedModel
+from macaron.sealed import SealedText
 from macaron.timezones import AVAILABLE_TIME_ZONES
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in AVAILABLE_TIME_ZONES]
@@ -80,7 +81,8 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=80, blank=True)
+    name_ct = models.BinaryField(null=True, editable=False)
+    name = SealedText("name_ct")
     digest = models.CharField(max_length=64, unique=True)  # hex SHA-256 of the whole secret
     prefix = models.CharField(max_length=12)  # the secret's first characters, to tell tokens apart
     created_at = models.DateTimeField(default=timezone.now)
@@ -105,7 +107,8 @@ class Companion(TimeStampedModel):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="companion"
     )
-    name = models.CharField(max_length=40)
+    name_ct = models.BinaryField(null=True, editable=False)
+    name = SealedText("name_ct")
     colour = models.CharField(max_length=7)  # "#rrggbb"
     traits = ArrayField(models.CharField(max_length=24), default=list)
     personality_code = models.CharField(max_length=80)

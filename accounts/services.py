@@ -20,6 +20,7 @@ from accounts import onboarding as quiz
 from accounts.hooks import Welcome, welcome_install
 from accounts.models import ApiToken, Companion, Onboarding, User
 from macaron.errors import Conflict, DomainError, NotFound
+from macaron.sealed import seal
 
 PROFILE_FIELDS = ("display_name", "time_zone", "preferred_language")
 
@@ -136,7 +137,7 @@ def api_token_create(
     now = timezone.now()
     token = ApiToken.objects.create(
         user=user,
-        name=name,
+        name_ct=seal(user.id, name),
         digest=token_digest(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         created_at=now,
@@ -300,7 +301,7 @@ def companion_create(*, user: User) -> Companion:
                 "personality_code": personality.code,
             },
             create_defaults={
-                "name": personality.names[0],
+                "name_ct": seal(user.id, personality.names[0]),
                 "colour": personality.colour,
                 "traits": personality.traits,
                 "personality_code": personality.code,
@@ -336,7 +337,7 @@ def companion_rename(*, user: User, name: str) -> Companion:
     companion = companion_get(user=user)
     if companion.name != name:
         companion.name = name
-        companion.save(update_fields=["name", "updated_at"])
+        companion.save(update_fields=["name_ct", "updated_at"])
     return companion
 
 

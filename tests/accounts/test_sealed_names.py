@@ -1,0 +1,73 @@
+"""Names a person types (their companion's, their API tokens') are stored only encrypted, and
+the pages and the API still show them."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken, Companion
+from accounts.services import api_token_create, companion_rename
+from tests.accounts.test_onboarding import answer_all
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def raw_row(table: str, pk: int) -> bytes:
+    """Every column of the row as Postgres stores it, as one byte string."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT row_to_json(t)::text FROM {table} t WHERE id = %s", [pk])
+        text = cursor.fetchone()[0]
+        cursor.execute(f"SELECT * FROM {table} WHERE id = %s", [pk])
+        values = cursor.fetchone()
+    blobs = b"".join(bytes(v) for v in values if isinstance(v, bytes | memoryview))
+    return text.encode() + blobs
+
+
+def test_the_companion_name_is_stored_encrypted_and_shown(client, user):
+    answer_all(user)
+    api = APIClient()
+    api.force_authenticate(user)
+    renamed = api.patch("/api/v1/companion/", {"name": "Biscuit the Brave"}, format="json")
+    companion = Companion.objects.get(user=user)
+    client.force_login(user)
+
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Biscuit the Brave"
+    assert b"Biscuit" not in raw_row("accounts_companion", companion.pk)
+    assert companion.name == "Biscuit the Brave"
+    assert "Biscuit the Brave" in client.get(reverse("onboarding_companion")).content.decode()
+
+
+def test_the_companion_name_cannot_be_moved_to_another_person(user):
+    answer_all(user)
+    companion_rename(user=user, name="Biscuit")
+    other = UserFactory()
+    answer_all(other)
+    Companion.objects.filter(user=other).update(name_ct=Companion.objects.get(user=user).name_ct)
+
+    with pytest.raises(Exception, match="does not belong to this person"):
+        _ = Companion.objects.get(user=other).name
+
+
+def test_token_names_are_stored_encrypted_and_listed(client, user):
+    response = APIClient().post(
+        "/api/v1/auth/token/",
+        {"email": user.email, "password": PASSWORD, "name": "Holiday laptop"},
+        format="json",
+    )
+    unnamed = api_token_create(user=user).token
+    token = ApiToken.objects.get(pk=response.json()["id"])
+    client.force_login(user)
+    api = APIClient()
+    api.force_authenticate(user)
+
+    assert response.json()["name"] == "Holiday laptop"
+    assert b"Holiday" not in raw_row("accounts_apitoken", token.pk)
+    assert token.name == "Holiday laptop"
+    assert (unnamed.name, ApiToken.objects.get(pk=unnamed.pk).name_ct) == ("", None)
+    listed = api.get("/api/v1/auth/tokens/").json()
+    names = [item["name"] for item in listed.get("results", listed)]
+    assert sorted(names) == ["", "Holiday laptop"]
+    assert "Holiday laptop" in client.get(reverse("tokens")).content.decode()
