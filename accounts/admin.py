@@ -8,7 +8,8 @@ from accounts.models import User
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "is_staff", "date_joined"]
-    search_fields = ["email", "display_name"]
+    search_fields = ["email"]  # the display name is encrypted: not searchable
+    readonly_fields = ["display_name"]  # shown decrypted, never as ciphertext
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Profile", {"fields": ["display_name", "time_zone", "preferred_language"]}),

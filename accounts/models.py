@@ -22,9 +22,13 @@ class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **fields):
         if not email:
             raise ValueError("An e-mail address is required.")
+        display_name = fields.pop("display_name", "")
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         user.set_password(password)
         user.save(using=self._db)
+        if display_name:  # encrypted under the person's key, which needs their id
+            user.display_name = display_name
+            user.save(using=self._db, update_fields=["display_name_ct"])
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields):
@@ -39,7 +43,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person. Logs in with their e-mail; the profile lives on the same row."""
 
     email = models.EmailField(unique=True)
-    display_name = models.CharField(max_length=80, blank=True)
+    display_name_ct = models.BinaryField(null=True, editable=False)
+    display_name = SealedText("display_name_ct", owner="pk")
     time_zone = models.CharField(max_length=64, default="UTC", choices=TIME_ZONE_CHOICES)
     preferred_language = models.CharField(max_length=8, default="en", choices=settings.LANGUAGES)
     is_active = models.BooleanField(default=True)

@@ -23,14 +23,18 @@ from macaron.errors import Conflict, DomainError, NotFound
 from macaron.sealed import seal
 
 PROFILE_FIELDS = ("display_name", "time_zone", "preferred_language")
+DISPLAY_NAME_MAX = 80
 
 
 def _validate_profile(fields: dict) -> None:
     errors: dict[str, list[str]] = {}
-    probe = User(**{k: v for k, v in fields.items() if k in PROFILE_FIELDS})
-    for name in PROFILE_FIELDS:
-        if name not in fields:
-            continue
+    name = fields.get("display_name", "")
+    if not isinstance(name, str) or len(name) > DISPLAY_NAME_MAX or not name.isprintable():
+        errors["display_name"] = [f"At most {DISPLAY_NAME_MAX} characters, no control characters."]
+    # The name is not a column (it is encrypted): the probe checks the others.
+    columns = {k: v for k, v in fields.items() if k in PROFILE_FIELDS and k != "display_name"}
+    probe = User(**columns)
+    for name in columns:
         try:
             field = probe._meta.get_field(name)
             assert isinstance(field, Field)  # profile fields are concrete columns
@@ -67,7 +71,9 @@ def user_signup(
     }
     _validate_profile(profile)
     try:
-        password_validation.validate_password(password, User(email=email, **profile))
+        password_validation.validate_password(
+            password, User(email=email, time_zone=time_zone, preferred_language=preferred_language)
+        )
     except ValidationError as exc:
         raise DomainError(
             exc.messages[0], code="weak_password", fields={"password": exc.messages}
@@ -99,7 +105,8 @@ def profile_update(*, user: User, **fields) -> User:
     for name, value in fields.items():
         setattr(user, name, value)
     if fields:
-        user.save(update_fields=list(fields))
+        columns = {"display_name": "display_name_ct"}
+        user.save(update_fields=[columns.get(name, name) for name in fields])
     return user
 
 
@@ -234,7 +241,9 @@ def demo_account_ensure() -> DemoAccount:
     """The demo login `make run` prints; created once, its password reset to the known one."""
     email = os.environ.get("DEMO_EMAIL", "demo@macaron.local")
     password = os.environ.get("DEMO_PASSWORD", "macaron-demo-2026")
-    user, _ = User.objects.get_or_create(email=email, defaults={"display_name": "Demo"})
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        email, None, display_name="Demo"
+    )
     user.set_password(password)
     user.save(update_fields=["password"])
     return DemoAccount(email=email, password=password)

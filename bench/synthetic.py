@@ -394,10 +394,7 @@ def load_memories(config: BenchConfig, corpus: Corpus, report: Report) -> Loaded
     started = clock.perf_counter()
     tag = uuid.uuid4().hex[:6]
     users = User.objects.bulk_create(
-        [
-            User(email=f"bench-{tag}-{i}@bench.invalid", display_name=f"bench {i}", password="!")
-            for i in range(len(sizes))
-        ]
+        [User(email=f"bench-{tag}-{i}@bench.invalid", password="!") for i in range(len(sizes))]
     )
     ciphers = {u.id: cipher_for(u.id) for u in users}
     report.say(f"  {len(users):,} users and data keys in {clock.perf_counter() - started:.1f}s")

@@ -6,7 +6,7 @@ from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken, Companion
+from accounts.models import ApiToken, Companion, User
 from accounts.services import api_token_create, companion_rename
 from tests.accounts.test_onboarding import answer_all
 from tests.factories import PASSWORD, UserFactory
@@ -71,3 +71,45 @@ def test_token_names_are_stored_encrypted_and_listed(client, user):
     names = [item["name"] for item in listed.get("results", listed)]
     assert sorted(names) == ["", "Holiday laptop"]
     assert "Holiday laptop" in client.get(reverse("tokens")).content.decode()
+
+
+def test_the_display_name_is_stored_encrypted_and_shown(client, admin_client):
+    person = UserFactory(display_name="Hanako Yamada")
+    client.force_login(person)
+    api = APIClient()
+    api.force_authenticate(person)
+
+    renamed = api.patch("/api/v1/me/", {"display_name": "Hana Y"}, format="json")
+
+    assert renamed.status_code == 200
+    assert renamed.json()["display_name"] == "Hana Y"
+    assert b"Hana" not in raw_row("accounts_user", person.pk)
+    assert "Hana Y" in client.get(reverse("profile")).content.decode()
+    listing = admin_client.get(reverse("admin:accounts_user_changelist")).content.decode()
+    assert "Hana Y" in listing
+    assert "\\x01" not in listing and "display_name_ct" not in listing
+
+
+def test_sign_up_and_the_profile_form_keep_the_name(client):
+    signed_up = client.post(
+        reverse("signup"),
+        {
+            "email": "bea@example.org",
+            "display_name": "Bea",
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+            "time_zone": "UTC",
+        },
+    )
+    bea = User.objects.get(email="bea@example.org")
+
+    saved = client.post(
+        reverse("profile"),
+        {"display_name": "Beatrix", "time_zone": "Asia/Tokyo", "preferred_language": "en"},
+    )
+
+    assert signed_up.status_code == 302
+    assert saved.status_code == 302
+    bea.refresh_from_db()
+    assert (bea.display_name, bea.time_zone) == ("Beatrix", "Asia/Tokyo")
+    assert b"Beatrix" not in raw_row("accounts_user", bea.pk)
