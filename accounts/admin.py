@@ -11,10 +11,11 @@ from accounts.models import ErasureRequest, User
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "is_staff", "date_joined"]
-    search_fields = ["email", "display_name"]
+    search_fields = ["email"]  # the display name is encrypted: not searchable
     # The password hash is not shown, not even Django's masked summary (it shows the first
-    # characters of the salt and hash); the change-password form is linked instead.
-    readonly_fields = ["password_status"]
+    # characters of the salt and hash); the change-password form is linked instead. The display
+    # name is shown decrypted, never as ciphertext.
+    readonly_fields = ["password_status", "display_name"]
     fieldsets = [
         (None, {"fields": ["email", "password_status"]}),
         ("Profile", {"fields": ["display_name", "time_zone", "preferred_language"]}),

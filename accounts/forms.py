@@ -103,7 +103,13 @@ class ProfileForm(forms.ModelForm):
         fields = ["display_name", "time_zone", "preferred_language"]
         labels = {"preferred_language": "Language"}
 
+    # Not a column: the name is stored encrypted (User.display_name_ct).
+    display_name = forms.CharField(label="Display name", max_length=80, required=False)
     preferred_language = forms.ChoiceField(choices=settings.LANGUAGES, label="Language")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("display_name", self.instance.display_name)
 
 
 class CompanionNameForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from macaron.models import TimeStampedModel
+from macaron.sealed import SealedText
 from macaron.timezones import AVAILABLE_TIME_ZONES
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in AVAILABLE_TIME_ZONES]
@@ -21,9 +22,13 @@ class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **fields):
         if not email:
             raise ValueError("An e-mail address is required.")
+        display_name = fields.pop("display_name", "")
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         user.set_password(password)
         user.save(using=self._db)
+        if display_name:  # encrypted under the person's key, which needs their id
+            user.display_name = display_name
+            user.save(using=self._db, update_fields=["display_name_ct"])
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields):
@@ -38,7 +43,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person. Logs in with their e-mail; the profile lives on the same row."""
 
     email = models.EmailField(unique=True)
-    display_name = models.CharField(max_length=80, blank=True)
+    display_name_ct = models.BinaryField(null=True, editable=False)
+    display_name = SealedText("display_name_ct", owner="pk")
     time_zone = models.CharField(max_length=64, default="UTC", choices=TIME_ZONE_CHOICES)
     preferred_language = models.CharField(max_length=8, default="en", choices=settings.LANGUAGES)
     is_active = models.BooleanField(default=True)
@@ -80,7 +86,8 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=80, blank=True)
+    name_ct = models.BinaryField(null=True, editable=False)
+    name = SealedText("name_ct")
     digest = models.CharField(max_length=64, unique=True)  # hex SHA-256 of the whole secret
     prefix = models.CharField(max_length=12)  # the secret's first characters, to tell tokens apart
     created_at = models.DateTimeField(default=timezone.now)
@@ -105,7 +112,8 @@ class Companion(TimeStampedModel):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="companion"
     )
-    name = models.CharField(max_length=40)
+    name_ct = models.BinaryField(null=True, editable=False)
+    name = SealedText("name_ct")
     colour = models.CharField(max_length=7)  # "#rrggbb"
     traits = ArrayField(models.CharField(max_length=24), default=list)
     personality_code = models.CharField(max_length=80)

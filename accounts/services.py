@@ -20,16 +20,21 @@ from accounts import onboarding as quiz
 from accounts.hooks import ErasureOptions, SecurityKind, Welcome, security_event, welcome_install
 from accounts.models import ApiToken, Companion, Onboarding, User
 from macaron.errors import Conflict, DomainError, NotFound
+from macaron.sealed import seal
 
 PROFILE_FIELDS = ("display_name", "time_zone", "preferred_language")
+DISPLAY_NAME_MAX = 80
 
 
 def _validate_profile(fields: dict) -> None:
     errors: dict[str, list[str]] = {}
-    probe = User(**{k: v for k, v in fields.items() if k in PROFILE_FIELDS})
-    for name in PROFILE_FIELDS:
-        if name not in fields:
-            continue
+    name = fields.get("display_name", "")
+    if not isinstance(name, str) or len(name) > DISPLAY_NAME_MAX or not name.isprintable():
+        errors["display_name"] = [f"At most {DISPLAY_NAME_MAX} characters, no control characters."]
+    # The name is not a column (it is encrypted): the probe checks the others.
+    columns = {k: v for k, v in fields.items() if k in PROFILE_FIELDS and k != "display_name"}
+    probe = User(**columns)
+    for name in columns:
         try:
             field = probe._meta.get_field(name)
             assert isinstance(field, Field)  # profile fields are concrete columns
@@ -66,7 +71,9 @@ def user_signup(
     }
     _validate_profile(profile)
     try:
-        password_validation.validate_password(password, User(email=email, **profile))
+        password_validation.validate_password(
+            password, User(email=email, time_zone=time_zone, preferred_language=preferred_language)
+        )
     except ValidationError as exc:
         raise DomainError(
             exc.messages[0], code="weak_password", fields={"password": exc.messages}
@@ -98,7 +105,8 @@ def profile_update(*, user: User, **fields) -> User:
     for name, value in fields.items():
         setattr(user, name, value)
     if fields:
-        user.save(update_fields=list(fields))
+        columns = {"display_name": "display_name_ct"}
+        user.save(update_fields=[columns.get(name, name) for name in fields])
     return user
 
 
@@ -137,7 +145,7 @@ def api_token_create(
     with transaction.atomic():
         token = ApiToken.objects.create(
             user=user,
-            name=name,
+            name_ct=seal(user.id, name),
             digest=token_digest(secret),
             prefix=secret[: len(TOKEN_PREFIX) + 6],
             created_at=now,
@@ -281,7 +289,9 @@ def demo_account_ensure() -> DemoAccount:
     """The demo login `make run` prints; created once, its password reset to the known one."""
     email = os.environ.get("DEMO_EMAIL", "demo@macaron.local")
     password = os.environ.get("DEMO_PASSWORD", "macaron-demo-2026")
-    user, _ = User.objects.get_or_create(email=email, defaults={"display_name": "Demo"})
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        email, None, display_name="Demo"
+    )
     user.set_password(password)
     user.save(update_fields=["password"])
     return DemoAccount(email=email, password=password)
@@ -348,7 +358,7 @@ def companion_create(*, user: User) -> Companion:
                 "personality_code": personality.code,
             },
             create_defaults={
-                "name": personality.names[0],
+                "name_ct": seal(user.id, personality.names[0]),
                 "colour": personality.colour,
                 "traits": personality.traits,
                 "personality_code": personality.code,
@@ -384,7 +394,7 @@ def companion_rename(*, user: User, name: str) -> Companion:
     companion = companion_get(user=user)
     if companion.name != name:
         companion.name = name
-        companion.save(update_fields=["name", "updated_at"])
+        companion.save(update_fields=["name_ct", "updated_at"])
     return companion
 
 

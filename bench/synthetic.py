@@ -39,6 +39,7 @@ from accounts.models import User
 from macaron.embeddings import get_embedder
 from macaron.text import lexical_terms
 from macaron.vault import UserCipher, cipher_for
+from macaron.vectorkey import VECTOR_KEY_VERSION, vector_key
 from memory.models import EMBEDDING_DIM, Memory
 from memory.retrieval.domains import DOMAINS
 from memory.retrieval.search import POOL, retrieve
@@ -64,6 +65,7 @@ COPY_COLUMNS = [
     ("text_ct", "bytea"),
     ("content_key", "bytea"),
     ("embedding", "vector"),
+    ("vector_key", "int2"),
     ("embedding_model", "text"),
     ("lexical_tokens", "int8[]"),
     ("token_count", "int4"),
@@ -270,7 +272,8 @@ def memory_row(
     importance: float = 0.5,
     tokens: list[int] | None = None,
 ) -> tuple:
-    """One COPY row (see COPY_COLUMNS): a current or superseded memory of `cipher`'s owner."""
+    """One COPY row (see COPY_COLUMNS): a current or superseded memory of `cipher`'s owner, its
+    vector keyed like every stored one."""
     if tokens is None:
         tokens = cipher.blind_tokens(lexical_terms(text))
     return (
@@ -281,7 +284,8 @@ def memory_row(
         Memory.Source.IMPORT,
         cipher.encrypt(text),
         cipher.keyed_hash(text),
-        vector,
+        vector_key(cipher, vector),
+        VECTOR_KEY_VERSION,
         "bench/synthetic",
         tokens,
         len(text.split()),
@@ -390,10 +394,7 @@ def load_memories(config: BenchConfig, corpus: Corpus, report: Report) -> Loaded
     started = clock.perf_counter()
     tag = uuid.uuid4().hex[:6]
     users = User.objects.bulk_create(
-        [
-            User(email=f"bench-{tag}-{i}@bench.invalid", display_name=f"bench {i}", password="!")
-            for i in range(len(sizes))
-        ]
+        [User(email=f"bench-{tag}-{i}@bench.invalid", password="!") for i in range(len(sizes))]
     )
     ciphers = {u.id: cipher_for(u.id) for u in users}
     report.say(f"  {len(users):,} users and data keys in {clock.perf_counter() - started:.1f}s")

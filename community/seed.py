@@ -46,12 +46,11 @@ def _people(kind: str, names: list[str]):
     User = get_user_model()
     people = []
     for n, name in enumerate(names):
-        user, created = User.objects.get_or_create(
-            email=EMAIL.format(kind=kind, n=n), defaults={"display_name": name}
-        )
-        if created:
+        user, created = User.objects.get_or_create(email=EMAIL.format(kind=kind, n=n))
+        if created:  # the name is encrypted under the person's key, which needs their id
+            user.display_name = name
             user.set_unusable_password()
-            user.save(update_fields=["password"])
+            user.save(update_fields=["password", "display_name_ct"])
         people.append(user)
     return people
 

@@ -15,6 +15,8 @@ from community.permissions import can_view, is_moderator
 from community.ranking import spec_diff
 from community.services import blueprint_latest_version
 from macaron.errors import NotFound, PermissionDenied
+from macaron.sealed import sealed_preload
+from macaron.vault import ciphers_for
 
 SORTS = ("trending", "top", "rising", "new")
 RRF_K = 60
@@ -292,6 +294,7 @@ def blueprint_lineage(*, user, blueprint: Blueprint) -> dict:
         .order_by("depth", "id")[:LINEAGE_MAX_NODES]
     )
     stats = _stats_for([node.id for node in nodes])
+    sealed_preload(node.author for node in nodes)  # their names, one query
     out = []
     for node in nodes:
         visible = blueprint_viewable(user=user, blueprint=node)
@@ -330,17 +333,17 @@ class RatingView:
 
 def ratings_for_blueprint(*, blueprint: Blueprint, limit: int = 20) -> list[RatingView]:
     """The latest ratings that count (the author's own is left out), comments decrypted."""
-    from macaron.vault import cipher_for
-
-    rows = (
+    rows = list(
         Rating.objects.filter(blueprint=blueprint, counts=True)
         .select_related("user")
         .order_by("-updated_at", "-id")[:limit]
     )
+    ciphers = ciphers_for(row.user_id for row in rows)  # one query for every comment's key
+    sealed_preload(row.user for row in rows)  # and one for their names
     return [
         RatingView(
             value=row.value,
-            comment=cipher_for(row.user_id).decrypt(row.comment_ct) if row.comment_ct else "",
+            comment=ciphers[row.user_id].decrypt(row.comment_ct) if row.comment_ct else "",
             author=row.user.name,
             updated_at=row.updated_at,
         )

@@ -27,6 +27,7 @@ from community.models import Blueprint
 from community.ranking import spec_diff_size
 from macaron.errors import DomainError, NotFound, PermissionDenied
 from macaron.i18n import active_language
+from macaron.sealed import sealed_preload
 from subagents.builder.diff import goal_text, reminder_text
 from subagents.forms import EntryForm
 from subagents.selectors import installation_detail
@@ -56,6 +57,7 @@ def _refuse(error: DomainError):
 
 def _cards(blueprints: list[Blueprint], *, explain: bool = True) -> list[dict]:
     stats = selectors.blueprints_stats(blueprints=blueprints)
+    sealed_preload(blueprint.author for blueprint in blueprints)  # their names, one query
     return [
         {
             "blueprint": blueprint,

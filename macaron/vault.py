@@ -75,11 +75,13 @@ def _unwrap(key: bytes, wrapped: bytes | memoryview, user_id: int) -> bytes:
 
 @dataclass(frozen=True)
 class UserCipher:
-    """Encrypts/decrypts one person's content and derives their blind-index key."""
+    """Encrypts/decrypts one person's content and derives their blind-index key and the seed of
+    their vector rotation (macaron.vectorkey)."""
 
     user_id: int
     _aead: AESGCM
     index_key: bytes
+    vector_seed: bytes
 
     def encrypt(self, text: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
@@ -129,7 +131,10 @@ class UserCipher:
 
 def _cipher(user_id: int, data_key: bytes) -> UserCipher:
     index_key = hmac.new(data_key, b"macaron blind index v1", hashlib.sha256).digest()
-    return UserCipher(user_id=user_id, _aead=AESGCM(data_key), index_key=index_key)
+    vector_seed = hmac.new(data_key, b"macaron vector rotation v1", hashlib.sha256).digest()
+    return UserCipher(
+        user_id=user_id, _aead=AESGCM(data_key), index_key=index_key, vector_seed=vector_seed
+    )
 
 
 def _wrapping_key(key_id: str) -> bytes:
@@ -147,6 +152,28 @@ def _cipher_load(user_id: int) -> UserCipher | None:
     if row is None:
         return None
     return _cipher(user_id, _unwrap(_wrapping_key(row.master_key_id), row.wrapped_key, user_id))
+
+
+def ciphers_for(user_ids) -> dict[int, UserCipher]:
+    """The ciphers of several people in one query (of those who have a data key): for lists
+    that show many people's sealed names (macaron.sealed.sealed_preload)."""
+
+    def load() -> dict[int, UserCipher]:
+        rows = DataKey.objects.filter(user_id__in=set(user_ids)).only(
+            "user_id", "wrapped_key", "master_key_id"
+        )
+        return {
+            row.user_id: _cipher(
+                row.user_id,
+                _unwrap(_wrapping_key(row.master_key_id), row.wrapped_key, row.user_id),
+            )
+            for row in rows
+        }
+
+    try:
+        return load()
+    except VaultError:  # re-wrapped by a rotation in between, as in cipher_for: reread
+        return load()
 
 
 def cipher_for(user_id: int) -> UserCipher:

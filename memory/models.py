@@ -5,6 +5,7 @@ Everything a person typed is stored only as ciphertext (`*_ct` columns, written 
 normalised tokens under a per-user key, so search works without plaintext at rest; conversation
 search has its own (`Conversation.title_tokens`, `Message.search_tokens`: whole words,
 `macaron.text.search_terms`). Values only compared for equality (`client_key`) are keyed hashes.
+Embeddings are stored under a per-user secret rotation (macaron.vectorkey).
 """
 
 import uuid
@@ -19,6 +20,7 @@ from pgvector.django import VectorField
 
 # DataKey is defined beside the vault (macaron/models.py) and stays memory_datakey.
 from macaron.models import DataKey, TimeStampedModel  # noqa: F401
+from macaron.vectorkey import VECTOR_KEY_VERSION
 
 EMBEDDING_DIM = 384
 
@@ -137,7 +139,10 @@ class Memory(TimeStampedModel):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.CHAT)
     text_ct = models.BinaryField()
     content_key = models.BinaryField()  # keyed hash of the normalised text: exact-duplicate check
+    # Stored under the person's secret rotation (macaron.vectorkey); `vector_key` says which
+    # (0: in clear, a row from before keying that `memories_vectors_key` has yet to rotate).
     embedding = VectorField(dimensions=EMBEDDING_DIM)
+    vector_key = models.PositiveSmallIntegerField(default=VECTOR_KEY_VERSION)
     embedding_model = models.CharField(max_length=80)
     lexical_tokens = ArrayField(models.BigIntegerField(), default=list)
     token_count = models.PositiveIntegerField(default=0)

@@ -11,8 +11,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
-    display_name = factory.Sequence(lambda n: f"Person {n}")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def display_name(obj, create, extracted, **kwargs):
+        # Encrypted under the person's key, so set once the row has its id.
+        if create:
+            obj.display_name = f"Person {obj.pk}" if extracted is None else extracted
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):

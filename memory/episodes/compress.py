@@ -29,6 +29,7 @@ from macaron.text import (
 from macaron.timeexpr import resolve_time
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
+from macaron.vectorkey import vector_key
 from memory.ingest.gate import score
 from memory.models import Conversation, Episode, Memory, MemorySource, Message
 from memory.retrieval.lexical import term_stats_add
@@ -149,7 +150,7 @@ def conversation_compress(*, conversation_id: int) -> int:
                 source=Memory.Source.COMPRESSION,
                 text_ct=cipher.encrypt(summary),
                 content_key=cipher.keyed_hash(normalise(summary)),
-                embedding=vector.tolist(),
+                embedding=vector_key(cipher, vector).tolist(),
                 embedding_model=embedder.name,
                 lexical_tokens=cipher.blind_tokens(lexical_terms(summary)),
                 token_count=count_tokens(summary),

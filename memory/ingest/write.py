@@ -26,6 +26,7 @@ from macaron.text import (
 from macaron.timeexpr import resolve_time
 from macaron.timezones import local_time
 from macaron.vault import UserCipher, cipher_for
+from macaron.vectorkey import VECTOR_KEY_VERSION, vector_key
 from memory.ingest.gate import Candidate, slot_of
 from memory.ingest.schedule import reminder_due_at, reminder_schedule_for
 from memory.models import (
@@ -118,8 +119,8 @@ def reply_context(previous: str) -> str:
 
 
 def _nearest_current(user_id: int, vector) -> Memory | None:
-    """The person's closest current memory, through the same per-person vector search as
-    retrieval (their own HNSW index when they have one, exact otherwise)."""
+    """The person's closest current memory to a keyed `vector`, through the same per-person
+    vector search as retrieval (their own HNSW index when they have one, exact otherwise)."""
     with connection.cursor() as cursor:
         ids = dense_candidates(
             cursor,
@@ -228,7 +229,8 @@ def remember_write(
         return []
     person_write_lock(user.id)
     keys = [cipher.keyed_hash(normalise(candidate.text)) for _, candidate in pending]
-    batch = _batch_open(user.id, keys, vectors)
+    keyed = vector_key(cipher, np.asarray(vectors))
+    batch = _batch_open(user.id, keys, list(keyed))
     memories = [
         _remember_one(
             user=user,
@@ -239,6 +241,7 @@ def remember_write(
             origin=origin,
             candidate=candidate,
             vector=vectors[i],
+            keyed=keyed[i],
             source=source,
             model_name=model_name,
         )
@@ -306,9 +309,12 @@ def _remember_one(
     origin,
     candidate: Candidate,
     vector,
+    keyed,
     source,
     model_name,
 ) -> Memory:
+    """`vector` is the candidate's embedding (domain tagging reads it); `keyed`, the same under
+    the person's rotation, is what is stored and compared (rotation keeps cosines)."""
     now = origin.sent_at if isinstance(origin, Message) else timezone.now()
     duplicate = _duplicate_of(
         user=user,
@@ -317,7 +323,7 @@ def _remember_one(
         position=position,
         key=key,
         text=candidate.text,
-        vector=vector,
+        vector=keyed,
     )
     if duplicate is not None:
         importance = min(1.0, max(duplicate.importance, candidate.importance) + 0.05)
@@ -338,7 +344,7 @@ def _remember_one(
         text_ct=cipher.encrypt(candidate.text),
         content_key=key,
         slot_key=cipher.keyed_hash(candidate.slot) if candidate.slot else None,
-        embedding=vector.tolist(),
+        embedding=keyed.tolist(),
         embedding_model=model_name,
         lexical_tokens=cipher.blind_tokens(terms),
         token_count=candidate.tokens,
@@ -381,7 +387,7 @@ def _remember_one(
         reminder_schedule_for(memory)  # a new memory has no reminder to move or cancel
     batch.terms.update(set(memory.lexical_tokens))
     batch.by_key.setdefault(key, memory)
-    batch.written.append((memory, np.asarray(vector), candidate.text))
+    batch.written.append((memory, np.asarray(keyed), candidate.text))
     return memory
 
 
@@ -501,7 +507,8 @@ def memory_update(
                 term_stats_remove(user_id=user.id, tokens=memory.lexical_tokens)
             memory.text_ct = cipher.encrypt(text)
             memory.content_key = cipher.keyed_hash(normalise(text))
-            memory.embedding = vector.tolist()
+            memory.embedding = vector_key(cipher, vector).tolist()
+            memory.vector_key = VECTOR_KEY_VERSION
             memory.lexical_tokens = cipher.blind_tokens(lexical_terms(text))
             if memory.valid_to is None:
                 term_stats_add(user_id=user.id, tokens=memory.lexical_tokens)
@@ -611,8 +618,45 @@ def memories_reembed(*, batch_size: int = 256, max_batches: int | None = None) -
         with transaction.atomic():
             for memory, vector in zip(stale, vectors, strict=True):
                 Memory.objects.filter(pk=memory.pk).update(
-                    embedding=vector.tolist(), embedding_model=embedder.name
+                    embedding=vector_key(ciphers[memory.user_id], vector).tolist(),
+                    vector_key=VECTOR_KEY_VERSION,
+                    embedding_model=embedder.name,
                 )
         done += len(stale)
         batches += 1
+    return done
+
+
+def memories_vectors_key(*, batch_size: int = 500, memory_model: type[Memory] = Memory) -> int:
+    """Rotate vectors stored in clear (rows from before keying) under their person's key;
+    returns how many rows it rotated.
+
+    One person at a time, all of their rows in one transaction under their write lock, so their
+    search never sees keyed and clear vectors mixed. Idempotent: a rotated row says so
+    (`vector_key`) and is skipped; an interrupted run resumes with the people left. The data
+    migration runs it with the historical model (`memory_model`)."""
+    clear = memory_model.objects.exclude(vector_key=VECTOR_KEY_VERSION)
+    people = list(clear.order_by("user_id").values_list("user_id", flat=True).distinct())
+    done = 0
+    for user_id in people:
+        cipher = cipher_for(user_id)
+        with transaction.atomic():
+            person_write_lock(user_id)
+            last = 0
+            while True:
+                rows = list(
+                    clear.filter(user_id=user_id, id__gt=last)
+                    .order_by("id")
+                    .select_for_update()
+                    .only("id", "embedding", "vector_key")[:batch_size]
+                )
+                if not rows:
+                    break
+                keyed = vector_key(cipher, np.array([row.embedding for row in rows]))
+                for row, vector in zip(rows, keyed, strict=True):
+                    row.embedding = vector.tolist()
+                    row.vector_key = VECTOR_KEY_VERSION
+                memory_model.objects.bulk_update(rows, ["embedding", "vector_key"])
+                done += len(rows)
+                last = rows[-1].id
     return done

@@ -5,6 +5,8 @@ data-key table is rewritten (`VACUUM FULL`) so the wrapped key leaves its heap f
 master-key rotation is requested; the scheduled job (or `rotate_master_key`) re-wraps every
 remaining data key under a fresh master key and destroys the old one, so copies of the erased
 person's wrapped key in WAL, dumps and backups no longer unwrap with anything the deployment holds.
+The person's vectors were stored under a rotation derived from that key (macaron.vectorkey): a
+copy of them left in a backup can no longer be linked to any sentence either.
 """
 
 from django.db import transaction
@@ -12,12 +14,14 @@ from django.db import transaction
 from accounts.hooks import ErasureOptions, erasers_run
 from macaron.keyring import master_key_rotation_request
 from macaron.vault import data_key_shred, data_keys_compact
+from macaron.vectorkey import vector_keys_forget
 from memory.models import AuditStream
 from memory.privacy.audit import AuditAction, audit_prune, audit_record, audit_stream_lock
 from memory.privacy.chain import SYSTEM_STREAM, person_stream
 
 
 def _after_erasure() -> None:
+    vector_keys_forget()  # the erased person's vector rotation may be cached in this process
     master_key_rotation_request()
     data_keys_compact()
 

@@ -25,6 +25,7 @@ from macaron.text import count_tokens, lexical_terms, named_entities
 from macaron.timeexpr import TimeRange, resolve_time
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
+from macaron.vectorkey import vector_key
 from memory.models import Memory
 from memory.privacy.audit import Actor, AuditAction, audit_record, audit_stream_lock
 from memory.privacy.chain import person_stream
@@ -442,7 +443,7 @@ def retrieve(
             user_id=user.id,
             where=where,
             params=params,
-            vector=vector,
+            vector=vector_key(cipher, vector),  # the stored vectors are keyed: so is the query
             limit=POOL,
             current_count=total,
         )

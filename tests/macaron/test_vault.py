@@ -1,4 +1,5 @@
 import base64
+import dataclasses
 import os
 import threading
 from datetime import UTC, datetime, timedelta
@@ -145,7 +146,7 @@ def test_blob_is_bound_to_the_user_id_not_only_the_key(user):
     """AAD binding: even the right key refuses a blob claimed for another user id."""
     cipher = cipher_for(user.id)
     blob = cipher.encrypt("my bank PIN is 8812")
-    rebound = type(cipher)(user_id=user.id + 1, _aead=cipher._aead, index_key=cipher.index_key)
+    rebound = dataclasses.replace(cipher, user_id=user.id + 1)
 
     with pytest.raises(VaultError):
         rebound.decrypt(blob)
