@@ -116,7 +116,10 @@ def system_prompt(context: CompanionContext) -> str:
         lines.append(f"Their interests: {', '.join(context.interests)}.")
     if context.memories:
         lines.append("What you remember about them (most relevant first):")
-        lines.extend(f"- {memory}" for memory in context.memories)
+        lines.extend(
+            f"- {memory} (they told you on {when.isoformat()})" if when else f"- {memory}"
+            for memory, when in context.dated_memories()
+        )
     return "\n".join(lines)
 
 

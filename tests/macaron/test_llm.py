@@ -6,6 +6,7 @@ import logging
 import re
 import socket
 import time
+from datetime import date
 
 import pytest
 
@@ -85,7 +86,11 @@ def test_stream_chat_sends_the_openai_request_and_yields_deltas(fake_llm, llm):
         )
     )
     context = CompanionContext(
-        companion_name="Kuri", traits=("warm",), person_name="Aki", memories=("Hana is my sister",)
+        companion_name="Kuri",
+        traits=("warm",),
+        person_name="Aki",
+        memories=("Hana is my sister", "I like tea"),
+        memory_dates=(date(2026, 11, 30),),
     )
 
     chunks = list(llm.stream_chat(USER, context=context))
@@ -101,7 +106,8 @@ def test_stream_chat_sends_the_openai_request_and_yields_deltas(fake_llm, llm):
     system = body["messages"][0]
     assert system["role"] == "system"
     assert "You are Kuri, a personal companion to Aki." in system["content"]
-    assert "- Hana is my sister" in system["content"]
+    assert "- Hana is my sister (they told you on 2026-11-30)" in system["content"]
+    assert "- I like tea\n" in system["content"] + "\n"  # no date known
     assert "Always answer in English." in system["content"]
 
 
