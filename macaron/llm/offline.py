@@ -567,7 +567,9 @@ def compose_reply(messages: list[ChatMessage], context: CompanionContext) -> str
     parts: list[str] = []
     follow_up: str | None = None
     if _is_question(text, language) and not ADVICE_RE.search(text):
-        found = _relevant_memory(context.dated_memories(), text)
+        # About the world rather than the person, one shared word ("France") is not enough.
+        least = 1 if SELF_RE.search(text) else min(2, len(_terms(text)))
+        found = _relevant_memory(context.dated_memories(), text, least=least)
         if found is not None:
             parts.append(_answer(found[0], found[1], turn))
             follow_up = turn.pick(QUESTIONS[language]["answer"], "follow")
@@ -714,13 +716,17 @@ def reflect(phrase: str) -> str:
 
 
 def _relevant_memory(
-    memories: list[tuple[str, date | None]], text: str, *, exclude_same: bool = False
+    memories: list[tuple[str, date | None]],
+    text: str,
+    *,
+    exclude_same: bool = False,
+    least: int = 1,
 ) -> tuple[str, date | None] | None:
     """The memory sharing most content words (CJK bigrams) with the text, or None when none
-    does; ties go to the earlier one (retrieval order). `exclude_same` skips a memory that
-    says nothing the text does not (the statement itself, remembered before)."""
+    shares `least`; ties go to the earlier one (retrieval order). `exclude_same` skips a memory
+    that says nothing the text does not (the statement itself, remembered before)."""
     wanted = _terms(text)
-    best, best_score = None, 0
+    best, best_score = None, max(least, 1) - 1
     for memory, when in memories:
         terms = _terms(memory)
         if exclude_same and terms <= wanted:

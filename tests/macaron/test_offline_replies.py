@@ -52,11 +52,17 @@ def test_nothing_relevant_remembered_is_said_honestly():
 
 
 def test_a_question_about_the_world_is_not_a_puzzle():
-    text = reply("What's the capital of France?", memories=MEMORIES)
+    memories = (*MEMORIES, "I went to France last summer")
+    text = reply("What's the capital of France?", memories=memories)
 
     assert "can't" in text and ("look" in text or "check" in text)
     assert "puzzle" not in text
-    assert not re.search("peanut|hiking|Osaka", text)
+    assert not re.search("peanut|hiking|Osaka|summer", text)
+
+
+def test_a_question_about_someone_they_told_of_is_answered():
+    text = reply("Which city does Hana live in?", memories=MEMORIES, memory_dates=DATES)
+    assert first_sentence(text).startswith("Your sister Hana lives in Osaka")
 
 
 def test_a_statement_is_reflected_and_tied_to_a_related_memory():
