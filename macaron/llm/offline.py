@@ -533,9 +533,11 @@ class _Turn:
     seed: str
     said: tuple[str, ...]  # the companion's earlier replies in the window
 
-    def pick(self, variants: Sequence[Any], salt: str, *, preferred: Sequence[Any] = ()) -> Any:
+    def pick(
+        self, variants: Sequence[str], salt: str, *, preferred: Sequence[str] = ()
+    ) -> str | None:
         """A variant not yet used in the window (the companion's tone first), or None."""
-        fresh = [v for v in variants if not _used(_template_text(v), self.said)]
+        fresh = [v for v in variants if not _used(v, self.said)]
         liked = [v for v in fresh if v in preferred]
         return _pick(liked or fresh, self.seed, salt) if fresh else None
 
@@ -602,10 +604,6 @@ def compose_reply(messages: list[ChatMessage], context: CompanionContext) -> str
 
 def _language(context: CompanionContext) -> str:
     return context.language if context.language in LANGUAGES else "en"
-
-
-def _template_text(variant: Any) -> str:
-    return variant if isinstance(variant, str) else ""
 
 
 def _used(template: str, said: tuple[str, ...]) -> bool:
