@@ -3,6 +3,7 @@
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from jsonschema import validators
@@ -24,10 +25,20 @@ class CompanionContext:
 
     companion_name: str = "Mochi"
     traits: tuple[str, ...] = ()  # e.g. ("warm", "curious", "playful")
-    language: str = "en"  # "en" or "ja": the language of the answer
+    language: str = "en"  # "en", "ja" or "ko": the language of the answer
     person_name: str = ""
     memories: tuple[str, ...] = ()  # retrieved memory texts, best first
     interests: tuple[str, ...] = ()
+    # When each memory was said (the person's local date), aligned with `memories`; may be
+    # shorter or hold None where unknown.
+    memory_dates: tuple[date | None, ...] = ()
+
+    def dated_memories(self) -> list[tuple[str, date | None]]:
+        dates = self.memory_dates
+        return [
+            (text, dates[index] if index < len(dates) else None)
+            for index, text in enumerate(self.memories)
+        ]
 
 
 class LLMError(DomainError):
@@ -105,7 +116,10 @@ def system_prompt(context: CompanionContext) -> str:
         lines.append(f"Their interests: {', '.join(context.interests)}.")
     if context.memories:
         lines.append("What you remember about them (most relevant first):")
-        lines.extend(f"- {memory}" for memory in context.memories)
+        lines.extend(
+            f"- {memory} (they told you on {when.isoformat()})" if when else f"- {memory}"
+            for memory, when in context.dated_memories()
+        )
     return "\n".join(lines)
 
 

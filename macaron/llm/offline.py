@@ -1,10 +1,13 @@
 """The offline provider: no model, no network, deterministic. The default, and the tests' provider.
 
-- `stream_chat` composes a short reply from English or Japanese templates: it reflects what the
-  person said (a key phrase and its mood), recalls the most relevant memory it was given, and
-  asks a follow-up question. The companion's traits choose among template variants and a hash of
-  the input picks one, so the same conversation always gets the same reply. With no user message
-  yet it opens the conversation from the person's interests.
+- `stream_chat` composes a short reply from English, Japanese or Korean templates: a question
+  about something the person said is answered first, from the most relevant memory and its
+  date ("You're allergic to peanuts — you told me on 30 November."), or honestly not; a
+  statement is acknowledged (its key phrase reflected, its mood answered) and tied to a related
+  memory; at most one follow-up question ends the reply. The companion's traits prefer some
+  template variants, variants already used in the window's earlier replies are skipped, and a
+  hash of the input picks one, so the same conversation always gets the same reply. With no
+  user message yet it opens the conversation from the person's interests.
 - `complete_json` answers nothing (an `LLMError`): every feature that wants JSON has its own
   offline path (the gate, the offline router, the catalogue builder) and asks only a model.
 - `summarise` is the one extractive summariser (`macaron.text.extractive_summary`).
@@ -13,9 +16,11 @@
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from macaron.text import CJK_RE, extractive_summary, split_sentences
+from macaron.text import content_words, extractive_summary, split_sentences, stem
 
 from .base import (
     ChatMessage,
@@ -82,7 +87,12 @@ NEGATIVE_JA = _wordset(
     "落ち込 ストレス 最悪 泣 風邪 具合が悪 大変"
 )
 
+POSITIVE_KO = _wordset("좋아 좋았 행복 기뻐 기쁘 신나 신났 최고 재밌 재미있 맛있 설레 뿌듯 합격")
+NEGATIVE_KO = _wordset("슬퍼 슬프 피곤 힘들 힘든 우울 아파 아프 걱정 짜증 외로 스트레스 속상 무서")
+
 # -- templates (tones, text); {phrase} is the reflected key phrase -----------------------------
+# Every reply part comes from a list of variants; a variant whose fixed text already appears in
+# an earlier reply of the conversation window is not used again (see `_fresh`).
 
 ACK = {
     "en": {
@@ -101,17 +111,20 @@ ACK = {
             (("playful",), "Aw, {phrase}… sending you a big hug."),
             (("curious",), "Hmm, {phrase}… that sounds tough."),
         ],
-        "question": [
+        "advice": [
             (("warm",), "Good question. Let's think about it together."),
             (("calm",), "Let me think about that with you."),
-            (("playful",), "Ooh, a puzzle! I like it."),
+            (("playful",), "Ooh, that's a tricky one! Let's figure it out."),
             (("curious",), "Hmm, good question! I've been wondering about that too."),
         ],
         "neutral": [
             (("warm",), "Thanks for telling me that {phrase}."),
+            (("warm",), "Got it: {phrase}. I'll keep that in mind."),
             (("calm",), "I see, {phrase}."),
+            (("calm",), "So {phrase}. Good to know."),
             (("playful",), "Oh, {phrase}? Noted!"),
             (("curious",), "Oh, {phrase}? Interesting!"),
+            (("curious",), "Huh, {phrase}. I didn't know that about you."),
         ],
     },
     "ja": {
@@ -127,7 +140,7 @@ ACK = {
             (("playful",), "えーっ、「{phrase}」って大変だったね。ぎゅーってしてあげたい！"),
             (("curious",), "「{phrase}」って、それは大変だったね。"),
         ],
-        "question": [
+        "advice": [
             (("warm",), "いい質問だね。一緒に考えよう。"),
             (("calm",), "ゆっくり一緒に考えてみようか。"),
             (("playful",), "おっ、いい質問！"),
@@ -135,35 +148,106 @@ ACK = {
         ],
         "neutral": [
             (("warm",), "「{phrase}」って教えてくれてありがとう。"),
+            (("warm",), "「{phrase}」、ちゃんと覚えておくね。"),
             (("calm",), "なるほど、「{phrase}」かあ。"),
             (("playful",), "へえ、「{phrase}」！おもしろいね。"),
             (("curious",), "「{phrase}」って、気になるな！"),
         ],
     },
+    "ko": {
+        "positive": [
+            (("warm",), "“{phrase}”라니, 듣는 저까지 기분이 좋아져요!"),
+            (("playful",), "와! “{phrase}”라니 최고예요!"),
+            (("calm",), "“{phrase}”, 참 좋네요."),
+            (("curious",), "오, “{phrase}”요? 더 듣고 싶어요!"),
+        ],
+        "negative": [
+            (("warm",), "“{phrase}”… 많이 힘들었겠어요. 말해 줘서 고마워요."),
+            (("calm",), "“{phrase}”… 그랬군요. 무리하지 마세요."),
+            (("playful",), "아이고, “{phrase}”… 꼭 안아 주고 싶어요."),
+            (("curious",), "“{phrase}”… 정말 힘들었겠네요."),
+        ],
+        "advice": [
+            (("warm",), "좋은 질문이에요. 같이 생각해 봐요."),
+            (("calm",), "천천히 같이 생각해 봐요."),
+            (("playful",), "오, 좋은 질문이에요!"),
+            (("curious",), "저도 그게 궁금했어요!"),
+        ],
+        "neutral": [
+            (("warm",), "“{phrase}”, 말해 줘서 고마워요."),
+            (("warm",), "“{phrase}”, 잘 기억해 둘게요."),
+            (("calm",), "그렇군요, “{phrase}”."),
+            (("playful",), "오, “{phrase}”! 기억해 둘게요!"),
+            (("curious",), "“{phrase}”요? 흥미롭네요!"),
+        ],
+    },
 }
 
-RECALL = {
-    "en": (
-        [
-            "You told me {memory}.",
-            "I remember you told me {memory}.",
-            "That reminds me: you told me {memory}.",
-        ],
-        [
-            "I remember what you told me: {memory}.",
-            "That reminds me of something you told me: {memory}.",
-        ],
-    ),
-    "ja": (
-        [
-            "そういえば、「{memory}」って言ってたよね。",
-            "「{memory}」って言ってたよね、ちゃんと覚えてるよ。",
-        ],
-        [
-            "そういえば、「{memory}」って言ってたよね。",
-            "「{memory}」って言ってたよね、ちゃんと覚えてるよ。",
-        ],
-    ),
+# The answer to a question about something the person said: {fact} (first sentence) and
+# {when} ("on 30 November", or "before" when the date is unknown).
+ANSWERS = {
+    "en": [
+        "{Fact} — you told me {when}.",
+        "{Fact}, as you told me {when}.",
+        "{Fact} — that's what you told me {when}.",
+        "If I remember right, {fact} (you told me {when}).",
+    ],
+    "ja": [
+        "{fact} — {when}教えてくれました。",
+        "{fact} — {when}話してくれましたね。",
+        "{fact}。{when}そう教えてくれたよね。",
+    ],
+    "ko": [
+        "{fact} — {when} 말해 줬어요.",
+        "{fact} — {when} 알려 줬잖아요.",
+        "제 기억으로는 {fact} — {when} 말해 줬어요.",
+    ],
+}
+UNKNOWN = {
+    "en": [
+        "I don't think you've told me about that yet — tell me?",
+        "Hmm, I don't remember you telling me about that. Will you tell me?",
+        "You haven't told me about that yet, I think. I'd love to know!",
+    ],
+    "ja": [
+        "それはまだ教えてもらってないと思う — 教えてくれる？",
+        "うーん、それはまだ聞いてないかも。よかったら教えて？",
+    ],
+    "ko": [
+        "그건 아직 못 들은 것 같아요 — 알려 줄래요?",
+        "음, 그 얘기는 아직 안 해 준 것 같아요. 알려 줄래요?",
+    ],
+}
+LOOKUP = {
+    "en": [
+        "I can't look that up offline, I'm afraid — I only know what you've told me.",
+        "That's one I can't look up from here; I only know what you share with me.",
+        "Sorry, I can't check facts like that offline.",
+    ],
+    "ja": [
+        "ごめんね、オフラインだとそれは調べられないんだ。わかるのは、教えてもらったことだけ。",
+        "それはここからは調べられないな。ごめんね。",
+    ],
+    "ko": [
+        "미안해요, 오프라인이라 그건 찾아볼 수 없어요. 제가 아는 건 말해 준 것뿐이에요.",
+        "그건 여기서는 찾아볼 수가 없어요. 미안해요.",
+    ],
+}
+# Ties a statement to a related memory (quoted as said, person reflected in English).
+TIES = {
+    "en": [
+        "And you told me {memory}, too.",
+        "That fits with what you told me: {memory}.",
+        "I remember you told me {memory}.",
+    ],
+    "ja": [
+        "そういえば、「{memory}」って言ってたよね。",
+        "「{memory}」って言ってたよね、ちゃんと覚えてるよ。",
+    ],
+    "ko": [
+        "그러고 보니 “{memory}”라고 했었죠.",
+        "“{memory}”라고 했던 것도 기억하고 있어요.",
+    ],
 }
 
 QUESTIONS = {
@@ -174,12 +258,23 @@ QUESTIONS = {
             "What would help a little right now?",
             "How are you feeling now?",
         ],
-        "question": [
+        "advice": [
             "What do you think yourself?",
             "What would you like to happen?",
             "What matters most to you here?",
         ],
-        "neutral": ["What happened next?", "How do you feel about it?", "What was it like?"],
+        "neutral": [
+            "What happened next?",
+            "How do you feel about it?",
+            "What was it like?",
+            "How did that come about?",
+            "Is there more to that story?",
+        ],
+        "answer": [
+            "Is that still the case?",
+            "Has anything changed since then?",
+            "How is that going these days?",
+        ],
     },
     "ja": {
         "positive": [
@@ -192,7 +287,7 @@ QUESTIONS = {
             "今、少しでも楽になれそうなことってある？",
             "今はどんな気分？",
         ],
-        "question": [
+        "advice": [
             "あなたはどう思う？",
             "どうなったらうれしい？",
             "いちばん大事にしたいことは何？",
@@ -202,6 +297,22 @@ QUESTIONS = {
             "それについてどう思ってる？",
             "もう少し詳しく教えてくれる？",
         ],
+        "answer": ["今も変わらない？", "その後はどう？"],
+    },
+    "ko": {
+        "positive": ["제일 좋았던 건 뭐였어요?", "그때 기분이 어땠어요?", "누구랑 같이 있었어요?"],
+        "negative": [
+            "괜찮다면 조금 더 얘기해 줄래요?",
+            "지금 조금이라도 도움이 될 만한 게 있을까요?",
+            "지금은 기분이 어때요?",
+        ],
+        "advice": ["스스로는 어떻게 생각해요?", "어떻게 되면 좋겠어요?", "가장 중요한 게 뭐예요?"],
+        "neutral": [
+            "그래서 어떻게 됐어요?",
+            "그거에 대해 어떻게 생각해요?",
+            "조금 더 얘기해 줄래요?",
+        ],
+        "answer": ["지금도 그래요?", "그 뒤로 달라진 건 있어요?"],
     },
 }
 
@@ -229,7 +340,121 @@ OPENERS: dict[str, dict[str, Any]] = {
         ],
         "question": ["今日はどんな一日だった？", "最近、どうしてる？"],
     },
+    "ko": {
+        "hello": "안녕하세요, {name}님! 저는 {companion}예요.",
+        "hello_anonymous": "안녕하세요! 저는 {companion}예요.",
+        "interest": [
+            "{interest}을(를) 좋아한다고 들었어요.",
+            "{interest} 좋아하죠? 얘기 듣고 싶어요.",
+        ],
+        "interest_question": [
+            "{interest}의 어떤 점이 제일 좋아요?",
+            "{interest}은(는) 어떻게 시작하게 됐어요?",
+        ],
+        "question": ["오늘 하루는 어땠어요?", "요즘 어떻게 지내요?"],
+    },
 }
+
+MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+# Question cues: how a question opens (English) or ends/asks (Japanese, Korean).
+QUESTION_OPENERS = _wordset(
+    "what what's whats when when's where where's who who's whom whose which why how how's do "
+    "does did is are was were am can could would will should have has had tell remind"
+)
+QUESTION_CUES_JA = (
+    "覚えて",
+    "何",
+    "なに",
+    "いつ",
+    "どこ",
+    "誰",
+    "だれ",
+    "だっけ",
+    "どんな",
+    "どう",
+)
+QUESTION_CUES_KO = (
+    "기억",
+    "뭐",
+    "무엇",
+    "무슨",
+    "언제",
+    "어디",
+    "누구",
+    "어떤",
+    "어떻게",
+    "나요",
+    "까",
+)
+ADVICE_RE = re.compile(
+    r"\b(?:should|shall|could|can) (?:i|we)\b|\bwhat (?:do|can) i do\b|どうしたら|どうすれば|"
+    r"어떻게 하면|어떡하|할까요",
+    re.I,
+)
+SELF_RE = re.compile(
+    r"\b(?:i|i'm|i've|me|my|mine|myself|remember|told you)\b|私|わたし|僕|ぼく|俺|あたし|覚えて|"
+    r"だっけ|저는|제가|제 |나는|내가|내 |기억",
+    re.I,
+)
+# Words a question about oneself uses that say nothing about the topic.
+QUERY_FILLER = frozenset(
+    [
+        "remember",
+        "rememb",
+        "recall",
+        "tell",
+        "told",
+        "know",
+        "name",
+        "kind",
+        "sort",
+        "type",
+        "again",
+        "favorite",
+        "favourite",
+        "覚え",
+        "教え",
+        "何だ",
+        "だっけ",
+        "기억",
+    ]
+)
+# Korean endings and particles that overlap between unrelated sentences.
+KO_FILLER = frozenset(
+    [
+        "있어",
+        "어요",
+        "해요",
+        "에요",
+        "예요",
+        "니다",
+        "습니",
+        "입니",
+        "이에",
+        "아요",
+        "했어",
+        "있다",
+        "에서",
+        "하고",
+        "나는",
+        "저는",
+        "제가",
+        "내가",
+    ]
+)
 
 # -- English reflection ("I went" → "you went") -------------------------------------------------
 
@@ -272,11 +497,9 @@ CLAUSE_VERBS = _wordset(
     "play plays got get gets feel feels"
 )
 PRONOUN_STARTS = _wordset("i i'm i've my we our me")
-STOPWORDS = _wordset(
-    "the and for that this with you your was were are have has had but not just about from "
-    "they them then there what when where which will would could should into onto out very "
-    "really some more much been being its it's i'm i've"
-)
+
+
+LANGUAGES = ("en", "ja", "ko")
 
 
 class OfflineProvider:
@@ -286,9 +509,8 @@ class OfflineProvider:
         self, messages: list[ChatMessage], *, context: CompanionContext | None = None
     ) -> Iterator[str]:
         context = context or CompanionContext()
-        language = "ja" if context.language == "ja" else "en"
         reply = compose_reply(messages, context)
-        yield from _chunks(reply, language)
+        yield from _chunks(reply, _language(context))
 
     def complete_json(self, messages: list[ChatMessage], *, schema: dict) -> dict:
         # Every feature that asks for JSON (extraction, routing, the builder, sub-agent chat)
@@ -302,51 +524,111 @@ class OfflineProvider:
 # -- chat ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Turn:
+    """What every part of one reply needs: the language, tones, seed and earlier replies."""
+
+    language: str
+    tones: set[str]
+    seed: str
+    said: tuple[str, ...]  # the companion's earlier replies in the window
+
+    def pick(
+        self, variants: Sequence[str], salt: str, *, preferred: Sequence[str] = ()
+    ) -> str | None:
+        """A variant not yet used in the window (the companion's tone first), or None."""
+        fresh = [v for v in variants if not _used(v, self.said)]
+        liked = [v for v in fresh if v in preferred]
+        return _pick(liked or fresh, self.seed, salt) if fresh else None
+
+    def pick_toned(self, templates: Sequence[tuple[tuple[str, ...], str]], salt: str) -> str:
+        variants = [text for _, text in templates]
+        liked = [text for tags, text in templates if set(tags) & self.tones]
+        chosen = self.pick(variants, salt, preferred=liked)
+        return chosen or _pick(liked or variants, self.seed, salt)  # all used: repeat the tone's
+
+
 def compose_reply(messages: list[ChatMessage], context: CompanionContext) -> str:
-    """The whole offline reply (what `stream_chat` yields in pieces)."""
-    language = "ja" if context.language == "ja" else "en"
+    """The whole offline reply (what `stream_chat` yields in pieces).
+
+    A question about something the person said is answered in the first sentence from the
+    most relevant memory (with its date), or honestly not; other questions get an honest "can't
+    look it up"; statements get an acknowledgement that reflects them, tied to a related
+    memory when one is remembered. At most one follow-up question ends the reply."""
+    language = _language(context)
     text = " ".join(last_user_text(messages).split())
     seed = "|".join(
         [text, ",".join(context.traits), context.companion_name, context.person_name, language]
     )
-    tones = _tones(context.traits)
+    said = tuple(str(m.get("content") or "") for m in messages if m.get("role") == "assistant")
+    turn = _Turn(language, _tones(context.traits), seed, said)
     joiner = "" if language == "ja" else " "
     if not text:
-        return joiner.join(_opening(context, language, seed))
+        return joiner.join(_opening(context, turn))
 
-    mood = _mood(text)
+    parts: list[str] = []
+    follow_up: str | None = None
+    if _is_question(text, language) and not ADVICE_RE.search(text):
+        # About the world rather than the person, one shared word ("France") is not enough.
+        least = 1 if SELF_RE.search(text) else min(2, len(_terms(text)))
+        found = _relevant_memory(context.dated_memories(), text, least=least)
+        if found is not None:
+            parts.append(_answer(found[0], found[1], turn))
+            follow_up = turn.pick(QUESTIONS[language]["answer"], "follow")
+        elif SELF_RE.search(text):
+            parts.append(turn.pick(UNKNOWN[language], "unknown") or UNKNOWN[language][0])
+        else:
+            parts.append(turn.pick(LOOKUP[language], "lookup") or LOOKUP[language][0])
+        return joiner.join(parts + ([follow_up] if follow_up else []))
+
+    mood = "advice" if ADVICE_RE.search(text) else _mood(text)
     phrase = _key_phrase(text, language)
-    if not phrase and mood != "question":
+    if not phrase and mood != "advice":
         mood = "neutral"
     templates = ACK[language][mood]
-    variants = [t for tags, t in templates if set(tags) & tones] or [t for _, t in templates]
     if not phrase:  # nothing to reflect (only punctuation, say): skip what would quote it
-        variants = [t for t in variants if "{phrase}" not in t.lower()]
-    parts = []
-    if variants:
-        ack = _pick(variants, seed, "ack")
+        templates = [t for t in templates if "{phrase}" not in t[1].lower()]
+    if templates:
+        ack = turn.pick_toned(templates, "ack")
         parts.append(ack.replace("{phrase}", phrase).replace("{Phrase}", _capitalise(phrase)))
-
-    if context.memories:
-        parts.append(_recall(_relevant_memory(context.memories, text), language, seed))
-
-    question = _pick(QUESTIONS[language][mood], seed, "question")
-    parts.append(_address(question, context.person_name, language, seed))
+    related = _relevant_memory(context.dated_memories(), text, exclude_same=True)
+    if related is not None:
+        tie = turn.pick(TIES[language], "tie")
+        if tie:
+            parts.append(tie.format(memory=_quoted(related[0], language)))
+    follow_up = turn.pick(QUESTIONS[language][mood], "question")
+    if follow_up:
+        parts.append(_address(follow_up, context.person_name, language, seed))
     return joiner.join(parts)
 
 
-def _opening(context: CompanionContext, language: str, seed: str) -> list[str]:
-    templates = OPENERS[language]
+def _language(context: CompanionContext) -> str:
+    return context.language if context.language in LANGUAGES else "en"
+
+
+def _used(template: str, said: tuple[str, ...]) -> bool:
+    """Whether the template's fixed text (its words around the placeholders) was said before."""
+    pieces = [p.strip() for p in re.split(r"\{\w+\}", template)]
+    pieces = [p for p in pieces if len(p) >= 3] or [p for p in pieces if p]
+    return bool(pieces) and any(all(p in earlier for p in pieces) for earlier in said)
+
+
+def _opening(context: CompanionContext, turn: _Turn) -> list[str]:
+    templates = OPENERS[turn.language]
     hello = templates["hello" if context.person_name else "hello_anonymous"]
     parts = [hello.format(name=context.person_name, companion=context.companion_name)]
     if context.memories:
-        parts.append(_recall(context.memories[0], language, seed))
+        parts.append(
+            TIES[turn.language][-1].format(memory=_quoted(context.memories[0], turn.language))
+        )
     if context.interests:
-        interest = _pick(list(context.interests), seed, "interest")
-        parts.append(_pick(templates["interest"], seed, "intro").format(interest=interest))
-        parts.append(_pick(templates["interest_question"], seed, "q").format(interest=interest))
+        interest = _pick(list(context.interests), turn.seed, "interest")
+        parts.append(_pick(templates["interest"], turn.seed, "intro").format(interest=interest))
+        parts.append(
+            _pick(templates["interest_question"], turn.seed, "q").format(interest=interest)
+        )
     else:
-        parts.append(_pick(templates["question"], seed, "q"))
+        parts.append(_pick(templates["question"], turn.seed, "q"))
     return parts
 
 
@@ -358,23 +640,49 @@ def _tones(traits: tuple[str, ...]) -> set[str]:
 def _mood(text: str) -> str:
     lowered = text.lower()
     words = set(re.findall(r"[a-z']+", lowered))
-    negative = len(words & NEGATIVE_EN) + sum(cue in text for cue in NEGATIVE_JA)
-    positive = len(words & POSITIVE_EN) + sum(cue in text for cue in POSITIVE_JA)
+    negative = (
+        len(words & NEGATIVE_EN)
+        + sum(cue in text for cue in NEGATIVE_JA)
+        + sum(cue in text for cue in NEGATIVE_KO)
+    )
+    positive = (
+        len(words & POSITIVE_EN)
+        + sum(cue in text for cue in POSITIVE_JA)
+        + sum(cue in text for cue in POSITIVE_KO)
+    )
     if negative and negative >= positive:
         return "negative"
     if positive:
         return "positive"
-    if text.rstrip().endswith(("?", "？")):
-        return "question"
     return "neutral"
+
+
+def _is_question(text: str, language: str) -> bool:
+    if text.rstrip().endswith(("?", "？")):
+        return True
+    if language == "ja":
+        return text.rstrip("。 ").endswith(("か", "っけ")) and any(
+            c in text for c in QUESTION_CUES_JA
+        )
+    if language == "ko":
+        return text.rstrip(". ").endswith(("까", "나요", "죠")) and any(
+            c in text for c in QUESTION_CUES_KO
+        )
+    first = text.split(" ", 1)[0].lower().strip(",")
+    return first in QUESTION_OPENERS and first not in ("tell", "remind", "i")
+
+
+SUBJECT_JA = re.compile(r"^(?:私|わたし|僕|ぼく|俺|おれ|あたし)(?:は|も|が|の)、?")
+SUBJECT_KO = re.compile(r"^(?:저는|나는|제가|내가|저도|나도|제|내)\s+")
 
 
 def _key_phrase(text: str, language: str) -> str:
     first = next(iter(split_sentences(text)), text)
-    if language == "ja":
-        phrase = re.sub(r"^(?:私|わたし|僕|ぼく|俺|おれ|あたし)(?:は|も|が)、?", "", first)
-        phrase = phrase.rstrip("。.!！?？…‥ 　")
-        phrase = re.sub(r"(?:[よねなわのさぞぜー～〜w]|笑)+$", "", phrase) or phrase
+    if language in ("ja", "ko"):
+        subject = SUBJECT_JA if language == "ja" else SUBJECT_KO
+        phrase = subject.sub("", first).rstrip("。.!！?？…‥ 　")
+        if language == "ja":
+            phrase = re.sub(r"(?:[よねなわのさぞぜー～〜w]|笑)+$", "", phrase) or phrase
         return phrase if len(phrase) <= 24 else phrase[:23] + "…"
     phrase = first.rstrip(".!?… ")
     words = phrase.split()
@@ -405,33 +713,91 @@ def reflect(phrase: str) -> str:
     return result
 
 
-def _relevant_memory(memories: tuple[str, ...], text: str) -> str:
+def _relevant_memory(
+    memories: list[tuple[str, date | None]],
+    text: str,
+    *,
+    exclude_same: bool = False,
+    least: int = 1,
+) -> tuple[str, date | None] | None:
+    """The memory sharing most content words (CJK bigrams) with the text, or None when none
+    shares `least`; ties go to the earlier one (retrieval order). `exclude_same` skips a memory
+    that says nothing the text does not (the statement itself, remembered before)."""
     wanted = _terms(text)
-    best, best_score = memories[0], 0
-    for memory in memories:
-        score = len(wanted & _terms(memory))
+    best, best_score = None, max(least, 1) - 1
+    for memory, when in memories:
+        terms = _terms(memory)
+        if exclude_same and terms <= wanted:
+            continue
+        score = len(wanted & terms)
         if score > best_score:
-            best, best_score = memory, score
+            best, best_score = (memory, when), score
     return best
 
 
 def _terms(text: str) -> set[str]:
-    words = {w for w in re.findall(r"[a-z0-9']+", text.lower()) if len(w) > 2} - STOPWORDS
-    stems = {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words}
-    cjk = "".join(CJK_RE.findall(text))
-    return stems | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
+    terms = {stem(word) for word in content_words(text)} - QUERY_FILLER
+    return {
+        _prefix(term)
+        for term in terms
+        if not HIRAGANA_ONLY.fullmatch(term) and term not in KO_FILLER
+    }
 
 
-def _recall(memory: str, language: str, seed: str) -> str:
-    memory = memory.strip().rstrip("。.!！ ")
-    clauses, fragments = RECALL[language]
+def _prefix(term: str) -> str:
+    """Latin words match on their first five letters ("allergic", "allergies"; "hike", "hiking")."""
+    if not term.isascii() or term.isdigit():
+        return term
+    return (term[:-1] if term.endswith("e") and len(term) > 3 else term)[:5]
+
+
+HIRAGANA_ONLY = re.compile(r"[\u3040-\u309f]+")
+
+
+def _answer(memory: str, when: date | None, turn: _Turn) -> str:
+    """The first sentence: the remembered fact in the second person, and when it was said."""
+    language = turn.language
+    template = turn.pick(ANSWERS[language], "answer") or ANSWERS[language][0]
     if language == "ja":
-        return _pick(clauses, seed, "recall").format(memory=memory)
+        fact = _fact_ja(memory)
+        said = f"{when.month}月{when.day}日に" if when else "前に"
+    elif language == "ko":
+        fact = _bare(SUBJECT_KO.sub("", memory.strip()))
+        said = f"{when.month}월 {when.day}일에" if when else "전에"
+    else:
+        fact = reflect(_bare(memory))
+        said = f"on {when.day} {MONTHS_EN[when.month - 1]}" if when else "before"
+    return template.format(fact=fact, Fact=_capitalise(fact), when=said)
+
+
+def _bare(memory: str) -> str:
+    return memory.strip().rstrip("。.!！ ")
+
+
+def _fact_ja(memory: str) -> str:
+    """「私はピーナッツアレルギーです」→「ピーナッツアレルギーなんですよね」."""
+    fact = _bare(SUBJECT_JA.sub("", memory.strip()))
+    if fact.endswith(("ます", "ました", "でした")):
+        return fact + "よね"
+    if fact.endswith("です"):
+        return fact[:-2] + "なんですよね"
+    if fact.endswith("だ"):
+        return fact[:-1] + "なんですよね"
+    if re.search(r"[うくすつぬふむゆるぐぶたい]$", fact):
+        return fact + "んですよね"
+    return fact + "なんですよね"
+
+
+def _quoted(memory: str, language: str) -> str:
+    """A memory as a tie quotes it: verbatim in Japanese and Korean, reflected in English."""
+    memory = _bare(memory)
+    if language != "en":
+        return memory
     first = memory.split(" ", 1)[0].lower()
     words = set(re.findall(r"[a-z']+", memory.lower()))
     if first in PRONOUN_STARTS or words & CLAUSE_VERBS:
-        return _pick(clauses, seed, "recall").format(memory=reflect(memory))
-    return _pick(fragments, seed, "recall").format(memory=memory)
+        return reflect(memory)
+    return memory
 
 
 def _address(question: str, person_name: str, language: str, seed: str) -> str:
@@ -439,6 +805,8 @@ def _address(question: str, person_name: str, language: str, seed: str) -> str:
         return question
     if language == "ja":
         return f"{person_name}さん、{question}"
+    if language == "ko":
+        return f"{person_name}님, {question}"
     return f"{question[:-1]}, {person_name}?"
 
 

@@ -30,7 +30,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -42,6 +42,7 @@ from django.utils import timezone
 from macaron.errors import Conflict, DomainError, NotFound, RateLimited
 from macaron.llm import CompanionContext, LLMError, get_provider
 from macaron.text import detect_language, search_terms
+from macaron.timezones import local_time
 from macaron.vault import UserCipher, cipher_for
 from memory.companion.router import RouteDecision, route, route_dispatch
 from memory.episodes.compress import SHORT_TERM_WINDOW
@@ -65,7 +66,7 @@ TITLE_CHARS = 40
 MAX_TITLE_CHARS = 200
 PREVIEW_CHARS = 120
 DEFAULT_COMPANION_NAME = "Mochi"
-REPLY_LANGUAGES = ("en", "ja")
+REPLY_LANGUAGES = ("en", "ja", "ko")
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,48}$")
 REPLY_SUFFIX = ":reply"  # the reply's client_id; `:` never occurs in a sender's client_id
 PROVIDER_ROLES = {
@@ -216,7 +217,13 @@ def _owned(user, conversation_id: int, *, lock: bool = False) -> Conversation:
     return conversation
 
 
-def companion_context(*, user, memories: tuple[str, ...] = (), text: str = "") -> CompanionContext:
+def companion_context(
+    *,
+    user,
+    memories: tuple[str, ...] = (),
+    text: str = "",
+    memory_dates: tuple[date | None, ...] = (),
+) -> CompanionContext:
     """Who the companion is (the onboarding's Companion when there is one) and what it recalls."""
     try:
         companion = getattr(user, "companion", None)
@@ -237,6 +244,7 @@ def companion_context(*, user, memories: tuple[str, ...] = (), text: str = "") -
         person_name=getattr(user, "name", "") or "",
         memories=memories,
         interests=tuple(getattr(onboarding, "interests", None) or ()),
+        memory_dates=memory_dates,
     )
 
 
@@ -468,19 +476,34 @@ def _window(conversation_id: int, upto: Message, cipher: UserCipher) -> list[dic
     ]
 
 
-def _recall(user, text: str) -> tuple[tuple[UsedMemory, ...], tuple[str, ...], dict]:
-    """Long-term and episodic memories for this message (episode summaries are memories)."""
+def _recall(
+    user, text: str, *, now: datetime | None = None, reinforce: bool | None = None
+) -> tuple[tuple[UsedMemory, ...], tuple[str, ...], dict, tuple[date, ...]]:
+    """Long-term and episodic memories for this message (episode summaries are memories),
+    with the person's local date each was said (the offline reply quotes it)."""
     result = retrieve(
         user=user,
         query=text[:MAX_QUERY_CHARS],
         k=RECALL_K,
         budget=RECALL_BUDGET,
         purpose="companion",
+        now=now,
+        reinforce=reinforce,
     )
     chips = tuple(UsedMemory(id=item.id, text=item.text) for item in result.items)
     # The plain texts: the offline provider quotes them back ("You told me ...").
     context = tuple(item.text for item in result.items)
-    return chips, context, {item.id: item.score for item in result.items}
+    dates = tuple(local_time(item.valid_from, user).date() for item in result.items)
+    return chips, context, {item.id: item.score for item in result.items}, dates
+
+
+def reply_preview(*, user, text: str, now: datetime | None = None) -> str:
+    """The reply the companion would give to `text` as a new turn: the same recall, context
+    and provider as a turn, with nothing stored or reinforced (memory_eval --reply)."""
+    _, memories, _, dates = _recall(user, text, now=now, reinforce=False)
+    context = companion_context(user=user, memories=memories, text=text, memory_dates=dates)
+    window = [{"role": "user", "content": text}]
+    return "".join(get_provider().stream_chat(window, context=context)).strip()
 
 
 def _sent_before(conversation_id: int, client_key: bytes | None) -> Message | None:
@@ -584,13 +607,15 @@ def turn_prepare(turn: PreparedTurn) -> PreparedTurn:
     if turn.prepared or turn.reply is not None:
         return turn
     text = turn.message.text
-    turn.memories, context, turn.scores = _recall(turn.user, text)
+    turn.memories, context, turn.scores, dates = _recall(turn.user, text)
     turn.decision = route(user=turn.user, text=text)
     message_release(message_id=turn.message.id, remember=turn.decision is None)
     cipher = cipher_for(turn.user.id)
     upto = Message.objects.only("id", "sent_at").get(pk=turn.message.id)
     turn.window = _window(turn.conversation_id, upto, cipher)
-    turn.context = companion_context(user=turn.user, memories=context, text=text)
+    turn.context = companion_context(
+        user=turn.user, memories=context, text=text, memory_dates=dates
+    )
     turn.prepared = True
     return turn
 

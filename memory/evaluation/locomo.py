@@ -12,12 +12,14 @@ import dateparser
 from tqdm import tqdm
 
 from accounts.models import User
+from macaron.text import count_tokens
+from memory.companion.chat import reply_preview
 from memory.episodes.compress import conversation_compress
 from memory.evaluation.metrics import (
     CATEGORIES,
     RECALL_AT,
     Scores,
-    answer_terms,
+    answer_recall,
     evidence_ids,
     normalise_dia_id,
 )
@@ -141,8 +143,15 @@ def load_dataset(path: Path) -> list[Sample]:
 
 
 def evaluate(
-    samples: list[Sample], *, k: int = 10, progress: bool = True, keep_users: bool = False
+    samples: list[Sample],
+    *,
+    k: int = 10,
+    progress: bool = True,
+    keep_users: bool = False,
+    reply: bool = False,
 ) -> dict:
+    """Recall figures per category; with `reply`, also the companion's reply to each question
+    (the chat's own recall, context and provider) and how much of the gold answer it holds."""
     overall, by_category = Scores(), {c: Scores() for c in CATEGORIES}
     latencies, search_latencies = [], []
     turns_total, ingest_seconds = 0, 0.0
@@ -210,16 +219,17 @@ def evaluate(
                 top = result.items[:k]
                 covered_k = {e for item in top for e in item.external_ids}
                 all_hit = 1.0 if evidence and evidence <= covered_k else 0.0
-                gold = answer_terms(qa.answer)
-                returned = answer_terms(" ".join(item.context_text() for item in top))
-                answer = len(gold & returned) / len(gold) if gold else None
+                answer = answer_recall(qa.answer, " ".join(i.context_text() for i in top))
                 tokens = sum(item.tokens for item in top)
-                if evidence:
-                    by_category.setdefault(qa.category, Scores()).add(
-                        covered_at, all_hit, answer, tokens
-                    )
-                    if qa.category != 5:
-                        overall.add(covered_at, all_hit, answer, tokens)
+                if not evidence:
+                    continue
+                scored = [by_category.setdefault(qa.category, Scores())]
+                scored += [overall] if qa.category != 5 else []
+                said = reply_preview(user=user, text=qa.question, now=end) if reply else ""
+                for scores in scored:
+                    scores.add(covered_at, all_hit, answer, tokens)
+                    if reply:
+                        scores.add_reply(answer_recall(qa.answer, said), count_tokens(said))
         finally:
             if not keep_users:
                 user_erase(user=user, reason="memory_eval throwaway user")

@@ -26,12 +26,25 @@ def answer_terms(text: str) -> set[str]:
     return {stem(w) for w in content_words(text)}
 
 
+def answer_recall(answer: str, text: str) -> float | None:
+    """The share of the gold answer's content words found in `text` (None for no words)."""
+    gold = answer_terms(answer)
+    return len(gold & answer_terms(text)) / len(gold) if gold else None
+
+
 @dataclass
 class Scores:
     recall: dict[int, list[float]] = field(default_factory=lambda: {k: [] for k in RECALL_AT})
     all_evidence: list[float] = field(default_factory=list)
     answer_recall: list[float] = field(default_factory=list)
     tokens: list[int] = field(default_factory=list)
+    reply_recall: list[float] = field(default_factory=list)
+    reply_tokens: list[int] = field(default_factory=list)
+
+    def add_reply(self, answer: float | None, tokens: int) -> None:
+        if answer is not None:
+            self.reply_recall.append(answer)
+        self.reply_tokens.append(tokens)
 
     def add(
         self, covered_at: dict[int, float], all_hit: float, answer: float | None, tokens: int
@@ -51,4 +64,12 @@ class Scores:
             f"answer_token_recall@{k}": mean(self.answer_recall),
             f"tokens@{k}": mean(self.tokens),
             "questions": len(self.tokens),
+            **(
+                {
+                    "reply_answer_token_recall": mean(self.reply_recall),
+                    "reply_tokens": mean(self.reply_tokens),
+                }
+                if self.reply_tokens
+                else {}
+            ),
         }

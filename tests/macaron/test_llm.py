@@ -6,6 +6,7 @@ import logging
 import re
 import socket
 import time
+from datetime import date
 
 import pytest
 
@@ -85,7 +86,11 @@ def test_stream_chat_sends_the_openai_request_and_yields_deltas(fake_llm, llm):
         )
     )
     context = CompanionContext(
-        companion_name="Kuri", traits=("warm",), person_name="Aki", memories=("Hana is my sister",)
+        companion_name="Kuri",
+        traits=("warm",),
+        person_name="Aki",
+        memories=("Hana is my sister", "I like tea"),
+        memory_dates=(date(2026, 11, 30),),
     )
 
     chunks = list(llm.stream_chat(USER, context=context))
@@ -101,7 +106,8 @@ def test_stream_chat_sends_the_openai_request_and_yields_deltas(fake_llm, llm):
     system = body["messages"][0]
     assert system["role"] == "system"
     assert "You are Kuri, a personal companion to Aki." in system["content"]
-    assert "- Hana is my sister" in system["content"]
+    assert "- Hana is my sister (they told you on 2026-11-30)" in system["content"]
+    assert "- I like tea\n" in system["content"] + "\n"  # no date known
     assert "Always answer in English." in system["content"]
 
 
@@ -414,10 +420,11 @@ def test_reflect_swaps_first_and_second_person(said, reflected):
     assert reflect(said) == reflected
 
 
-def test_offline_reply_recalls_the_best_memory_when_none_overlaps():
+def test_offline_reply_quotes_no_memory_when_none_is_related():
     text = reply("Hello.", CompanionContext(memories=("Allergic to peanuts", "Lives in Osaka")))
-    assert "Allergic to peanuts" in text
+    assert "peanuts" not in text
     assert "Osaka" not in text
+    assert "told me" not in text
 
 
 def test_offline_reply_without_memories_does_not_invent_any():
@@ -441,12 +448,15 @@ def test_offline_traits_choose_the_variant():
 
 
 def test_offline_reply_in_japanese():
-    context = CompanionContext(language="ja", person_name="あき", memories=("猫を飼っている",))
+    context = CompanionContext(
+        language="ja", person_name="あき", memories=("猫を飼っている", "カフェ巡りが好き")
+    )
 
     text = reply("今日は友達とカフェに行ったよ！", context)
 
     assert "「今日は友達とカフェに行った」" in text
-    assert "「猫を飼っている」って言ってたよね" in text
+    assert "「カフェ巡りが好き」って言ってたよね" in text  # the related memory, not the cat
+    assert "猫" not in text
     assert text.endswith("？")
     assert not re.search(r"[A-Za-z]", text)
 

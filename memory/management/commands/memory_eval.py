@@ -15,6 +15,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", dest="json_out", type=Path)
         parser.add_argument("--limit-conversations", type=int)
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--reply",
+            action="store_true",
+            help="Also produce the companion's reply to each question (the chat's code path) "
+            "and report reply_answer_token_recall and reply_tokens.",
+        )
 
     def handle(
         self,
@@ -24,6 +30,7 @@ class Command(BaseCommand):
         json_out: Path | None,
         limit_conversations,
         no_progress,
+        reply: bool = False,
         **options,
     ):
         if not 1 <= k <= 100:
@@ -36,7 +43,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if limit_conversations:
             samples = samples[:limit_conversations]
-        report = evaluate(samples, k=k, progress=not no_progress)
+        report = evaluate(samples, k=k, progress=not no_progress, reply=reply)
         text = json.dumps(report, indent=2)
         if json_out:
             json_out.write_text(text + "\n", encoding="utf-8")

@@ -102,6 +102,7 @@ def test_memory_eval_reports_the_documented_json(tmp_path, capsys):
         "tokens@10",
     }
     assert report["questions"] == 3  # category 5 is reported separately
+    assert "reply_tokens" not in report["overall"]  # only with --reply
     assert set(report["by_category"]) == {"1", "2", "4", "5"}
     assert report["by_category"]["4"]["recall@10"] == 1.0
     assert report["by_category"]["2"]["answer_token_recall@10"] == 1.0  # "yesterday" → 7 May 2023
@@ -140,3 +141,23 @@ def test_memory_eval_refuses_a_malformed_dataset_and_writes_nothing(tmp_path, co
 def test_memory_eval_missing_file(tmp_path):
     with pytest.raises(CommandError, match="No such file"):
         call_command("memory_eval", "--dataset", str(tmp_path / "nope.json"), "--no-progress")
+
+
+def test_memory_eval_reply_scores_the_companions_answers(tmp_path):
+    dataset = tmp_path / "tiny.json"
+    dataset.write_text(json.dumps(TINY))
+    out = tmp_path / "report.json"
+
+    call_command(
+        "memory_eval", "--dataset", str(dataset), "--json", str(out), "--no-progress", "--reply"
+    )
+
+    report = json.loads(out.read_text())
+    overall = report["overall"]
+    assert 0 <= overall["reply_answer_token_recall"] <= 1
+    assert overall["reply_tokens"] > 3  # a real sentence, not an empty reply
+    # "What is the name of Ana's cat?" is answered from the memory that names Pixel
+    assert report["by_category"]["4"]["reply_answer_token_recall"] == 1.0
+    # nothing is left behind by the replies (no stored message, no reinforcement)
+    assert not User.objects.filter(email__endswith="@eval.invalid").exists()
+    assert not (Memory.objects.exists() or Message.objects.exists())

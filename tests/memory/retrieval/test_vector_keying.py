@@ -11,7 +11,6 @@ from django.db import connection
 from macaron.embeddings import get_embedder
 from macaron.vault import cipher_for
 from macaron.vectorkey import VECTOR_KEY_VERSION, _rotation, vector_key
-from memory.ingest.write import memories_create
 from memory.models import Memory
 from memory.retrieval.domains import tag_domains
 from memory.retrieval.search import retrieve
@@ -89,8 +88,9 @@ def ranking(person, query: str, vector: np.ndarray) -> list[int]:
 
 def test_search_ranks_as_it_did_on_vectors_in_clear_and_the_migration_keys_them():
     person, other = UserFactory(), UserFactory()
-    memories = memories_create(user=person, texts=FACTS)
-    memories_create(user=other, texts=FACTS[:3])
+    memories = [memory_create(user=person, text=text) for text in FACTS]
+    for text in FACTS[:3]:
+        memory_create(user=other, text=text)
     keyed_before = {m.pk: stored(m.pk) for m in memories}
     cipher = cipher_for(person.id)
     rotation = _rotation(cipher.vector_seed, 384)
