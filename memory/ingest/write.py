@@ -34,7 +34,7 @@ from memory.models import (
     RewardEvent,
 )
 from memory.privacy.audit import AuditAction, audit_record
-from memory.privacy.policies import validate_policy
+from memory.privacy.policies import default_privacy, validate_policy
 from memory.retrieval.domains import tag_domains
 from memory.retrieval.lexical import term_stats_add, term_stats_remove
 from memory.retrieval.vector_index import dense_candidates
@@ -218,6 +218,7 @@ def _remember_one(
         return duplicate
 
     event_start, event_end = _event_bounds(candidate.event, local_time(now, user).tzinfo)
+    domains = tag_domains(candidate.text, vector)
     memory = Memory.objects.create(
         user=user,
         kind=candidate.kind,
@@ -229,7 +230,8 @@ def _remember_one(
         embedding_model=model_name,
         lexical_tokens=sorted({cipher.blind_token(t) for t in terms}),
         token_count=candidate.tokens,
-        domains=tag_domains(candidate.text, vector),
+        domains=domains,
+        privacy=default_privacy(domains),
         language=detect_language(candidate.text),
         event_time=event_start,
         event_end=event_end,
@@ -309,15 +311,16 @@ def memory_create(
     *,
     user,
     text: str,
-    privacy: str = Memory.Privacy.NORMAL,
+    privacy: str | None = None,
     pinned: bool = False,
     external_id: str = "",
     entry_id: int | None = None,
     source: str = Memory.Source.MANUAL,
 ) -> Memory:
-    """A memory the person (or a sub-agent on their behalf) states directly."""
+    """A memory the person (or a sub-agent on their behalf) states directly; without a privacy
+    level it gets its domains' default (health and finance are sensitive)."""
     text = validate_text(text, limit=MAX_MEMORY_CHARS, what="memory")
-    if privacy not in Memory.Privacy.values:
+    if privacy is not None and privacy not in Memory.Privacy.values:
         raise DomainError(
             f"Unknown privacy level; use one of {', '.join(Memory.Privacy.values)}.",
             fields={"privacy": ["Unknown level."]},
@@ -335,7 +338,7 @@ def memory_create(
             vectors=vectors,
             model_name=model_name,
         )
-        changes = {"pinned": pinned, "privacy": privacy}
+        changes = {"pinned": pinned, "privacy": privacy or memory.privacy}
         Memory.objects.filter(pk=memory.pk).update(**changes)
         for name, value in changes.items():
             setattr(memory, name, value)
@@ -399,8 +402,9 @@ def memory_update(
     return memory
 
 
-def memories_forget(*, user, memory_ids: list[int]) -> int:
-    """Forget (delete) memories; ids that are not the person's are ignored, never touched."""
+def memories_forget(*, user, memory_ids: list[int], purpose: str = "") -> int:
+    """Forget (delete) memories; ids that are not the person's are ignored, never touched.
+    With a `purpose` the system forgets them (e.g. their policy expired), not the person."""
     with transaction.atomic():
         owned = Memory.objects.filter(user=user, pk__in=memory_ids)
         person_write_lock(user.id)
@@ -411,10 +415,10 @@ def memories_forget(*, user, memory_ids: list[int]) -> int:
                 term_stats_remove(user_id=user.id, tokens=tokens)
         _, per_model = owned.delete()
         audit_record(
-            actor=user,
+            actor=None if purpose else user,
             subject_user_id=user.id,
             action=AuditAction.FORGET,
-            purpose="person forgot memories",
+            purpose=purpose or "person forgot memories",
             memory_ids=ids,
         )
     return per_model.get(Memory._meta.label, 0)

@@ -15,6 +15,7 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", "export"
     EXPORT_DOWNLOAD = "export_download", "export download"
     IMPORT = "import", "import"
+    POLICY_DENIED = "policy_denied", "policy denied"
 
 
 PURPOSE_MAX = AuditEvent._meta.get_field("purpose").max_length or 120

@@ -232,7 +232,7 @@ def test_set_privacy(web, user):
 
 
 def test_set_unknown_privacy_changes_nothing(web, user):
-    memory = memory_create(user=user, text="I am allergic to peanuts")
+    memory = memory_create(user=user, text="I am allergic to peanuts", privacy="normal")
 
     response = web.post(f"{PAGE}{memory.id}/privacy/", {"privacy": "public"}, follow=True)
 
