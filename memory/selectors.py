@@ -13,11 +13,11 @@ from django.db.models import F, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from macaron.errors import NotFound, PermissionDenied
+from macaron.errors import NotFound
 from macaron.timezones import user_zone
 from macaron.vault import UserCipher, cipher_for
 from memory.models import Memory, MemorySource
-from memory.privacy.policies import Reader, ReaderKind, may_read, readable
+from memory.privacy.policies import Reader, ReaderKind, StepUpRequired, may_read, readable
 from memory.retrieval.scoring import decayed_strength
 from memory.retrieval.search import MAX_K, Filters, retrieve
 
@@ -105,10 +105,6 @@ def _sources_prefetch() -> Prefetch:
 
 
 OWNER = Reader(kind=ReaderKind.PERSON)
-
-
-class StepUpRequired(PermissionDenied):
-    code = "step_up_required"
 
 
 def _to_view(memory: Memory, cipher: UserCipher, *, locked: bool = False) -> MemoryView:

@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from macaron.errors import DomainError
+from macaron.errors import DomainError, PermissionDenied
 from macaron.timezones import aware
 
 POLICY_KEYS = {
@@ -80,6 +80,10 @@ class Decision:
 
 
 ALLOW = Decision(allowed=True)
+
+
+class StepUpRequired(PermissionDenied):
+    code = "step_up_required"
 
 
 @dataclass(frozen=True)

@@ -6,3 +6,7 @@ from memory.privacy.policies import Reader, ReaderKind
 
 def person_reader(request) -> Reader:
     return Reader(kind=ReaderKind.PERSON, stepped_up=stepped_up(request))
+
+
+def export_reader(request) -> Reader:
+    return Reader(kind=ReaderKind.EXPORT, stepped_up=stepped_up(request))

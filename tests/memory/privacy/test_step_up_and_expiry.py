@@ -5,11 +5,14 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from macaron.celery import app
 from memory.ingest.expiry import memories_purge_expired
-from memory.models import AuditEvent, Memory, TermStat
+from memory.models import AuditEvent, Memory, TermStat, TransferJob
 from memory.services import memory_create, memory_update
+from memory.transfer.jobs import export_build
 from tests.factories import PASSWORD, UserFactory
 
 STEP_UP = "/accounts/step-up/"
@@ -124,3 +127,55 @@ def test_purge_runs_on_a_real_worker(celery_worker):
         kept.pk,
         young.pk,
     }
+
+
+# Export: items that need a step-up need it before an export starts --------------------------
+
+EXPORT = "/api/v1/me/export/"
+
+
+@pytest.mark.django_db
+def test_api_export_with_a_secret_memory_needs_the_step_up():
+    person = UserFactory()
+    memory = memory_create(user=person, text="My safe's code is under the rug", privacy="secret")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=person).secret}")
+
+    refused = client.post(EXPORT)
+
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "step_up_required"
+    assert not TransferJob.objects.filter(user=person).exists()
+    assert AuditEvent.objects.filter(
+        action="policy_denied", purpose="export", memory_ids=[memory.id]
+    ).exists()
+
+    stepped = client.post("/api/v1/me/step-up/", {"password": PASSWORD}, format="json")
+    assert stepped.status_code == 200
+    started = client.post(EXPORT)
+    assert started.status_code == 202
+    export_build(job_id=started.json()["id"])
+    assert TransferJob.objects.get(user=person).status == "done"
+
+
+@pytest.mark.django_db
+def test_api_export_without_guarded_memories_needs_no_step_up():
+    person = UserFactory()
+    memory_create(user=person, text="I grow basil on the balcony")
+    client = APIClient()
+    client.force_authenticate(person)
+    assert client.post(EXPORT).status_code == 202
+
+
+@pytest.mark.django_db
+def test_web_export_sends_to_the_step_up_page_first(locked):
+    client, _ = locked
+
+    response = client.post("/data/export/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{STEP_UP}?next=%2Fdata%2F"
+    assert not TransferJob.objects.exists()
+    client.post(STEP_UP, {"password": PASSWORD, "next": "/data/"})
+    assert client.post("/data/export/").status_code == 302
+    assert TransferJob.objects.count() == 1
