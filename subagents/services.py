@@ -23,6 +23,7 @@ from memory.privacy.policies import (
     SECRET,
     SENSITIVE,
     PolicyFacts,
+    default_policy,
     default_privacy,
     validate_policy,
 )
@@ -339,6 +340,7 @@ def entry_create(
             values_ct=cipher_for(user.id).encrypt(json.dumps(clean, ensure_ascii=False)),
             client_token=token,
             privacy=default_privacy(spec["domains"]),
+            policy=default_policy(default_privacy(spec["domains"])),
         )
         newly_met: set[str] = set()
         if wants_goals:

@@ -34,7 +34,7 @@ from memory.models import (
     RewardEvent,
 )
 from memory.privacy.audit import AuditAction, audit_record
-from memory.privacy.policies import default_privacy, validate_policy
+from memory.privacy.policies import default_policy, default_privacy, validate_policy
 from memory.retrieval.domains import tag_domains
 from memory.retrieval.lexical import term_stats_add, term_stats_remove
 from memory.retrieval.vector_index import dense_candidates
@@ -232,6 +232,7 @@ def _remember_one(
         token_count=candidate.tokens,
         domains=domains,
         privacy=default_privacy(domains),
+        policy=default_policy(default_privacy(domains)),
         language=detect_language(candidate.text),
         event_time=event_start,
         event_end=event_end,
@@ -338,7 +339,11 @@ def memory_create(
             vectors=vectors,
             model_name=model_name,
         )
-        changes = {"pinned": pinned, "privacy": privacy or memory.privacy}
+        changes: dict = {"pinned": pinned}
+        if privacy is not None:  # the person's own choice replaces the domain default
+            changes["privacy"] = privacy
+            if memory.policy == default_policy(memory.privacy):  # rules nobody chose
+                changes["policy"] = {}
         Memory.objects.filter(pk=memory.pk).update(**changes)
         for name, value in changes.items():
             setattr(memory, name, value)

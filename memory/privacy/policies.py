@@ -37,6 +37,13 @@ def default_privacy(domains: Iterable[str]) -> str:
     return SENSITIVE if SENSITIVE_DOMAINS.intersection(domains) else NORMAL
 
 
+def default_policy(privacy: str) -> dict:
+    """The rules a level gets by default. A sensitive item stays usable by sub-agents (an
+    allergy shapes the meal planner, as the design wants) but says so, so the person can untick
+    it; a level the person chooses themself starts from that level's own defaults."""
+    return {"share_with_subagents": True} if privacy == SENSITIVE else {}
+
+
 class ReaderKind(StrEnum):
     PERSON = "person"  # the owner, on the web or the API; `stepped_up` after a password re-entry
     COMPANION = "companion"

@@ -103,8 +103,8 @@ def test_list_item_shape(auth_api, user):
     assert item["source"] == "manual"
     assert item["domains"] == ["health"]
     assert item["pinned"] is True
-    assert item["privacy"] == "private"  # health is sensitive by default
-    assert item["policy"] == {}
+    assert item["privacy"] == "private"  # health is sensitive by default, still usable by tools
+    assert item["policy"] == {"share_with_subagents": True}
     assert item["locked"] is False
     assert item["valid_to"] is None
     assert item["recall_count"] == 0

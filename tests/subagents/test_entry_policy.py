@@ -29,11 +29,12 @@ def test_entries_of_a_health_tool_are_private_by_default_and_changeable(user):
     )
 
     assert (health.privacy, fitness.privacy) == ("private", "normal")
-    assert not may_read(entry_policy_facts(health), OTHER_SUBAGENT)
+    assert health.policy == {"share_with_subagents": True}  # said, so the person can untick it
+    assert may_read(entry_policy_facts(health), OTHER_SUBAGENT)
     assert may_read(entry_policy_facts(fitness), OTHER_SUBAGENT)
 
-    entry_policy_update(user=user, entry_id=health.id, policy={"share_with_subagents": True})
-    assert may_read(entry_policy_facts(Entry.objects.get(pk=health.id)), OTHER_SUBAGENT)
+    entry_policy_update(user=user, entry_id=health.id, policy={})
+    assert not may_read(entry_policy_facts(Entry.objects.get(pk=health.id)), OTHER_SUBAGENT)
 
     entry_policy_update(user=user, entry_id=fitness.id, policy={"reauth_required": True})
     locked = may_read(

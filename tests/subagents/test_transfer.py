@@ -37,11 +37,10 @@ def test_logging_a_strength_workout_changes_what_the_meal_planner_shows(user):
 
 def test_a_sub_agent_never_sees_private_or_unshared_memories_or_other_domains(user):
     planner = installation_create(user=user, spec=meal_planner(), source="builder")
-    # health is private (sensitive) by default: these two are made normal by the person
-    shared = memory_create(user=user, text="I am allergic to peanuts", privacy="normal")
-    hidden = memory_create(user=user, text="I am allergic to shellfish", privacy="normal")
+    shared = memory_create(user=user, text="I am allergic to peanuts")
+    hidden = memory_create(user=user, text="I am allergic to shellfish")
     memory_update(user=user, memory_id=hidden.id, policy={"share_with_subagents": False})
-    private = memory_create(user=user, text="I am allergic to penicillin")  # private by default
+    private = memory_create(user=user, text="I am allergic to penicillin", privacy="private")
     memory_create(user=user, text="My sister lives in Osaka")  # relationships, not read
     texts = context_texts(user, planner)
     assert texts == ["I am allergic to peanuts"]

@@ -115,15 +115,25 @@ def test_subagent_retrieval_only_sees_what_is_shared_with_subagents():
     shared = memory_create(user=person, text="I run 5 km in the park", privacy="normal")
     unshared = memory_create(user=person, text="I run slowly in the park", privacy="normal")
     memory_update(user=person, memory_id=unshared.id, policy={"share_with_subagents": False})
+    # health by default: private, but says it is shared, so an injury still shapes a tool
     sensitive = memory_create(user=person, text="I run with knee pain in the park")
+    chosen = memory_create(
+        user=person, text="I run with a heart monitor in the park", privacy="private"
+    )
 
     result = retrieve(user=person, query="running in the park", k=10, purpose="subagent")
 
-    assert sensitive.privacy == "private"
-    assert [item.id for item in result.items] == [shared.id]
-    # the companion still sees them
+    assert (sensitive.privacy, sensitive.policy) == ("private", {"share_with_subagents": True})
+    assert (chosen.privacy, chosen.policy) == ("private", {})
+    assert {item.id for item in result.items} == {shared.id, sensitive.id}
+    # the companion still sees them all
     companion = retrieve(user=person, query="running in the park", k=10, purpose="companion")
-    assert {item.id for item in companion.items} == {shared.id, unshared.id, sensitive.id}
+    assert {item.id for item in companion.items} == {
+        shared.id,
+        unshared.id,
+        sensitive.id,
+        chosen.id,
+    }
 
 
 @pytest.mark.parametrize(

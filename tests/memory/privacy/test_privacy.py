@@ -476,8 +476,7 @@ def test_erase_user_command_refusals_change_nothing(args, message):
 @pytest.mark.django_db
 def test_retrieve_writes_an_audit_event_and_reinforces_what_it_returned():
     person, helper = UserFactory(), UserFactory()
-    # normal by choice: health is sensitive by default, and sensitive is not shared with sub-agents
-    returned = memory_create(user=person, text="I am allergic to penicillin", privacy="normal")
+    returned = memory_create(user=person, text="I am allergic to penicillin")
     others = [
         memory_create(user=person, text=text).pk
         for text in ("My car is a blue Honda", "I play tennis on Tuesdays")

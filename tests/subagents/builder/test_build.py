@@ -353,8 +353,7 @@ def test_the_language_argument_wins_over_the_script():
 
 
 def test_a_peanut_allergy_shapes_the_meal_planner_persona_and_defaults(user):
-    # health is private (sensitive) by default; the person shares this one with sub-agents
-    memory = memory_create(user=user, text="I'm allergic to peanuts", privacy="normal")
+    memory = memory_create(user=user, text="I'm allergic to peanuts")
     result = spec_build(request="Plan my meals for the week", user=user)
     assert "peanuts" in result.spec["persona"]
     avoid = next(f for f in result.spec["fields"] if f["key"] == "avoid")
@@ -379,12 +378,12 @@ def test_an_injury_and_the_household_shape_other_tools(user):
 
 
 def test_memories_not_shared_with_sub_agents_never_shape_a_tool(user, django_user_model):
-    memory = memory_create(user=user, text="I'm allergic to shellfish", privacy="normal")
+    memory = memory_create(user=user, text="I'm allergic to shellfish")
     memory_update(user=user, memory_id=memory.id, policy={"share_with_subagents": False})
     result = spec_build(request="Plan my meals for the week", user=user)
     assert "shellfish" not in result.spec["persona"]
     assert result.memory_ids == []
     # Another person's memories never reach this person's tools.
     other = django_user_model.objects.create_user(email="other@example.org", password="x" * 12)
-    memory_create(user=other, text="I'm allergic to sesame", privacy="normal")
+    memory_create(user=other, text="I'm allergic to sesame")
     assert "sesame" not in spec_build(request="Plan my meals", user=user).spec["persona"]
