@@ -134,3 +134,12 @@ class InterestsForm(forms.Form):
 class ApiTokenForm(forms.Form):
     # max_length: the service says what is allowed (and refuses control characters)
     name = forms.CharField(label=gettext_lazy("Token name"), max_length=80, required=False)
+
+
+class StepUpForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autofocus": True, "autocomplete": "current-password"}),
+    )

@@ -94,6 +94,7 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    step_up_at = models.DateTimeField(null=True, blank=True)  # last password re-entry
 
     class Meta:
         indexes = [models.Index(fields=["user", "-created_at"], name="apitoken_user_created")]

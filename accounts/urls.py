@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("delete/", views.account_delete, name="account_delete"),
     path("restore/", views.account_restore, name="account_restore"),
+    path("step-up/", views.step_up, name="step_up"),
     path(
         "password/change/",
         views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),

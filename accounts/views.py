@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -7,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -17,7 +20,14 @@ from accounts.erasure import (
     deletion_grace,
     deletion_pending,
 )
-from accounts.forms import AccountDeleteForm, ApiTokenForm, LoginForm, ProfileForm, SignupForm
+from accounts.forms import (
+    AccountDeleteForm,
+    ApiTokenForm,
+    LoginForm,
+    ProfileForm,
+    SignupForm,
+    StepUpForm,
+)
 from accounts.hooks import publications_count
 from accounts.models import ErasureRequest, User
 from accounts.selectors import api_tokens_for_user
@@ -29,6 +39,7 @@ from accounts.services import (
     user_sign_out_everywhere,
     user_signup,
 )
+from accounts.stepup import step_up_session
 from macaron.errors import DomainError
 from macaron.forms import add_domain_error
 from macaron.timezones import zone_activate
@@ -219,3 +230,33 @@ def account_restore(request):
         return redirect("home")
     zone_activate(user=user)
     return render(request, "accounts/restore.html", {"erasure": erasure})
+
+
+def _step_up_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("memories")
+
+
+@never_cache
+@login_required
+def step_up(request):
+    """Confirm the password to see items that need it, then go back where the person was."""
+    form = StepUpForm(request.POST or None)
+    target = _step_up_next(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            step_up_session(request, password=form.cleaned_data["password"])
+        except DomainError:
+            form.add_error("password", _("That password is not right."))
+        else:
+            return redirect(target)
+    return render(
+        request,
+        "accounts/step_up.html",
+        {"form": form, "next": target, "minutes": settings.STEP_UP_MINUTES},
+        status=400 if form.errors else 200,
+    )

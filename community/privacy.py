@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from memory.privacy.policies import Reader, ReaderKind
 from memory.selectors import memories_for_user
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -99,7 +100,9 @@ def privacy_findings(*, user, spec: dict) -> list[Finding]:
         if len(part) >= 3:
             own_terms.append(("own_name", _norm(part)))
     memory_terms: dict[str, int] = {}
-    for memory in memories_for_user(user=user)[:MAX_MEMORIES]:
+    # Secret memories too: their terms must not leak into what the person publishes.
+    owner = Reader(kind=ReaderKind.PERSON, stepped_up=True)
+    for memory in memories_for_user(user=user, reader=owner)[:MAX_MEMORIES]:
         health = bool(HEALTH_DOMAINS & set(memory.domains))
         for term in _sensitive_terms(memory.text, health=health):
             memory_terms.setdefault(term, memory.id)

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,6 +14,8 @@ from macaron.errors import DomainError
 from macaron.forms import add_domain_error
 from memory.forms import ArchiveImportForm
 from memory.models import TransferJob
+from memory.privacy.policies import StepUpRequired
+from memory.privacy.readers import export_reader
 from memory.transfer.tasks import export_start, import_start
 
 
@@ -43,7 +47,10 @@ def data_page(request):
 @require_POST
 @login_required
 def data_export(request):
-    export_start(user=request.user)
+    try:
+        export_start(user=request.user, reader=export_reader(request))
+    except StepUpRequired:
+        return redirect(f"{reverse('step_up')}?{urlencode({'next': reverse('data')})}")
     messages.success(request, _("Your export has started."))
     return redirect("data")
 

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from memory.models import Memory
+from memory.privacy.policies import MAX_RETENTION_DAYS
+from memory.privacy.policies import rules as level_rules
 from memory.retrieval.domains import DOMAINS
 from memory.retrieval.search import MAX_QUERY_CHARS
 from memory.services import MAX_MEMORY_CHARS
@@ -79,6 +81,13 @@ class MemoryEditForm(forms.Form):
         label="Topics", required=False, choices=DOMAIN_CHOICES, widget=forms.CheckboxSelectMultiple
     )
     share_with_subagents = forms.BooleanField(label="Sub-agents may use it", required=False)
+    share_with_companion = forms.BooleanField(label=_("The companion may use it"), required=False)
+    retention_days = forms.IntegerField(
+        label=_("Forget after this many days"),
+        required=False,
+        min_value=1,
+        max_value=MAX_RETENTION_DAYS,
+    )
     reauth_required = forms.BooleanField(label="Ask me to sign in again first", required=False)
     expires_at = forms.DateField(
         label="Forget after", required=False, widget=DateInput(), help_text="Optional."
@@ -87,24 +96,32 @@ class MemoryEditForm(forms.Form):
     @staticmethod
     def initial_for(memory) -> dict:
         policy = memory.policy
+        effective = level_rules(memory.privacy, policy)
         expires = policy.get("expires_at")
         return {
             "text": memory.text,
             "privacy": memory.privacy,
             "pinned": memory.pinned,
             "domains": memory.domains,
-            "share_with_subagents": policy.get("share_with_subagents", True),
+            "share_with_subagents": effective["share_with_subagents"],
+            "share_with_companion": effective["share_with_companion"],
             "reauth_required": policy.get("reauth_required", False),
+            "retention_days": policy.get("retention_days"),
             "expires_at": expires[:10] if expires else None,
         }
 
     def policy(self) -> dict:
-        """Only the rules that differ from the defaults."""
+        """Only the rules that differ from the defaults of the chosen level."""
         data, rules = self.cleaned_data, {}
-        if not data["share_with_subagents"]:
-            rules["share_with_subagents"] = False
+        defaults = level_rules(data["privacy"], {})
+        if data["share_with_subagents"] != defaults["share_with_subagents"]:
+            rules["share_with_subagents"] = data["share_with_subagents"]
+        if not data["share_with_companion"]:
+            rules["share_with_companion"] = False
         if data["reauth_required"]:
             rules["reauth_required"] = True
+        if data["retention_days"]:
+            rules["retention_days"] = data["retention_days"]
         if data["expires_at"]:  # the end of that day, in the person's own time zone
             end = datetime.combine(data["expires_at"], time.max, timezone.get_current_timezone())
             rules["expires_at"] = end.isoformat()

@@ -17,6 +17,7 @@ from macaron.errors import NotFound
 from macaron.timezones import user_zone
 from macaron.vault import UserCipher, cipher_for
 from memory.models import Memory, MemorySource
+from memory.privacy.policies import Reader, ReaderKind, StepUpRequired, may_read, readable
 from memory.retrieval.scoring import decayed_strength
 from memory.retrieval.search import MAX_K, Filters, retrieve
 
@@ -71,6 +72,7 @@ class MemoryView:
     privacy: str
     policy: dict
     sources: tuple[SourceView, ...] = ()
+    locked: bool = False  # needs a step-up: the text is withheld
 
     @property
     def said_at(self) -> list[datetime]:
@@ -102,7 +104,10 @@ def _sources_prefetch() -> Prefetch:
     )
 
 
-def _to_view(memory: Memory, cipher: UserCipher) -> MemoryView:
+OWNER = Reader(kind=ReaderKind.PERSON)
+
+
+def _to_view(memory: Memory, cipher: UserCipher, *, locked: bool = False) -> MemoryView:
     sources = tuple(
         SourceView(
             message_id=source.message_id,
@@ -115,7 +120,7 @@ def _to_view(memory: Memory, cipher: UserCipher) -> MemoryView:
     )
     return MemoryView(
         id=memory.id,
-        text=cipher.decrypt(memory.text_ct),
+        text="" if locked else cipher.decrypt(memory.text_ct),
         kind=memory.kind,
         source=memory.source,
         domains=list(memory.domains),
@@ -132,8 +137,18 @@ def _to_view(memory: Memory, cipher: UserCipher) -> MemoryView:
         pinned=memory.pinned,
         privacy=memory.privacy,
         policy=dict(memory.policy or {}),
-        sources=sources,
+        sources=() if locked else sources,
+        locked=locked,
     )
+
+
+def _views(memories: list[Memory], cipher: UserCipher, reader: Reader) -> list[MemoryView]:
+    """Views in order; what the reader may not read is shown locked (id only), and audited."""
+    if not memories:
+        return []
+    _, denied = readable(memories, reader, subject_user_id=memories[0].user_id)
+    locked = {memory.id for memory in denied}
+    return [_to_view(memory, cipher, locked=memory.id in locked) for memory in memories]
 
 
 def _memories(user) -> QuerySet[Memory]:
@@ -149,9 +164,10 @@ class MemoryList:
     cipher is looked up once, and only when there is something to decrypt.
     """
 
-    def __init__(self, queryset: QuerySet[Memory], user_id: int):
+    def __init__(self, queryset: QuerySet[Memory], user_id: int, reader: Reader = OWNER):
         self._queryset = queryset
         self._user_id = user_id
+        self._reader = reader
 
     @cached_property
     def _cipher(self) -> UserCipher:
@@ -165,8 +181,8 @@ class MemoryList:
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [_to_view(memory, self._cipher) for memory in self._queryset[index]]
-        return _to_view(self._queryset[index], self._cipher)
+            return _views(list(self._queryset[index]), self._cipher, self._reader)
+        return _views([self._queryset[index]], self._cipher, self._reader)[0]
 
     def __iter__(self):
         return iter(self[:])
@@ -182,6 +198,7 @@ def memories_for_user(
     until: date | datetime | None = None,
     pinned: bool | None = None,
     include_history: bool = False,
+    reader: Reader = OWNER,
 ) -> MemoryList | list[MemoryView]:
     """The person's memories, newest first; with `q`, ranked by `retrieve()` instead.
 
@@ -201,8 +218,10 @@ def memories_for_user(
                 since=since_at,
                 until=until_at,
                 include_history=include_history,
+                reauthenticated=reader.stepped_up,
             ),
             pinned=pinned,
+            reader=reader,
         )
     memories = _memories(user)
     if not include_history:
@@ -221,10 +240,12 @@ def memories_for_user(
         memories = memories.alias(starts_at=Coalesce("event_time", "valid_from")).filter(
             starts_at__lte=until_at
         )
-    return MemoryList(memories.order_by("-created_at", "-id"), user.id)
+    return MemoryList(memories.order_by("-created_at", "-id"), user.id, reader)
 
 
-def _search(*, user, q: str, filters: Filters, pinned: bool | None) -> list[MemoryView]:
+def _search(
+    *, user, q: str, filters: Filters, pinned: bool | None, reader: Reader
+) -> list[MemoryView]:
     result = retrieve(
         user=user, query=q, k=MAX_K, budget=None, filters=filters, purpose="person", reinforce=False
     )
@@ -234,16 +255,30 @@ def _search(*, user, q: str, filters: Filters, pinned: bool | None) -> list[Memo
         memories = memories.filter(pinned=pinned)
     if not ranked:
         return []
-    cipher = cipher_for(user.id)
-    found = {memory.id: _to_view(memory, cipher) for memory in memories}
-    return [found[memory_id] for memory_id in ranked if memory_id in found]
+    found = {memory.id: memory for memory in memories}
+    ordered = [found[memory_id] for memory_id in ranked if memory_id in found]
+    return _views(ordered, cipher_for(user.id), reader)
 
 
-def memory_detail(*, user, memory_id: int) -> MemoryView:
-    """One of the person's memories with its provenance; someone else's id is "not found"."""
+def memory_detail(
+    *, user, memory_id: int, reader: Reader = OWNER, refuse_locked: bool = True
+) -> MemoryView:
+    """One of the person's memories with its provenance; someone else's id is "not found",
+    one that needs a step-up first is refused (audited) with code "step_up_required", or
+    shown locked if not `refuse_locked`."""
     memory = _memories(user).filter(pk=memory_id).first()
     if memory is None:
         raise NotFound("No such memory.")
+    decision = may_read(memory, reader)
+    if not decision:
+        readable([memory], reader, subject_user_id=user.id)  # audits the denial
+        if not decision.locked:
+            raise NotFound("No such memory.")
+        if not refuse_locked:
+            return _to_view(memory, cipher_for(user.id), locked=True)
+        raise StepUpRequired(
+            "This memory needs you to confirm your password first.", code="step_up_required"
+        )
     return _to_view(memory, cipher_for(user.id))
 
 

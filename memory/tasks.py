@@ -4,6 +4,7 @@ from celery import shared_task
 
 from memory.companion.reminders import reminders_raise_due
 from memory.episodes.tasks import compress_conversation
+from memory.ingest.expiry import memories_purge_expired
 from memory.ingest.tasks import process_messages, sweep_unprocessed
 from memory.ingest.write import memories_reembed
 from memory.privacy.retention import audit_reads_compact
@@ -19,6 +20,7 @@ __all__ = [
     "ensure_user_vector_index",
     "expire_transfers",
     "process_messages",
+    "purge_expired",
     "raise_due_reminders",
     "reembed",
     "restore_import",
@@ -66,3 +68,8 @@ def raise_due_reminders() -> int:
 @shared_task(name="memory.audit_compact", acks_late=True, time_limit=3600, soft_time_limit=3500)
 def audit_compact() -> int:
     return audit_reads_compact()
+
+
+@shared_task(name="memory.purge_expired", acks_late=True, time_limit=1800, soft_time_limit=1700)
+def purge_expired() -> int:
+    return memories_purge_expired()

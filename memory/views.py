@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -26,7 +26,8 @@ from memory.forms import (
     PrivacyForm,
 )
 from memory.models import Memory
-from memory.selectors import memories_for_user, memory_detail, memory_ids_owned
+from memory.privacy.readers import person_reader
+from memory.selectors import StepUpRequired, memories_for_user, memory_detail, memory_ids_owned
 from memory.services import memories_forget, memory_create, memory_get, memory_update
 from memory.staff.selectors import break_glass_notices
 
@@ -43,11 +44,23 @@ def _back(request) -> str:
     return reverse("memories")
 
 
-def _detail_or_404(user, memory_id: int):
+class _NeedsStepUp(Exception):
+    pass
+
+
+def _detail_or_404(request, memory_id: int):
+    """The memory if the person may read it now; a locked one sends them to confirm first."""
     try:
-        return memory_detail(user=user, memory_id=memory_id)
+        return memory_detail(user=request.user, memory_id=memory_id, reader=person_reader(request))
     except NotFound:
         raise Http404("No such memory.") from None
+    except StepUpRequired:
+        raise _NeedsStepUp from None
+
+
+def _step_up_redirect(request):
+    back = request.get_full_path() if request.method == "GET" else _back(request)
+    return redirect(f"{reverse('step_up')}?{urlencode({'next': back})}")
 
 
 def _owned_or_404(user, memory_id: int) -> None:
@@ -73,7 +86,9 @@ def memory_list(request):
     memories: list = []
     if filters.is_valid():
         try:
-            memories = memories_for_user(user=request.user, **filters.selector_filters())
+            memories = memories_for_user(
+                user=request.user, reader=person_reader(request), **filters.selector_filters()
+            )
         except DomainError as error:
             add_domain_error(filters, error)
     page = Paginator(memories, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -91,7 +106,10 @@ def memory_list(request):
 
 @login_required
 def memory_edit(request, memory_id: int):
-    memory = _detail_or_404(request.user, memory_id)
+    try:
+        memory = _detail_or_404(request, memory_id)
+    except _NeedsStepUp:
+        return _step_up_redirect(request)
     form = MemoryEditForm(request.POST or None, initial=MemoryEditForm.initial_for(memory))
     if request.method == "POST" and form.is_valid():
         data, changed = form.cleaned_data, set(form.changed_data)
@@ -138,7 +156,10 @@ def memory_pin(request, memory_id: int):
 @require_POST
 def memory_privacy(request, memory_id: int):
     form = PrivacyForm(request.POST)
-    _owned_or_404(request.user, memory_id)
+    try:
+        _detail_or_404(request, memory_id)  # lowering a locked item's level needs the step-up
+    except _NeedsStepUp:
+        return _step_up_redirect(request)
     if not form.is_valid():
         messages.error(request, _("Choose one of the privacy levels."))
         return redirect(_back(request))

@@ -13,8 +13,9 @@ from accounts.archive import at, iso, stamps_restore, text, when
 from accounts.hooks import ExportContext, ImportContext, Transfer
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
+from memory.privacy.policies import NORMAL, validate_policy
 from subagents.models import ChatMessage, Entry, Installation, ReminderFire, RoutedRequest
-from subagents.services import installation_create, installation_settings_update
+from subagents.services import ENTRY_LEVELS, installation_create, installation_settings_update
 from subagents.spec import spec_validate
 from subagents.values import DATA_URL, entry_values_clean
 
@@ -65,6 +66,8 @@ def subagents_export(ctx: ExportContext) -> dict[str, Any]:
                 "occurred_at": iso(e.occurred_at),
                 "values": _photos_out(ctx, values),
                 "client_token": e.client_token,
+                "privacy": e.privacy,
+                "policy": e.policy,
                 "created_at": iso(e.created_at),
             }
         )
@@ -164,6 +167,8 @@ def _restore_installation(ctx: ImportContext, item: dict, cipher, zone) -> None:
                 occurred_at=at(e.get("occurred_at")),
                 values_ct=cipher.encrypt(json.dumps(values, ensure_ascii=False)),
                 client_token=text(e.get("client_token", ""), limit=64),
+                privacy=e.get("privacy") if e.get("privacy") in ENTRY_LEVELS else NORMAL,
+                policy=validate_policy(e.get("policy", {})),
             )
         )
         stamps.append(at(e.get("created_at")))

@@ -81,6 +81,10 @@ class Entry(TimeStampedModel):
     occurred_at = models.DateTimeField()
     values_ct = models.BinaryField()
     client_token = models.CharField(max_length=64, blank=True, default="")
+    # The same level and rules as a memory's (memory.privacy.policies); the level defaults from
+    # the sub-agent's domains (health and finance are private, the sensitive level).
+    privacy = models.CharField(max_length=16, default="normal")
+    policy = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [

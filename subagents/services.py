@@ -18,6 +18,15 @@ from accounts.hooks import ErasureOptions
 from macaron.errors import Conflict, DomainError, NotFound
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
+from memory.privacy.policies import (
+    NORMAL,
+    SECRET,
+    SENSITIVE,
+    PolicyFacts,
+    default_policy,
+    default_privacy,
+    validate_policy,
+)
 from subagents.builder import build, revise
 from subagents.builder.build import BuildResult
 from subagents.builder.diff import spec_diff as _spec_diff
@@ -331,6 +340,8 @@ def entry_create(
             occurred_at=moment,
             values_ct=cipher_for(user.id).encrypt(json.dumps(clean, ensure_ascii=False)),
             client_token=token,
+            privacy=default_privacy(spec["domains"]),
+            policy=default_policy(default_privacy(spec["domains"])),
         )
         newly_met: set[str] = set()
         if wants_goals:
@@ -518,3 +529,35 @@ def user_subagents_erase(user, options: ErasureOptions) -> dict[str, int]:
     }
     counts["installations"] = Installation.objects.filter(user=user).delete()[0]
     return counts
+
+
+ENTRY_LEVELS = (NORMAL, SENSITIVE, SECRET)
+
+
+def entry_policy_facts(entry: Entry) -> PolicyFacts:
+    """What memory.privacy.policies.may_read judges an entry by (memory never imports us)."""
+    return PolicyFacts(
+        id=entry.id, privacy=entry.privacy, policy=dict(entry.policy), created_at=entry.created_at
+    )
+
+
+def entry_policy_update(
+    *, user, entry_id: int, privacy: str | None = None, policy: dict | None = None
+) -> Entry:
+    """The person changes an entry's privacy level or rules (validated like a memory's)."""
+    if privacy is not None and privacy not in ENTRY_LEVELS:
+        raise DomainError(
+            f"Unknown privacy level; use one of {', '.join(ENTRY_LEVELS)}.",
+            fields={"privacy": ["Unknown level."]},
+        )
+    clean = validate_policy(policy) if policy is not None else None
+    with transaction.atomic():
+        entry = Entry.objects.select_for_update().filter(user=user, pk=entry_id).first()
+        if entry is None:
+            raise NotFound("No such entry.")
+        if privacy is not None:
+            entry.privacy = privacy
+        if clean is not None:
+            entry.policy = clean
+        entry.save(update_fields=["privacy", "policy", "updated_at"])
+    return entry

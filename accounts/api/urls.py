@@ -13,6 +13,7 @@ urlpatterns = [
         name="logout-everywhere",
     ),
     path("me/", views.MeApi.as_view(), name="me"),
+    path("me/step-up/", views.StepUpApi.as_view(), name="step-up"),
     path("onboarding/", onboarding.OnboardingApi.as_view(), name="onboarding"),
     path(
         "onboarding/answers/",

@@ -8,8 +8,9 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ApiTokenAuthentication
 from accounts.erasure import account_deletion_request, deletion_state_for_login
-from accounts.models import TIME_ZONE_CHOICES
+from accounts.models import TIME_ZONE_CHOICES, ApiToken
 from accounts.services import api_token_create, profile_update, user_signup
+from accounts.stepup import step_up_token
 from macaron.api import StrictSerializer
 from macaron.errors import Conflict, DomainError
 from macaron.throttling import ScopedRateThrottle
@@ -180,3 +181,29 @@ class MeApi(APIView):
         )
         body = {"state": erasure.state, "scheduled_for": erasure.due_at}
         return Response(AccountDeleteOutput(body).data, status=status.HTTP_202_ACCEPTED)
+
+
+class StepUpInput(StrictSerializer):
+    password = serializers.CharField(write_only=True, max_length=4096)
+
+
+class StepUpOutput(serializers.Serializer):
+    valid_until = serializers.DateTimeField()
+
+
+class StepUpApi(APIView):
+    """Re-enter your password to read reauth_required memories with this token for a while."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(request=StepUpInput, responses={200: StepUpOutput})
+    def post(self, request, *args, **kwargs):
+        if not isinstance(request.auth, ApiToken):
+            raise DomainError("Step-up over the API needs an API token.", code="token_required")
+        data = StepUpInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        until = step_up_token(
+            request._request, token=request.auth, password=data.validated_data["password"]
+        )
+        return Response(StepUpOutput({"valid_until": until}).data)

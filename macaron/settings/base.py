@@ -179,6 +179,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Brute-force protection: lock a (username, IP) pair out after repeated failures.
+# Reading a reauth_required item needs a password re-entry within this many minutes.
+STEP_UP_MINUTES = int(env("STEP_UP_MINUTES", "5"))
 AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(env("LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -345,6 +347,12 @@ CELERY_BEAT_SCHEDULE["macaron-heartbeat"] = {
 # A worker's claim on messages it processes; after this a claim is taken to be a dead worker's.
 MEMORY_CLAIM_LEASE_S = float(env("MEMORY_CLAIM_LEASE_S", "120"))
 # Store-first ingestion: messages a dead worker or a lost broker message left unprocessed.
+# Memories whose policy expired (expires_at passed, or older than retention_days) are purged.
+CELERY_BEAT_SCHEDULE["memory-purge-expired"] = {
+    "task": "memory.purge_expired",
+    "schedule": 3600.0,
+    "options": {"expires": 3500},
+}
 CELERY_BEAT_SCHEDULE["memory-sweep-unprocessed"] = {
     "task": "memory.sweep_unprocessed",
     "schedule": 60.0,

@@ -108,6 +108,7 @@ class MemoryOutput(serializers.Serializer):
     pinned = serializers.BooleanField()
     privacy = serializers.CharField()
     policy = serializers.DictField()
+    locked = serializers.BooleanField()  # needs a step-up: text and sources are withheld
 
 
 class MemoryDetailOutput(MemoryOutput):
@@ -117,7 +118,7 @@ class MemoryDetailOutput(MemoryOutput):
 class MemoryCreateInput(StrictSerializer):
     # No max_length: the service answers an over-long text with 413, not 400.
     text = serializers.CharField()
-    privacy = choice(Memory.Privacy.choices, required=False, default=Memory.Privacy.NORMAL)
+    privacy = choice(Memory.Privacy.choices, required=False)  # absent: the domains' default
     pinned = serializers.BooleanField(required=False, default=False)
 
 

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.authentication import ApiTokenAuthentication
 from macaron.errors import DomainError, TooLarge
 from memory.models import TransferJob
+from memory.privacy.readers import export_reader
 from memory.transfer.jobs import export_download, export_link_issue, transfer_job_get
 from memory.transfer.tasks import export_start, import_start
 
@@ -57,7 +58,7 @@ class ExportApi(TransferApi):
 
     @extend_schema(request=None, responses={202: TransferJobOutput})
     def post(self, request, *args, **kwargs):
-        job = export_start(user=request.user)
+        job = export_start(user=request.user, reader=export_reader(request))
         return Response(job_body(request, job), status=status.HTTP_202_ACCEPTED)
 
 

@@ -20,6 +20,7 @@ from memory.api.serializers import (
     SearchInput,
     SearchOutput,
 )
+from memory.privacy.readers import person_reader
 from memory.retrieval.search import Filters, retrieve
 from memory.selectors import memories_for_user, memory_detail, memory_ids_owned
 from memory.services import (
@@ -43,7 +44,9 @@ class MemoryListApi(APIView):
     def get(self, request, *args, **kwargs):
         query = MemoryListQuery(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        memories = memories_for_user(user=request.user, **query.validated_data)
+        memories = memories_for_user(
+            user=request.user, reader=person_reader(request), **query.validated_data
+        )
         paginator = Pagination()
         page = paginator.paginate_queryset(memories, request, view=self)
         return paginator.get_paginated_response(MemoryOutput(page, many=True).data)
@@ -53,25 +56,34 @@ class MemoryListApi(APIView):
         data = MemoryCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         memory = memory_create(user=request.user, **data.validated_data)
-        body = MemoryDetailOutput(memory_detail(user=request.user, memory_id=memory.id)).data
+        view = memory_detail(
+            user=request.user,
+            memory_id=memory.id,
+            reader=person_reader(request),
+            refuse_locked=False,
+        )
+        body = MemoryDetailOutput(view).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 class MemoryDetailApi(APIView):
     @extend_schema(responses=MemoryDetailOutput)
     def get(self, request, memory_id: int, *args, **kwargs):
-        return Response(
-            MemoryDetailOutput(memory_detail(user=request.user, memory_id=memory_id)).data
-        )
+        view = memory_detail(user=request.user, memory_id=memory_id, reader=person_reader(request))
+        return Response(MemoryDetailOutput(view).data)
 
     @extend_schema(request=MemoryUpdateInput, responses=MemoryDetailOutput)
     def patch(self, request, memory_id: int, *args, **kwargs):
         data = MemoryUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
+        reader = person_reader(request)
+        # changing a locked item (even lowering its protection) needs the step-up first
+        memory_detail(user=request.user, memory_id=memory_id, reader=reader)
         memory_update(user=request.user, memory_id=memory_id, **data.validated_data)
-        return Response(
-            MemoryDetailOutput(memory_detail(user=request.user, memory_id=memory_id)).data
+        view = memory_detail(
+            user=request.user, memory_id=memory_id, reader=reader, refuse_locked=False
         )
+        return Response(MemoryDetailOutput(view).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, memory_id: int, *args, **kwargs):
@@ -117,7 +129,10 @@ class MemorySearchApi(APIView):
             query=params["query"],
             k=params["k"],
             budget=params["budget"],
-            filters=Filters(domains=params.get("domains") or None),
+            filters=Filters(
+                domains=params.get("domains") or None,
+                reauthenticated=person_reader(request).stepped_up,
+            ),
             purpose="api",
         )
         body = {

@@ -39,7 +39,7 @@ from memory.models import (
 )
 from memory.privacy.audit import AuditAction, audit_record, audit_stream_lock
 from memory.privacy.chain import person_stream
-from memory.privacy.policies import validate_policy
+from memory.privacy.policies import default_policy, default_privacy, validate_policy
 from memory.retrieval.domains import domain_prototypes_warm_up, tag_domains
 from memory.retrieval.lexical import term_stats_add, term_stats_remove, term_stats_shift
 from memory.retrieval.vector_index import dense_candidates, dense_nearest_each
@@ -337,6 +337,7 @@ def _remember_one(
 
     terms = set(lexical_terms(candidate.text))
     event_start, event_end = _event_bounds(candidate.event, local_time(now, user).tzinfo)
+    domains = tag_domains(candidate.text, vector)
     memory = Memory.objects.create(
         user=user,
         kind=candidate.kind,
@@ -348,7 +349,9 @@ def _remember_one(
         embedding_model=model_name,
         lexical_tokens=cipher.blind_tokens(terms),
         token_count=candidate.tokens,
-        domains=tag_domains(candidate.text, vector),
+        domains=domains,
+        privacy=default_privacy(domains),
+        policy=default_policy(default_privacy(domains)),
         language=detect_language(candidate.text),
         event_time=event_start,
         event_end=event_end,
@@ -448,15 +451,16 @@ def memory_create(
     *,
     user,
     text: str,
-    privacy: str = Memory.Privacy.NORMAL,
+    privacy: str | None = None,
     pinned: bool = False,
     external_id: str = "",
     entry_id: int | None = None,
     source: str = Memory.Source.MANUAL,
 ) -> Memory:
-    """A memory the person (or a sub-agent on their behalf) states directly."""
+    """A memory the person (or a sub-agent on their behalf) states directly; without a privacy
+    level it gets its domains' default (health and finance are sensitive)."""
     text = validate_text(text, limit=MAX_MEMORY_CHARS, what="memory")
-    if privacy not in Memory.Privacy.values:
+    if privacy is not None and privacy not in Memory.Privacy.values:
         raise DomainError(
             f"Unknown privacy level; use one of {', '.join(Memory.Privacy.values)}.",
             fields={"privacy": ["Unknown level."]},
@@ -474,7 +478,11 @@ def memory_create(
             vectors=vectors,
             model_name=model_name,
         )
-        changes = {"pinned": pinned, "privacy": privacy}
+        changes: dict = {"pinned": pinned}
+        if privacy is not None:  # the person's own choice replaces the domain default
+            changes["privacy"] = privacy
+            if memory.policy == default_policy(memory.privacy):  # rules nobody chose
+                changes["policy"] = {}
         Memory.objects.filter(pk=memory.pk).update(**changes)
         for name, value in changes.items():
             setattr(memory, name, value)
@@ -540,8 +548,9 @@ def memory_update(
     return memory
 
 
-def memories_forget(*, user, memory_ids: list[int]) -> int:
-    """Forget (delete) memories; ids that are not the person's are ignored, never touched."""
+def memories_forget(*, user, memory_ids: list[int], purpose: str = "") -> int:
+    """Forget (delete) memories; ids that are not the person's are ignored, never touched.
+    With a `purpose` the system forgets them (e.g. their policy expired), not the person."""
     with transaction.atomic():
         owned = Memory.objects.filter(user=user, pk__in=memory_ids)
         person_write_lock(user.id)
@@ -554,10 +563,10 @@ def memories_forget(*, user, memory_ids: list[int]) -> int:
         term_stats_shift(user_id=user.id, change=change)  # one batch for all of them
         _, per_model = owned.delete()
         audit_record(
-            actor=user,
+            actor=None if purpose else user,
             subject_user_id=user.id,
             action=AuditAction.FORGET,
-            purpose="person forgot memories",
+            purpose=purpose or "person forgot memories",
             memory_ids=ids,
         )
     return per_model.get(Memory._meta.label, 0)

@@ -26,9 +26,9 @@ from macaron.timeexpr import TimeRange, resolve_time
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from macaron.vectorkey import vector_key
-from memory.models import Memory
 from memory.privacy.audit import Actor, AuditAction, audit_record, audit_stream_lock
 from memory.privacy.chain import person_stream
+from memory.privacy.policies import PolicyFacts, Reader, ReaderKind, readable
 from memory.retrieval.domains import tag_domains
 from memory.retrieval.expansion import EXPANSION_WEIGHT, expansion_terms
 from memory.retrieval.lexical import document_frequencies
@@ -113,16 +113,23 @@ class RetrievalResult:
         return sum(item.tokens for item in self.items)
 
 
-def _policy_allows(row: dict, purpose: str, filters: Filters, now: datetime) -> bool:
-    policy = row["policy"] or {}
-    expires = policy.get("expires_at")
-    if expires and datetime.fromisoformat(expires) < now:
-        return False
-    needs_reauth = policy.get("reauth_required") or row["privacy"] == Memory.Privacy.SECRET
-    if needs_reauth and not filters.reauthenticated:
-        return False
-    shared = row["privacy"] == Memory.Privacy.NORMAL and policy.get("share_with_subagents", True)
-    return purpose != "subagent" or bool(shared)
+POLICY_READERS = {
+    "companion": ReaderKind.COMPANION,
+    "subagent": ReaderKind.SUBAGENT,
+    "api": ReaderKind.PERSON,
+    "person": ReaderKind.PERSON,
+    "evaluation": ReaderKind.PERSON,
+}
+
+
+def _reader(purpose: str, filters: Filters) -> Reader:
+    return Reader(kind=POLICY_READERS[purpose], stepped_up=filters.reauthenticated)
+
+
+def _facts(row: dict) -> PolicyFacts:
+    return PolicyFacts(
+        id=row["id"], privacy=row["privacy"], policy=row["policy"], created_at=row["created_at"]
+    )
 
 
 def _where(user_id: int, filters: Filters, window: Window | None) -> tuple[str, list]:
@@ -454,11 +461,17 @@ def retrieve(
         shortlist = sorted(fused, key=fused.__getitem__, reverse=True)[: max(RESCORED, 3 * k)]
         rows = _candidates(cursor, user.id, shortlist)
         query_domains = set(tag_domains(query, vector))
+        allowed, _ = readable(
+            [_facts(rows[memory_id]) for memory_id in shortlist if memory_id in rows],
+            _reader(purpose, filters),
+            subject_user_id=user.id,
+            actor=actor or user,
+            now=now,
+        )
         scores: dict[int, float] = {}
-        for memory_id in shortlist:
-            base, row = fused[memory_id], rows.get(memory_id)
-            if row is None or not _policy_allows(row, purpose, filters, now):
-                continue
+        for facts in allowed:
+            memory_id, row = facts.id, rows[facts.id]
+            base = fused[memory_id]
             boost = _boost(row, weights, query_domains, window, now, entity_tokens)
             scores[memory_id] = base * (1 + boost)
         order = sorted(scores, key=scores.__getitem__, reverse=True)[: max(POOL, 3 * k)]

@@ -35,6 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -42,8 +43,9 @@ from django.utils.translation import gettext as _
 from accounts.hooks import ErasureOptions, ExportContext, ImportContext, registered_transfers
 from macaron.errors import Conflict, DomainError, NotFound, TooLarge
 from macaron.vault import cipher_for
-from memory.models import TransferJob
+from memory.models import Memory, TransferJob
 from memory.privacy.audit import AuditAction, audit_record
+from memory.privacy.policies import SECRET, Reader, StepUpRequired, may_read, readable
 
 FORMAT = "macaron-export"
 FORMAT_VERSION = 1
@@ -132,10 +134,30 @@ def _under_way(*, user, kind: str, requested_by=None) -> TransferJob | None:
     return jobs.order_by("-created_at").first()
 
 
-def export_job_create(*, user, requested_by=None, reason: str = "") -> TransferJob:
+def _export_readable(*, user, reader: Reader) -> None:
+    """An export carries everything, so items that need a step-up need it before it starts."""
+    guarded = list(
+        Memory.objects.filter(user=user)
+        .filter(Q(privacy=SECRET) | Q(policy__reauth_required=True))
+        .only("id", "user_id", "privacy", "policy", "created_at")
+    )
+    _, denied = readable(guarded, reader, subject_user_id=user.id)
+    if any(may_read(memory, reader).locked for memory in denied):
+        raise StepUpRequired(
+            "Some of your memories need you to confirm your password before they are exported.",
+            code="step_up_required",
+        )
+
+
+def export_job_create(
+    *, user, requested_by=None, reason: str = "", reader: Reader | None = None
+) -> TransferJob:
     """A new export job (or the one already under way). Enqueueing is the caller's
     (`memory.transfer.tasks.export_start`). Staff exporting on the person's request give the
-    reason, which the person's audit log shows."""
+    reason, which the person's audit log shows. With a `reader` (the person, on the web or the
+    API) items that need a step-up must be readable by it; operators and staff pass none."""
+    if reader is not None:
+        _export_readable(user=user, reader=reader)
     running = _under_way(user=user, kind=TransferJob.Kind.EXPORT, requested_by=requested_by)
     if running is not None:
         return running

@@ -4,6 +4,7 @@ personal data; the work is in memory.transfer.jobs."""
 from celery import shared_task
 
 from memory.models import TransferJob
+from memory.privacy.policies import Reader
 from memory.transfer.jobs import (
     export_build,
     export_job_create,
@@ -38,9 +39,11 @@ def expire_transfers() -> int:
     return transfers_expire()
 
 
-def export_start(*, user, requested_by=None, reason: str = "") -> TransferJob:
+def export_start(
+    *, user, requested_by=None, reason: str = "", reader: Reader | None = None
+) -> TransferJob:
     """Create an export job and have a worker build it once the job row is committed."""
-    job = export_job_create(user=user, requested_by=requested_by, reason=reason)
+    job = export_job_create(user=user, requested_by=requested_by, reason=reason, reader=reader)
     if job.status == TransferJob.Status.PENDING:
         build_export.delay_on_commit(str(job.public_id))
     return job

@@ -31,6 +31,7 @@ FIELDS = {
     "pinned",
     "privacy",
     "policy",
+    "locked",
 }
 
 
@@ -102,8 +103,9 @@ def test_list_item_shape(auth_api, user):
     assert item["source"] == "manual"
     assert item["domains"] == ["health"]
     assert item["pinned"] is True
-    assert item["privacy"] == "normal"
-    assert item["policy"] == {}
+    assert item["privacy"] == "private"  # health is sensitive by default, still usable by tools
+    assert item["policy"] == {"share_with_subagents": True}
+    assert item["locked"] is False
     assert item["valid_to"] is None
     assert item["recall_count"] == 0
 
@@ -370,7 +372,7 @@ def test_patch_updates_text_pin_privacy_policy_and_domains(auth_api, user):
 
     assert response.status_code == 200
     body = response.json()
-    assert body["text"] == "I am allergic to cashews"
+    assert (body["text"], body["locked"]) == ("", True)  # now it needs a step-up to be read
     assert body["pinned"] is True
     assert body["privacy"] == "secret"
     assert body["domains"] == ["food", "health"]

@@ -232,7 +232,7 @@ def test_set_privacy(web, user):
 
 
 def test_set_unknown_privacy_changes_nothing(web, user):
-    memory = memory_create(user=user, text="I am allergic to peanuts")
+    memory = memory_create(user=user, text="I am allergic to peanuts", privacy="normal")
 
     response = web.post(f"{PAGE}{memory.id}/privacy/", {"privacy": "public"}, follow=True)
 
@@ -266,6 +266,7 @@ def test_edit_page_shows_and_saves(web, user):
             "pinned": "on",
             "domains": ["food", "health"],
             "reauth_required": "on",
+            "share_with_companion": "on",
             "expires_at": "2030-01-01",
             "next": "/memories/?domain=health",
         },
@@ -276,8 +277,7 @@ def test_edit_page_shows_and_saves(web, user):
     memory.refresh_from_db()
     assert text_of(memory) == "I am allergic to cashews"
     assert (memory.privacy, memory.pinned, memory.domains) == ("private", True, ["food", "health"])
-    assert memory.policy == {
-        "share_with_subagents": False,
+    assert memory.policy == {  # not shared with sub-agents: the private level's default
         "reauth_required": True,
         "expires_at": "2030-01-01T23:59:59.999999+00:00",
     }
@@ -294,12 +294,38 @@ def test_edit_keeps_domains_the_person_did_not_touch(web, user):
             "privacy": "normal",
             "domains": ["food", "health"],
             "share_with_subagents": "on",
+            "share_with_companion": "on",
         },
     )
 
     memory.refresh_from_db()
     assert memory.domains == ["food", "health"]
     assert memory.policy == {}
+
+
+def test_edit_sets_the_new_rules_and_shares_a_private_memory(web, user):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+    assert memory.privacy == "private"
+    page = web.get(f"{PAGE}{memory.id}/edit/").content.decode()
+    assert 'name="share_with_subagents" id="id_share_with_subagents"' in page  # unchecked
+    assert 'name="share_with_companion" id="id_share_with_companion" checked' in page
+
+    web.post(
+        f"{PAGE}{memory.id}/edit/",
+        {
+            "text": "I am allergic to peanuts",
+            "privacy": "private",
+            "share_with_subagents": "on",
+            "retention_days": "30",
+        },
+    )
+
+    memory.refresh_from_db()
+    assert memory.policy == {
+        "share_with_subagents": True,
+        "share_with_companion": False,
+        "retention_days": 30,
+    }
 
 
 @pytest.mark.parametrize(
