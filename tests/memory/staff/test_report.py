@@ -32,10 +32,18 @@ def _data():
     memory_create(user=alice, text="my salary is paid on the 25th", privacy=Memory.Privacy.PRIVATE)
     memory_create(user=bob, text="I play tennis on Sundays")
     audit_record(
-        action=AuditAction.RETRIEVE, subject_user_id=alice.pk, actor=alice, purpose="companion"
+        action=AuditAction.RETRIEVE,
+        subject_user_id=alice.pk,
+        actor=alice,
+        purpose="companion",
+        actor_type="companion",
     )
     audit_record(
-        action=AuditAction.RETRIEVE, subject_user_id=alice.pk, actor=alice, purpose="companion"
+        action=AuditAction.RETRIEVE,
+        subject_user_id=alice.pk,
+        actor=alice,
+        purpose="companion",
+        actor_type="companion",
     )
     audit_record(
         action=AuditAction.POLICY_DENY,
