@@ -223,9 +223,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Macaron <noreply@localhost>")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Session first: its lack of a WWW-Authenticate header keeps anonymous calls at 403.
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: DRF takes the first class's WWW-Authenticate header (Bearer), so an
+        # anonymous call or a refused token is answered 401, not 403.
         "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PARSER_CLASSES": [
         "macaron.parsers.JSONParser",
