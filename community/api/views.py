@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from community import selectors, services
 from community.api import serializers as s
 from community.models import Blueprint
+from macaron.api import results_of
 
 
 def _listing(data: dict, *, base: Blueprint | None = None) -> services.Listing:
@@ -66,7 +67,7 @@ class BlueprintListApi(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
-    @extend_schema(parameters=[s.ListQuery], responses=s.BlueprintOutput(many=True))
+    @extend_schema(parameters=[s.ListQuery], responses=results_of(s.BlueprintOutput))
     def get(self, request, *args, **kwargs):
         data = _valid(s.ListQuery, request.query_params.dict())
         if data.get("q"):
@@ -94,7 +95,7 @@ class BlueprintListApi(APIView):
 class BlueprintRecommendApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[s.RecommendQuery], responses=s.BlueprintOutput(many=True))
+    @extend_schema(parameters=[s.RecommendQuery], responses=results_of(s.BlueprintOutput))
     def get(self, request, *args, **kwargs):
         query = _valid(s.RecommendQuery, request.query_params.dict())
         found = selectors.blueprints_recommend(sentence=query["sentence"])
@@ -134,7 +135,7 @@ class BlueprintVersionsApi(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
-    @extend_schema(responses=s.VersionOutput(many=True))
+    @extend_schema(responses=results_of(s.VersionOutput))
     def get(self, request, slug: str, *args, **kwargs):
         blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
         versions = selectors.blueprint_versions(blueprint=blueprint)
@@ -200,7 +201,7 @@ class BlueprintReportApi(APIView):
 
 
 class ReportQueueApi(APIView):
-    @extend_schema(responses=s.ReportQueueOutput(many=True))
+    @extend_schema(responses=results_of(s.ReportQueueOutput))
     def get(self, request, *args, **kwargs):
         reports = selectors.reports_open(moderator=request.user)[:200]
         return Response({"results": s.ReportQueueOutput(reports, many=True).data})
@@ -229,7 +230,7 @@ class BlueprintHideApi(APIView):
 
 
 class RecommendForMeApi(APIView):
-    @extend_schema(responses=s.BlueprintOutput(many=True))
+    @extend_schema(responses=results_of(s.BlueprintOutput))
     def get(self, request, *args, **kwargs):
         found = selectors.blueprints_for_person(user=request.user)
         return Response({"results": _with_stats(found)})
