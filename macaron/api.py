@@ -3,8 +3,9 @@
 Every error answers `{"error": {"code": ..., "message": ..., "fields": {...}}}`.
 """
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, JsonResponse
+from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -29,6 +30,26 @@ class StrictSerializer(serializers.Serializer):
         return super().validate(attrs)
 
 
+def results_of(serializer: type[serializers.Serializer]) -> serializers.Serializer:
+    """The schema of an unpaginated list answered as `{"results": [...]}`."""
+    return inline_serializer(
+        name=f"{serializer.__name__}Results", fields={"results": serializer(many=True)}
+    )
+
+
+def pages_of(serializer: type[serializers.Serializer]) -> serializers.Serializer:
+    """The schema of a list answered page by page as `{"count", "page", "pages", "results"}`."""
+    return inline_serializer(
+        name=f"{serializer.__name__}Pages",
+        fields={
+            "count": serializers.IntegerField(),
+            "page": serializers.IntegerField(),
+            "pages": serializers.IntegerField(),
+            "results": serializer(many=True),
+        },
+    )
+
+
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
@@ -48,6 +69,10 @@ def exception_handler(exc, context):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, RequestDataTooBig):
         return Response(error_body("body_too_large", "The request body is too large."), status=413)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Response(
+            error_body("too_many_fields", "The request has too many fields."), status=400
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)

@@ -49,6 +49,8 @@ def token_body(token: ApiToken, *, current: ApiToken | None) -> dict:
 
 
 class ApiTokensApi(APIView):
+    pagination_class = Pagination  # the schema shows the paginated shape
+
     @extend_schema(
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
         responses=ApiTokenOutput(many=True),

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from community import selectors, services
 from community.api import serializers as s
 from community.models import Blueprint
+from macaron.api import results_of
 from macaron.sealed import sealed_preload
 
 
@@ -68,7 +69,7 @@ class BlueprintListApi(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
-    @extend_schema(parameters=[s.ListQuery], responses=s.BlueprintOutput(many=True))
+    @extend_schema(parameters=[s.ListQuery], responses=results_of(s.BlueprintOutput))
     def get(self, request, *args, **kwargs):
         data = _valid(s.ListQuery, request.query_params.dict())
         if data.get("q"):
@@ -96,7 +97,7 @@ class BlueprintListApi(APIView):
 class BlueprintRecommendApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[s.RecommendQuery], responses=s.BlueprintOutput(many=True))
+    @extend_schema(parameters=[s.RecommendQuery], responses=results_of(s.BlueprintOutput))
     def get(self, request, *args, **kwargs):
         query = _valid(s.RecommendQuery, request.query_params.dict())
         found = selectors.blueprints_recommend(sentence=query["sentence"])
@@ -136,7 +137,7 @@ class BlueprintVersionsApi(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
-    @extend_schema(responses=s.VersionOutput(many=True))
+    @extend_schema(responses=results_of(s.VersionOutput))
     def get(self, request, slug: str, *args, **kwargs):
         blueprint = selectors.blueprint_for_viewer(user=request.user, slug=slug)
         versions = selectors.blueprint_versions(blueprint=blueprint)
@@ -202,7 +203,7 @@ class BlueprintReportApi(APIView):
 
 
 class ReportQueueApi(APIView):
-    @extend_schema(responses=s.ReportQueueOutput(many=True))
+    @extend_schema(responses=results_of(s.ReportQueueOutput))
     def get(self, request, *args, **kwargs):
         reports = selectors.reports_open(moderator=request.user)[:200]
         return Response({"results": s.ReportQueueOutput(reports, many=True).data})
@@ -231,7 +232,7 @@ class BlueprintHideApi(APIView):
 
 
 class RecommendForMeApi(APIView):
-    @extend_schema(responses=s.BlueprintOutput(many=True))
+    @extend_schema(responses=results_of(s.BlueprintOutput))
     def get(self, request, *args, **kwargs):
         found = selectors.blueprints_for_person(user=request.user)
         return Response({"results": _with_stats(found)})

@@ -225,9 +225,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Macaron <noreply@localhost>")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Session first: its lack of a WWW-Authenticate header keeps anonymous calls at 403.
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: DRF takes the first class's WWW-Authenticate header (Bearer), so an
+        # anonymous call or a refused token is answered 401, not 403.
         "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PARSER_CLASSES": [
         "macaron.parsers.JSONParser",
@@ -237,7 +238,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "macaron.api.Pagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "macaron.schema.AutoSchema",
     "EXCEPTION_HANDLER": "macaron.api.exception_handler",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "DEFAULT_VERSION": "v1",

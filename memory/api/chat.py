@@ -173,6 +173,8 @@ def turn_stream_response(turn: PreparedTurn) -> StreamingHttpResponse:
 
 
 class ConversationListApi(APIView):
+    pagination_class = Pagination  # the schema shows the paginated shape
+
     @extend_schema(
         parameters=[
             ConversationQuery,
@@ -221,6 +223,8 @@ class ConversationDetailApi(APIView):
 
 
 class ConversationMessagesApi(APIView):
+    pagination_class = Pagination  # the schema shows the paginated shape
+
     def perform_content_negotiation(self, request, force=False):
         # A streaming client asks for text/event-stream; refusals before the stream starts
         # (400, 404, 413) still answer in the JSON error shape rather than 406.

@@ -40,6 +40,8 @@ def _paginated(view, request, items):
 
 
 class NotificationListApi(APIView):
+    pagination_class = Pagination  # the schema shows the paginated shape
+
     @extend_schema(parameters=PAGE_PARAMETERS, responses=ReminderOutput(many=True))
     def get(self, request, *args, **kwargs):
         return _paginated(self, request, notifications_for(user=request.user))
@@ -54,6 +56,8 @@ class NotificationDismissApi(APIView):
 
 class ReminderListApi(APIView):
     """Upcoming (scheduled) reminders, soonest first."""
+
+    pagination_class = Pagination  # the schema shows the paginated shape
 
     @extend_schema(parameters=PAGE_PARAMETERS, responses=ReminderOutput(many=True))
     def get(self, request, *args, **kwargs):

@@ -33,6 +33,8 @@ from memory.services import (
 
 
 class MemoryListApi(APIView):
+    pagination_class = Pagination  # the schema shows the paginated shape
+
     @extend_schema(
         parameters=[
             MemoryListQuery,

@@ -8,6 +8,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from macaron.api import pages_of, results_of
 from macaron.errors import DomainError
 from subagents.api.serializers import (
     EntryCreateInput,
@@ -64,7 +65,7 @@ def _page_number(request) -> int:
 class InstallationListApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("include_uninstalled", bool)],
-        responses=InstallationOutput(many=True),
+        responses=results_of(InstallationOutput),
     )
     def get(self, request, *args, **kwargs):
         everything = request.query_params.get("include_uninstalled") in {"1", "true"}
@@ -111,7 +112,7 @@ class InstallationViewsApi(APIView):
 
 
 class EntryListApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("page", int)], responses=EntryOutput(many=True))
+    @extend_schema(parameters=[OpenApiParameter("page", int)], responses=pages_of(EntryOutput))
     def get(self, request, installation_id: int, *args, **kwargs):
         page = entries_for_installation(
             user=request.user, installation_id=installation_id, page=_page_number(request)
@@ -155,7 +156,7 @@ class EntryDetailApi(APIView):
 
 
 class ReminderListApi(APIView):
-    @extend_schema(responses=ToolReminderOutput(many=True))
+    @extend_schema(responses=results_of(ToolReminderOutput))
     def get(self, request, *args, **kwargs):
         items = reminder_notifications_for(user=request.user)
         return Response({"results": ToolReminderOutput(items, many=True).data})
@@ -171,7 +172,7 @@ class ReminderDismissApi(APIView):
 
 
 class ChatApi(APIView):
-    @extend_schema(responses=ToolChatLineOutput(many=True))
+    @extend_schema(responses=results_of(ToolChatLineOutput))
     def get(self, request, installation_id: int, *args, **kwargs):
         lines = tool_chat_history(user=request.user, installation_id=installation_id)
         return Response({"results": ToolChatLineOutput(lines, many=True).data})

@@ -66,7 +66,8 @@ def test_an_expired_token_is_refused(user):
     assert bearer(issued.secret).get(ME).status_code == 200
     ApiToken.objects.filter(pk=issued.token.pk).update(expires_at=timezone.now())
     response = bearer(issued.secret).get(ME)
-    assert response.status_code == 403  # anonymous API calls keep their status
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert response.json()["error"]["code"] == "authentication_failed"
 
 
@@ -78,7 +79,7 @@ def test_unknown_or_malformed_tokens_are_refused(header):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
     response = client.get(ME)
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["error"]["code"] == "authentication_failed"
 
 
@@ -86,7 +87,7 @@ def test_an_inactive_persons_token_is_refused(user):
     issued = api_token_create(user=user)
     user.is_active = False
     user.save(update_fields=["is_active"])
-    assert bearer(issued.secret).get(ME).status_code == 403
+    assert bearer(issued.secret).get(ME).status_code == 401
 
 
 def test_last_used_is_recorded_at_most_once_a_minute(user):
@@ -139,7 +140,7 @@ def test_a_person_lists_creates_and_revokes_their_own_tokens(user):
     assert bearer(theirs.secret).get(ME).status_code == 200  # untouched
 
     assert client.delete(f"{TOKENS}{new['id']}/").status_code == 204
-    assert bearer(new["token"]).get(ME).status_code == 403
+    assert bearer(new["token"]).get(ME).status_code == 401
     assert [t["name"] for t in client.get(TOKENS).json()["results"]] == ["API login"]
 
 
@@ -156,10 +157,10 @@ def test_creating_a_token_refuses_bad_input_and_creates_nothing(auth_api, user, 
 
 def test_token_endpoints_need_a_person():
     anonymous = APIClient()
-    assert anonymous.get(TOKENS).status_code == 403
-    assert anonymous.post(TOKENS, {}, format="json").status_code == 403
-    assert anonymous.delete(f"{TOKENS}1/").status_code == 403
-    assert anonymous.post(EVERYWHERE).status_code == 403
+    assert anonymous.get(TOKENS).status_code == 401
+    assert anonymous.post(TOKENS, {}, format="json").status_code == 401
+    assert anonymous.delete(f"{TOKENS}1/").status_code == 401
+    assert anonymous.post(EVERYWHERE).status_code == 401
 
 
 def test_log_out_everywhere_over_the_api_ends_tokens_and_sessions(client, user):
@@ -169,8 +170,8 @@ def test_log_out_everywhere_over_the_api_ends_tokens_and_sessions(client, user):
 
     assert bearer(one).post(EVERYWHERE).status_code == 204
 
-    assert bearer(one).get(ME).status_code == 403
-    assert bearer(two).get(ME).status_code == 403
+    assert bearer(one).get(ME).status_code == 401
+    assert bearer(two).get(ME).status_code == 401
     assert client.get(reverse("home")).status_code == 302  # the browser session ended too
     assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 0
 
@@ -187,7 +188,7 @@ def test_password_change_revokes_every_token(client, user):
         },
     )
     assert response.status_code == 302
-    assert bearer(secret).get(ME).status_code == 403
+    assert bearer(secret).get(ME).status_code == 401
 
 
 def test_a_refused_password_change_keeps_the_tokens(client, user):
@@ -211,7 +212,7 @@ def test_password_reset_revokes_every_token(client, user):
         {"new_password1": "after-reset-9876", "new_password2": "after-reset-9876"},
     )
     assert done.status_code == 302
-    assert bearer(secret).get(ME).status_code == 403
+    assert bearer(secret).get(ME).status_code == 401
 
 
 def test_revoke_all_touches_only_that_person(user):
@@ -244,7 +245,7 @@ def test_tokens_page_creates_shows_the_secret_once_and_revokes(client, user):
     token = ApiToken.objects.get()
     revoked = client.post(reverse("token_revoke", args=[token.pk]), follow=True)
     assert b"Token revoked." in revoked.content
-    assert bearer(secret).get(ME).status_code == 403
+    assert bearer(secret).get(ME).status_code == 401
 
 
 def test_tokens_page_refuses_another_persons_token_and_needs_login(client, user):

@@ -32,7 +32,7 @@ def test_create_use_revoke_a_token_and_log_out_everywhere(live_server, page):
     page.locator(".token", has_text="my script").locator("button", has_text="Revoke").click()
     assert page.locator(".messages", has_text="Token revoked.").is_visible()
     me = httpx.get(f"{live_server.url}/api/v1/me/", headers={"Authorization": f"Bearer {secret}"})
-    assert me.status_code == 403
+    assert me.status_code == 401
 
     page.click("button:has-text('Log out everywhere')")
     page.wait_for_url(f"{live_server.url}/accounts/login/")

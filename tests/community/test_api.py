@@ -66,7 +66,7 @@ def test_publish_then_everyone_reads_it(owner, other):
 def test_anonymous_cannot_write(owner):
     blueprint = blueprint_factory(author=owner)
     anonymous = client_for()
-    assert anonymous.post(BASE, publish_body(), format="json").status_code in (401, 403)
+    assert anonymous.post(BASE, publish_body(), format="json").status_code == 401
     for suffix, method in (
         ("fork/", "post"),
         ("import/", "post"),
@@ -75,7 +75,7 @@ def test_anonymous_cannot_write(owner):
         ("versions/", "post"),
     ):
         response = getattr(anonymous, method)(f"{BASE}{blueprint.slug}/{suffix}", {}, format="json")
-        assert response.status_code in (401, 403), suffix
+        assert response.status_code == 401, suffix
     assert Blueprint.objects.count() == 1
 
 
@@ -261,7 +261,7 @@ def test_listing_follows_the_stored_scores_and_explains_them(owner, other):
 def test_only_the_author_unpublishes_and_the_node_stays_removed(owner, other):
     blueprint = blueprint_factory(author=owner)
     fork = services.blueprint_fork(user=other, blueprint=blueprint)
-    assert client_for().delete(f"{BASE}{blueprint.slug}/").status_code in (401, 403)
+    assert client_for().delete(f"{BASE}{blueprint.slug}/").status_code == 401
     assert client_for(other).delete(f"{BASE}{blueprint.slug}/").status_code == 403
     assert client_for(owner).delete(f"{BASE}{blueprint.slug}/").status_code == 204
     lineage = client_for().get(f"{BASE}{fork.slug}/lineage/").json()
@@ -277,7 +277,7 @@ def test_moderation_endpoints_are_for_moderators_only(owner, other):
     blueprint = blueprint_factory(author=owner)
     report = services.report_create(user=other, blueprint=blueprint, reason="harmful", note="x")
     for client, code in (
-        (client_for(), (401, 403)),
+        (client_for(), (401,)),
         (client_for(other), (403,)),
         (client_for(owner), (403,)),
     ):
@@ -346,7 +346,7 @@ def test_recommendations_from_my_memory_domains(owner, other):
         "I slept badly.",
     ):
         memory_create(user=other, text=text)
-    assert client_for().get("/api/v1/community/recommendations/for-me/").status_code in (401, 403)
+    assert client_for().get("/api/v1/community/recommendations/for-me/").status_code == 401
     results = client_for(other).get("/api/v1/community/recommendations/for-me/").json()["results"]
     assert [item["slug"] for item in results] == [running.slug, water.slug]
     assert (

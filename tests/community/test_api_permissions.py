@@ -54,7 +54,7 @@ def codes(people, visibility, method, path, body=None) -> tuple:
     return tuple(out)
 
 
-A = 403  # what DRF answers an anonymous caller (no WWW-Authenticate scheme first)
+A = 401  # an anonymous caller: DRF answers 401 with WWW-Authenticate: Bearer
 
 MATRIX = [
     ("public", "get", "blueprints/{slug}/", None, (200, 200, 200, 200, 200)),

@@ -77,3 +77,26 @@ def test_a_hostile_body_to_the_api_is_a_quick_400(api):
     response = api.post("/api/v1/auth/token/", data=body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_a_form_body_with_too_many_fields_is_a_json_400(auth_api):
+    """Django refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields; the API says so in JSON
+    (it used to be Django's HTML 400 page, which schemathesis found)."""
+    body = "&".join(f"ids={n}" for n in range(1500))
+    response = auth_api.post(
+        "/api/v1/memories/forget/", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "too_many_fields"
+
+
+def test_the_schema_documents_the_error_answers(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    listing = schema["paths"]["/api/v1/memories/"]["get"]["responses"]
+    assert set(listing) == {"200", "400", "401", "403", "404"}
+    page = listing["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert page == "#/components/schemas/PaginatedMemoryOutputList"
+    assert schema["components"]["schemas"]["ErrorOutput"]["properties"]["error"]
+    assert "429" in schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
+    assert "401" not in schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]

@@ -633,7 +633,7 @@ def test_list_and_search_never_show_someone_elses_memories(auth_api, user, other
 )
 def test_requires_authentication(api, method, url):
     response = getattr(api, method)(url, {}, format="json")
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
