@@ -43,14 +43,28 @@ class EntryCreateInput(StrictSerializer):
 
 
 class EntryUpdateInput(StrictSerializer):
-    values = serializers.JSONField()
+    """A partial update: the values (and time), the privacy level, the rules, or several."""
+
+    values = serializers.JSONField(required=False)
     occurred_at = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    privacy = serializers.ChoiceField(choices=["normal", "private", "secret"], required=False)
+    policy = serializers.JSONField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Give values, privacy or policy.")
+        if "occurred_at" in attrs and "values" not in attrs:
+            raise serializers.ValidationError({"occurred_at": ["Only with values."]})
+        return attrs
 
 
 class EntryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     occurred_at = serializers.DateTimeField()
-    values = serializers.JSONField()
+    values = serializers.JSONField()  # empty while locked
+    privacy = serializers.CharField()
+    policy = serializers.JSONField()
+    locked = serializers.BooleanField()  # needs a step-up: the values are withheld
 
 
 class ToolChatInput(StrictSerializer):
