@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
+from macaron.celery import app
 from memory.models import AuditEvent, TransferJob
 from memory.tasks import purge_expired
 from subagents.models import Entry
@@ -261,3 +262,16 @@ def test_export_waits_for_the_step_up_when_an_entry_asks_for_it(user, tool):
     assert not TransferJob.objects.filter(user=user).exists()
     step_up(client)
     assert client.post("/api/v1/me/export/").status_code == 202
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_purges_expired_entries_with_memorys_beat_task(celery_worker):
+    person = UserFactory()
+    installation = installation_create(user=person, spec=hydration(), source="builder")
+    expired = entry_create(user=person, installation_id=installation.id, values={"amount": 2})
+    entry_policy_update(user=person, entry_id=expired.id, policy={"expires_at": "2001-01-01"})
+    kept = entry_create(user=person, installation_id=installation.id, values={"amount": 3})
+
+    assert app.send_task("memory.purge_expired").get(timeout=60) == 1
+
+    assert set(Entry.objects.filter(user=person).values_list("pk", flat=True)) == {kept.pk}
