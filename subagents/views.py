@@ -155,7 +155,7 @@ def _tool_context(request, tool, form) -> dict:
         "entries": page,
         "context_memories": context_memories,
         "settings_form": settings_form,
-        "chat": tool_chat_history(user=request.user, installation_id=tool.id),
+        "chat": tool_chat_history(user=request.user, installation_id=tool.id, reader=reader),
         "panels": tool_panels_for(request=request, installation=installation),
     }
 

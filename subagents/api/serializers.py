@@ -90,3 +90,4 @@ class ToolChatLineOutput(serializers.Serializer):
     text = serializers.CharField()
     entry_id = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
+    locked = serializers.BooleanField()  # about an entry that needs a step-up: no text

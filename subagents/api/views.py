@@ -192,7 +192,9 @@ class ReminderDismissApi(APIView):
 class ChatApi(APIView):
     @extend_schema(responses=ToolChatLineOutput(many=True))
     def get(self, request, installation_id: int, *args, **kwargs):
-        lines = tool_chat_history(user=request.user, installation_id=installation_id)
+        lines = tool_chat_history(
+            user=request.user, installation_id=installation_id, reader=person_reader(request)
+        )
         return Response({"results": ToolChatLineOutput(lines, many=True).data})
 
     @extend_schema(request=ToolChatInput, responses={201: ToolChatLineOutput})

@@ -14,6 +14,7 @@ from accounts.services import api_token_create
 from macaron.celery import app
 from memory.models import AuditEvent, TransferJob
 from memory.tasks import purge_expired
+from subagents.chat import tool_chat_send
 from subagents.models import Entry
 from subagents.policies import entries_purge_expired
 from subagents.selectors import installation_views_data
@@ -275,3 +276,20 @@ def test_a_real_worker_purges_expired_entries_with_memorys_beat_task(celery_work
     assert app.send_task("memory.purge_expired").get(timeout=60) == 1
 
     assert set(Entry.objects.filter(user=person).values_list("pk", flat=True)) == {kept.pk}
+
+
+def test_chat_lines_about_a_locked_entry_are_withheld_until_the_step_up(user):
+    installation = installation_create(user=user, spec=hydration(), source="builder")
+    sent = tool_chat_send(user=user, installation_id=installation.id, text="drank 7 glasses")
+    entry_policy_update(user=user, entry_id=sent.entry_id, policy={"reauth_required": True})
+    client = token_client(user)
+
+    lines = client.get(f"{BASE}/installations/{installation.id}/chat/").json()["results"]
+
+    assert [(line["role"], line["text"], line["locked"]) for line in lines] == [
+        ("person", "", True),
+        ("tool", "", True),
+    ]
+    step_up(client)
+    lines = client.get(f"{BASE}/installations/{installation.id}/chat/").json()["results"]
+    assert lines[0]["text"] == "drank 7 glasses" and lines[1]["locked"] is False
