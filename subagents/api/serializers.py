@@ -3,6 +3,8 @@
 from rest_framework import serializers
 
 from macaron.api import StrictSerializer
+from memory.api.serializers import choice
+from memory.models import Memory
 
 
 class InstallationCreateInput(StrictSerializer):
@@ -47,7 +49,7 @@ class EntryUpdateInput(StrictSerializer):
 
     values = serializers.JSONField(required=False)
     occurred_at = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    privacy = serializers.ChoiceField(choices=["normal", "private", "secret"], required=False)
+    privacy = choice(Memory.Privacy.choices, required=False)  # the same levels as a memory's
     policy = serializers.JSONField(required=False)
 
     def validate(self, attrs):

@@ -138,6 +138,7 @@ def test_api_patch_refuses_bad_input_and_changes_nothing(user, tool, payload, fi
     fields = response.json()["error"].get("fields") or {}
     assert field in fields or field in json_text(fields)
     assert Entry.objects.filter(pk=plain.pk).values().get() == before
+    assert "public" not in response.content.decode()  # what was sent is not echoed
 
 
 def test_api_patch_of_someone_elses_entry_is_404(tool):
