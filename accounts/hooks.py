@@ -13,6 +13,9 @@
   export and import (`memory.transfer.jobs`) run them all.
 - Security recorders: sign-ins, failures, tokens and password changes are handed to them
   (memory records them in the audit log).
+- Purgers and step-up guards: apps whose items carry a privacy policy (sub-agent entries) say
+  how their expired items are purged (memory's beat task runs them) and which items need a
+  step-up before an export.
 """
 
 from collections.abc import Callable
@@ -239,3 +242,29 @@ def security_event(
     event = SecurityEvent(kind=kind, user_id=user_id, actor_id=actor_id, detail=detail)
     for recorder in list(_security_recorders):
         recorder(event)
+
+
+# Items with a privacy policy kept outside memory (sub-agent entries): memory's beat purge runs
+# every registered purger, and an export asks every guard for the items that need a step-up.
+Purger = Callable[[Any], int]  # (now) -> how many expired items were deleted
+StepUpGuard = Callable[[User], list]  # the person's items whose policy asks for a step-up
+
+_purgers: dict[str, Purger] = {}
+_step_up_guards: dict[str, StepUpGuard] = {}
+
+
+def purger_register(name: str, purger: Purger) -> None:
+    _purgers[name] = purger
+
+
+def purgers_run(now: Any) -> dict[str, int]:
+    return {name: purger(now) for name, purger in list(_purgers.items())}
+
+
+def step_up_guard_register(name: str, guard: StepUpGuard) -> None:
+    _step_up_guards[name] = guard
+
+
+def step_up_guarded(user: User) -> dict[str, list]:
+    """Per registered kind ("entry", ...), the person's items that need a step-up."""
+    return {name: guard(user) for name, guard in list(_step_up_guards.items())}

@@ -66,21 +66,21 @@ class MemoryCreateForm(forms.Form):
     pinned = forms.BooleanField(label="Pin it", required=False)
 
 
-class MemoryEditForm(forms.Form):
-    text = forms.CharField(
-        label="What I remember",
-        max_length=MAX_MEMORY_CHARS,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+class PolicyForm(forms.Form):
+    """An item's privacy level and rules (a memory's or a sub-agent entry's)."""
+
     privacy = forms.ChoiceField(
-        choices=Memory.Privacy.choices,
-        help_text="Private: never shared with sub-agents. Secret: also needs you to sign in again.",
+        label=_("Privacy"),
+        choices=[
+            (Memory.Privacy.NORMAL, _("Normal")),
+            (Memory.Privacy.PRIVATE, _("Private")),
+            (Memory.Privacy.SECRET, _("Secret")),
+        ],
+        help_text=_(
+            "Private: never shared with sub-agents. Secret: also needs you to sign in again."
+        ),
     )
-    pinned = forms.BooleanField(label="Pinned (never fades)", required=False)
-    domains = forms.MultipleChoiceField(
-        label="Topics", required=False, choices=DOMAIN_CHOICES, widget=forms.CheckboxSelectMultiple
-    )
-    share_with_subagents = forms.BooleanField(label="Sub-agents may use it", required=False)
+    share_with_subagents = forms.BooleanField(label=_("Sub-agents may use it"), required=False)
     share_with_companion = forms.BooleanField(label=_("The companion may use it"), required=False)
     retention_days = forms.IntegerField(
         label=_("Forget after this many days"),
@@ -88,21 +88,17 @@ class MemoryEditForm(forms.Form):
         min_value=1,
         max_value=MAX_RETENTION_DAYS,
     )
-    reauth_required = forms.BooleanField(label="Ask me to sign in again first", required=False)
+    reauth_required = forms.BooleanField(label=_("Ask me to sign in again first"), required=False)
     expires_at = forms.DateField(
-        label="Forget after", required=False, widget=DateInput(), help_text="Optional."
+        label=_("Forget after"), required=False, widget=DateInput(), help_text=_("Optional.")
     )
 
     @staticmethod
-    def initial_for(memory) -> dict:
-        policy = memory.policy
-        effective = level_rules(memory.privacy, policy)
+    def policy_initial(privacy: str, policy: dict) -> dict:
+        effective = level_rules(privacy, policy)
         expires = policy.get("expires_at")
         return {
-            "text": memory.text,
-            "privacy": memory.privacy,
-            "pinned": memory.pinned,
-            "domains": memory.domains,
+            "privacy": privacy,
             "share_with_subagents": effective["share_with_subagents"],
             "share_with_companion": effective["share_with_companion"],
             "reauth_required": policy.get("reauth_required", False),
@@ -126,6 +122,38 @@ class MemoryEditForm(forms.Form):
             end = datetime.combine(data["expires_at"], time.max, timezone.get_current_timezone())
             rules["expires_at"] = end.isoformat()
         return rules
+
+
+class MemoryEditForm(PolicyForm):
+    text = forms.CharField(
+        label="What I remember",
+        max_length=MAX_MEMORY_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    pinned = forms.BooleanField(label="Pinned (never fades)", required=False)
+    domains = forms.MultipleChoiceField(
+        label="Topics", required=False, choices=DOMAIN_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    field_order = [
+        "text",
+        "privacy",
+        "pinned",
+        "domains",
+        "share_with_subagents",
+        "share_with_companion",
+        "retention_days",
+        "reauth_required",
+        "expires_at",
+    ]
+
+    @staticmethod
+    def initial_for(memory) -> dict:
+        return {
+            "text": memory.text,
+            "pinned": memory.pinned,
+            "domains": memory.domains,
+            **PolicyForm.policy_initial(memory.privacy, memory.policy),
+        }
 
 
 class PinForm(forms.Form):

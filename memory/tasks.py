@@ -1,7 +1,9 @@
 """Thin, idempotent Celery tasks: ids in, a service call, nothing personal in arguments."""
 
 from celery import shared_task
+from django.utils import timezone
 
+from accounts.hooks import purgers_run
 from memory.companion.reminders import reminders_raise_due
 from memory.episodes.tasks import compress_conversation
 from memory.ingest.expiry import memories_purge_expired
@@ -72,4 +74,6 @@ def audit_compact() -> int:
 
 @shared_task(name="memory.purge_expired", acks_late=True, time_limit=1800, soft_time_limit=1700)
 def purge_expired() -> int:
-    return memories_purge_expired()
+    """Expired memories, then every registered purger's items (sub-agent entries)."""
+    now = timezone.now()
+    return memories_purge_expired(now=now) + sum(purgers_run(now).values())

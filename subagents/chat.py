@@ -20,10 +20,13 @@ from macaron.errors import DomainError, NotFound
 from macaron.llm import LLMError, get_provider
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
+from memory.privacy.policies import Reader, may_read
 from subagents.models import ChatMessage, Entry
 from subagents.selectors import (
+    OWNER,
     aggregate,
     entries_decoded,
+    entry_facts,
     goals_effective,
     installation_get,
     installation_spec,
@@ -93,6 +96,7 @@ class ChatLine:
     text: str
     entry_id: int | None
     created_at: datetime
+    locked: bool = False  # about an entry that needs a step-up: the text is withheld
 
 
 @dataclass(frozen=True)
@@ -476,15 +480,33 @@ def answer_question(*, installation, spec: dict, text: str, language: str, now=N
 # Services ------------------------------------------------------------------------------------
 
 
-def _line(message: ChatMessage, cipher) -> ChatLine:
+def _line(message: ChatMessage, cipher, *, locked: bool = False) -> ChatLine:
     return ChatLine(
         id=message.id,
         installation_id=message.installation_id,
         role=message.role,
-        text=cipher.decrypt(message.text_ct),
+        text="" if locked else cipher.decrypt(message.text_ct),
         entry_id=message.entry_id,
         created_at=message.created_at,
+        locked=locked,
     )
+
+
+def _locked_lines(rows: list[ChatMessage], reader: Reader) -> set[int]:
+    """Ids of the lines about entries the reader may not read: the reply that logged one and
+    the person's words just before it."""
+    entry_ids = {row.entry_id for row in rows if row.entry_id}
+    if not entry_ids:
+        return set()
+    entries = Entry.objects.filter(pk__in=entry_ids).only("id", "privacy", "policy", "created_at")
+    denied = {entry.id for entry in entries if not may_read(entry_facts(entry), reader)}
+    locked: set[int] = set()
+    for index, row in enumerate(rows):
+        if row.entry_id in denied:
+            locked.add(row.id)
+            if index and rows[index - 1].role == ChatMessage.Role.PERSON:
+                locked.add(rows[index - 1].id)
+    return locked
 
 
 def tool_chat_send(*, user, installation_id: int, text: str, now=None) -> ChatReply:
@@ -575,13 +597,18 @@ def tool_chat_undo(*, user, message_id: int) -> ChatLine:
     return _line(undone, cipher_for(user.id))
 
 
-def tool_chat_history(*, user, installation_id: int, limit: int = HISTORY) -> list[ChatLine]:
-    """The tool's chat, oldest first (the last `limit` messages)."""
+def tool_chat_history(
+    *, user, installation_id: int, limit: int = HISTORY, reader: Reader = OWNER
+) -> list[ChatLine]:
+    """The tool's chat, oldest first (the last `limit` messages); lines about an entry the
+    reader may not read (it needs a step-up) are shown locked."""
     installation = installation_get(user=user, installation_id=installation_id)
     rows = list(
         ChatMessage.objects.filter(user=user, installation=installation).order_by("-id")[:limit]
     )
     if not rows:
         return []
+    rows.reverse()
     cipher = cipher_for(user.id)
-    return [_line(message, cipher) for message in reversed(rows)]
+    locked = _locked_lines(rows, reader)
+    return [_line(message, cipher, locked=message.id in locked) for message in rows]

@@ -17,6 +17,14 @@ from django.utils import timezone
 from macaron.errors import NotFound
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
+from memory.privacy.policies import (
+    PolicyFacts,
+    Reader,
+    ReaderKind,
+    StepUpRequired,
+    may_read,
+    readable,
+)
 from subagents.models import CatalogueBlueprint, Entry, Installation, ReminderFire
 from subagents.spec import NUMERIC_TYPES
 from subagents.values import value_display
@@ -25,6 +33,7 @@ MAX_ENTRIES_AGGREGATED = 20_000
 SERIES_BUCKETS = {"day": 14, "week": 12, "month": 12, "year": 5}
 HEATMAP_DAYS = 7 * 26
 ENTRIES_PAGE_SIZE = 50
+OWNER = Reader(kind=ReaderKind.PERSON)  # the person, not stepped up
 
 
 # Installations -----------------------------------------------------------------------------
@@ -198,21 +207,37 @@ class EntryItem:
     occurred_at: datetime  # in the person's time zone
     values: dict
     shown: list[tuple[str, str, str]] = field(default_factory=list)  # (key, label, text)
+    privacy: str = "normal"
+    policy: dict = field(default_factory=dict)
+    locked: bool = False  # needs a step-up (or expired): the values are withheld
 
     @property
     def photos(self) -> list[str]:
         return [value for value in self.values.values() if str(value).startswith("data:image/")]
 
 
-def _entry_item(entry: Entry, cipher, zone, fields: list[dict]) -> EntryItem:
-    values = json.loads(cipher.decrypt(entry.values_ct))
+def _entry_item(entry: Entry, cipher, zone, fields: list[dict], *, locked=False) -> EntryItem:
+    values = {} if locked else json.loads(cipher.decrypt(entry.values_ct))
     shown = [
         (item["key"], item["label"], _display(values.get(item["key"]), item))
         for item in fields
         if item["key"] in values and item["type"] != "photo"
     ]
     return EntryItem(
-        id=entry.id, occurred_at=entry.occurred_at.astimezone(zone), values=values, shown=shown
+        id=entry.id,
+        occurred_at=entry.occurred_at.astimezone(zone),
+        values=values,
+        shown=shown,
+        privacy=entry.privacy,
+        policy=dict(entry.policy),
+        locked=locked,
+    )
+
+
+def entry_facts(entry: Entry) -> PolicyFacts:
+    """What memory.privacy.policies.may_read judges an entry by."""
+    return PolicyFacts(
+        id=entry.id, privacy=entry.privacy, policy=dict(entry.policy), created_at=entry.created_at
     )
 
 
@@ -242,10 +267,31 @@ def entry_get(*, user, entry_id: int) -> Entry:
     return entry
 
 
-def entry_detail(*, user, entry_id: int, language: str | None = None) -> EntryItem:
+def entry_detail(
+    *,
+    user,
+    entry_id: int,
+    language: str | None = None,
+    reader: Reader = OWNER,
+    refuse_locked: bool = True,
+) -> EntryItem:
+    """One of the person's entries, judged by may_read like a memory: one that needs a step-up
+    is refused (audited) with code "step_up_required", or shown locked if not `refuse_locked`;
+    an expired one is not found."""
     entry = entry_get(user=user, entry_id=entry_id)
     spec = spec_localised(installation_spec(entry.installation), language)
-    return _entry_item(entry, cipher_for(user.id), user_zone(user), spec["fields"])
+    decision = may_read(entry_facts(entry), reader)
+    if not decision:
+        readable([entry_facts(entry)], reader, subject_user_id=user.id, kind="entry")
+        if not decision.locked:
+            raise NotFound("No such entry.")
+        if refuse_locked:
+            raise StepUpRequired(
+                "This entry needs you to confirm your password first.", code="step_up_required"
+            )
+    return _entry_item(
+        entry, cipher_for(user.id), user_zone(user), spec["fields"], locked=not decision
+    )
 
 
 def entries_for_installation(
@@ -255,29 +301,49 @@ def entries_for_installation(
     page: int = 1,
     page_size: int = ENTRIES_PAGE_SIZE,
     language: str | None = None,
+    reader: Reader = OWNER,
 ) -> EntryPage:
-    """The installation's entries, newest first, one page at a time."""
+    """The installation's entries, newest first, one page at a time; what the reader may not
+    read is shown locked (no values), and audited."""
     installation = installation_get(user=user, installation_id=installation_id)
     spec = spec_localised(installation_spec(installation), language or user.preferred_language)
     rows = Entry.objects.filter(user=user, installation=installation)
     total = rows.count()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    chunk = rows.order_by("-occurred_at", "-id")[(page - 1) * page_size : page * page_size]
+    chunk = list(rows.order_by("-occurred_at", "-id")[(page - 1) * page_size : page * page_size])
     cipher, zone = cipher_for(user.id), user_zone(user)
-    items = [_entry_item(entry, cipher, zone, spec["fields"]) for entry in chunk]
+    facts = [entry_facts(entry) for entry in chunk]
+    _, denied = readable(facts, reader, subject_user_id=user.id, kind="entry")
+    locked = {item.id for item in denied}
+    items = [
+        _entry_item(entry, cipher, zone, spec["fields"], locked=entry.id in locked)
+        for entry in chunk
+    ]
     return EntryPage(items=items, page=page, pages=pages, total=total)
 
 
-def entries_decoded(installation: Installation, zone, cipher=None) -> list[tuple[datetime, dict]]:
-    """Every entry of the installation as (local time, values), oldest first."""
+def entries_decoded(
+    installation: Installation, zone, cipher=None, *, reader: Reader | None = None
+) -> list[tuple[datetime, dict]]:
+    """Every entry of the installation the reader may read as (local time, values), oldest
+    first. The reader is the tool itself (a sub-agent) unless the person's page says so; what
+    may_read refuses (expired, shared with no sub-agent, needing a step-up) is left out."""
     cipher = cipher or cipher_for(installation.user_id)
+    reader = reader or Reader(kind=ReaderKind.SUBAGENT, subagent_id=installation.id)
+    now = timezone.now()
     rows = (
         Entry.objects.filter(installation=installation)
         .order_by("occurred_at", "id")
-        .values_list("occurred_at", "values_ct")[:MAX_ENTRIES_AGGREGATED]
+        .values_list("id", "privacy", "policy", "created_at", "occurred_at", "values_ct")[
+            :MAX_ENTRIES_AGGREGATED
+        ]
     )
-    return [(moment.astimezone(zone), json.loads(cipher.decrypt(blob))) for moment, blob in rows]
+    return [
+        (moment.astimezone(zone), json.loads(cipher.decrypt(blob)))
+        for pk, privacy, policy, created, moment, blob in rows
+        if may_read(PolicyFacts(pk, privacy, policy, created), reader, now=now)
+    ]
 
 
 # Periods and aggregates --------------------------------------------------------------------
@@ -585,7 +651,12 @@ def spec_views_data(
 
 
 def installation_views_data(
-    *, user, installation_id: int, now: datetime | None = None, language: str | None = None
+    *,
+    user,
+    installation_id: int,
+    now: datetime | None = None,
+    language: str | None = None,
+    reader: Reader = OWNER,
 ) -> dict:
     """Everything the tool page draws: one item per view of the spec, in order.
 
@@ -602,7 +673,7 @@ def installation_views_data(
     views = spec_views_data(
         spec=spec,
         goals=goals_effective(installation, spec),
-        entries=entries_decoded(installation, zone),
+        entries=entries_decoded(installation, zone, reader=reader),
         today=today,
         installed=installation.installed_at.astimezone(zone).date(),
     )
@@ -734,7 +805,9 @@ def tools_today(
         spec = spec_localised(installation_spec(row, cipher), language)
         goals = goals_effective(row, spec)
         rings = (
-            _progress(entries_decoded(row, zone, cipher), spec, goals, {}, today)["goals"]
+            _progress(entries_decoded(row, zone, cipher, reader=OWNER), spec, goals, {}, today)[
+                "goals"
+            ]
             if goals
             else []
         )

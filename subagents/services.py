@@ -561,3 +561,21 @@ def entry_policy_update(
             entry.policy = clean
         entry.save(update_fields=["privacy", "policy", "updated_at"])
     return entry
+
+
+def entry_change(
+    *,
+    user,
+    entry_id: int,
+    values: Any = None,
+    occurred_at: datetime | str | None = None,
+    privacy: str | None = None,
+    policy: dict | None = None,
+) -> None:
+    """A partial change of an entry (values, level, rules) in one transaction: a refused part
+    leaves the entry as it was. A locked entry is the caller's to refuse before (step-up)."""
+    with transaction.atomic():
+        if privacy is not None or policy is not None:
+            entry_policy_update(user=user, entry_id=entry_id, privacy=privacy, policy=policy)
+        if values is not None:
+            entry_update(user=user, entry_id=entry_id, values=values, occurred_at=occurred_at)

@@ -28,5 +28,6 @@ urlpatterns = [
     path("<int:installation_id>/chat/", views.tool_chat, name="tool-chat"),
     path("chat/<int:message_id>/undo/", views.tool_chat_undo_view, name="tool-chat-undo"),
     path("entries/<int:entry_id>/edit/", views.entry_edit, name="tool-entry-edit"),
+    path("entries/<int:entry_id>/privacy/", views.entry_privacy, name="tool-entry-privacy"),
     path("entries/<int:entry_id>/delete/", views.entry_remove, name="tool-entry-delete"),
 ]

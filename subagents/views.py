@@ -9,13 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.views import add_domain_error
 from macaron.errors import DomainError, NotFound
 from macaron.i18n import active_language
+from memory.forms import PolicyForm
+from memory.privacy.policies import StepUpRequired
+from memory.privacy.readers import person_reader
 from subagents.chat import tool_chat_history, tool_chat_send, tool_chat_undo
 from subagents.forms import EntryForm, InstallForm, SettingsForm
 from subagents.panels import tool_panels_for
@@ -38,6 +41,7 @@ from subagents.selectors import (
 from subagents.services import (
     entry_create,
     entry_delete,
+    entry_policy_update,
     entry_update,
     installation_create,
     installation_entries_delete,
@@ -118,14 +122,16 @@ def tool_install(request):
 
 def _tool_context(request, tool, form) -> dict:
     installation = installation_get(user=request.user, installation_id=tool.id)
+    reader = person_reader(request)
     views = installation_views_data(
-        user=request.user, installation_id=tool.id, language=active_language()
+        user=request.user, installation_id=tool.id, language=active_language(), reader=reader
     )
     page = entries_for_installation(
         user=request.user,
         installation_id=tool.id,
         page=int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1,
         language=active_language(),
+        reader=reader,
     )
     spec = tool.spec
     try:
@@ -149,7 +155,7 @@ def _tool_context(request, tool, form) -> dict:
         "entries": page,
         "context_memories": context_memories,
         "settings_form": settings_form,
-        "chat": tool_chat_history(user=request.user, installation_id=tool.id),
+        "chat": tool_chat_history(user=request.user, installation_id=tool.id, reader=reader),
         "panels": tool_panels_for(request=request, installation=installation),
     }
 
@@ -181,13 +187,24 @@ def tool_page(request, installation_id: int):
     return render(request, "subagents/tool.html", _tool_context(request, tool, form), status=status)
 
 
+def _step_up_redirect(request):
+    return redirect(f"{reverse('step_up')}?{urlencode({'next': request.get_full_path()})}")
+
+
 @login_required
 def entry_edit(request, entry_id: int):
     try:
         entry = entry_get(user=request.user, entry_id=entry_id)
-        item = entry_detail(user=request.user, entry_id=entry_id, language=active_language())
+        item = entry_detail(
+            user=request.user,
+            entry_id=entry_id,
+            language=active_language(),
+            reader=person_reader(request),
+        )
     except NotFound:
         raise Http404("No such entry.") from None
+    except StepUpRequired:
+        return _step_up_redirect(request)
     spec = spec_localised(installation_spec(entry.installation), active_language())
     initial = dict(item.values)
     for field in spec["fields"]:
@@ -211,6 +228,47 @@ def entry_edit(request, entry_id: int):
     return render(
         request,
         "subagents/entry_edit.html",
+        {"form": form, "entry": item, "spec": spec, "installation_id": entry.installation_id},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def entry_privacy(request, entry_id: int):
+    """An entry's privacy level and rules; a locked entry needs the step-up first, even to
+    lower its protection."""
+    try:
+        entry = entry_get(user=request.user, entry_id=entry_id)
+        item = entry_detail(
+            user=request.user,
+            entry_id=entry_id,
+            language=active_language(),
+            reader=person_reader(request),
+        )
+    except NotFound:
+        raise Http404("No such entry.") from None
+    except StepUpRequired:
+        return _step_up_redirect(request)
+    form = PolicyForm(
+        request.POST or None, initial=PolicyForm.policy_initial(item.privacy, item.policy)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry_policy_update(
+                user=request.user,
+                entry_id=entry_id,
+                privacy=form.cleaned_data["privacy"],
+                policy=form.policy(),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Privacy saved."))
+            return redirect("tool", installation_id=entry.installation_id)
+    spec = spec_localised(installation_spec(entry.installation), active_language())
+    return render(
+        request,
+        "subagents/entry_privacy.html",
         {"form": form, "entry": item, "spec": spec, "installation_id": entry.installation_id},
         status=400 if request.method == "POST" else 200,
     )

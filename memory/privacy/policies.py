@@ -57,6 +57,7 @@ class Reader:
     kind: ReaderKind
     stepped_up: bool = False
     subagent_id: int | None = None
+    break_glass: bool = False  # staff reading one item with a stated, audited reason
 
     @property
     def purpose(self) -> str:
@@ -151,7 +152,10 @@ def may_read(item: PolicyItem, reader: Reader, *, now: datetime | None = None) -
             if effective["reauth_required"] and not reader.stepped_up:
                 return Decision(allowed=False, reason="step_up_required", locked=True)
         case ReaderKind.STAFF:  # staff see that an item exists, never what it says
-            return Decision(allowed=False, reason="staff", locked=True)
+            if not reader.break_glass:
+                return Decision(allowed=False, reason="staff", locked=True)
+            if item.privacy == SECRET:  # not even with a reason
+                return Decision(allowed=False, reason="secret")
     return ALLOW
 
 
@@ -163,8 +167,10 @@ def readable(
     ids: Sequence[int] | None = None,
     actor=None,
     now: datetime | None = None,
+    kind: str = "memory",
 ) -> tuple[list[T], list[T]]:
-    """Split items into (readable, denied); denials are audited once, by id."""
+    """Split items into (readable, denied); denials are audited once, by id (memories in
+    `memory_ids`, other kinds of item, such as "entry", in the detail)."""
     from memory.privacy.audit import AuditAction, audit_record  # audit imports the models
 
     now = now or timezone.now()
@@ -181,7 +187,8 @@ def readable(
             subject_user_id=subject_user_id,
             actor=actor,
             purpose=reader.purpose,
-            memory_ids=denied_ids,
+            memory_ids=denied_ids if kind == "memory" else None,
+            detail=None if kind == "memory" else {f"{kind}_ids": denied_ids},
         )
     return allowed, denied
 

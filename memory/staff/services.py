@@ -13,6 +13,7 @@ from macaron.errors import DomainError, NotFound, PermissionDenied
 from macaron.vault import cipher_for
 from memory.models import Memory, Message, TransferJob
 from memory.privacy.audit import PURPOSE_MAX, AuditAction, audit_record
+from memory.privacy.policies import Reader, ReaderKind, may_read
 from memory.staff.selectors import ID_MAX
 from memory.transfer.jobs import Gone, export_link_issue
 from memory.transfer.tasks import export_start
@@ -110,6 +111,7 @@ class BreakGlassRead:
 
 
 KINDS = ("memory", "message")
+STAFF_BREAK_GLASS = Reader(kind=ReaderKind.STAFF, break_glass=True)
 
 
 def break_glass_read(
@@ -127,14 +129,18 @@ def break_glass_read(
         memory = Memory.objects.filter(user_id=person_id, pk=item_id).first()
         if memory is None:
             raise NotFound(_("This person has no such memory."))
-        if memory.privacy == Memory.Privacy.SECRET:
+        decision = may_read(memory, STAFF_BREAK_GLASS)
+        if not decision:
             audit_record(
                 action=AuditAction.POLICY_DENY,
                 subject_user_id=person_id,
                 actor=staff,
                 purpose=purpose,
                 memory_ids=[memory.pk],
+                detail={"reason": decision.reason},
             )
+            if decision.reason == "expired":
+                raise NotFound(_("This person has no such memory."))
             raise PermissionDenied(_("A secret memory is never shown to staff."))
         blob, memory_ids, detail = memory.text_ct, [memory.pk], {"kind": kind, "reason": reason}
     else:

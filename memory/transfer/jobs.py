@@ -40,7 +40,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.hooks import ErasureOptions, ExportContext, ImportContext, registered_transfers
+from accounts.hooks import (
+    ErasureOptions,
+    ExportContext,
+    ImportContext,
+    registered_transfers,
+    step_up_guarded,
+)
 from macaron.errors import Conflict, DomainError, NotFound, TooLarge
 from macaron.vault import cipher_for
 from memory.models import Memory, TransferJob
@@ -142,9 +148,13 @@ def _export_readable(*, user, reader: Reader) -> None:
         .only("id", "user_id", "privacy", "policy", "created_at")
     )
     _, denied = readable(guarded, reader, subject_user_id=user.id)
-    if any(may_read(memory, reader).locked for memory in denied):
+    locked = any(may_read(memory, reader).locked for memory in denied)
+    for kind, items in step_up_guarded(user).items():  # sub-agent entries, through a registry
+        _, denied_items = readable(items, reader, subject_user_id=user.id, kind=kind)
+        locked = locked or any(may_read(item, reader).locked for item in denied_items)
+    if locked:
         raise StepUpRequired(
-            "Some of your memories need you to confirm your password before they are exported.",
+            "Some of your data needs you to confirm your password before it is exported.",
             code="step_up_required",
         )
 

@@ -3,6 +3,8 @@
 from rest_framework import serializers
 
 from macaron.api import StrictSerializer
+from memory.api.serializers import choice
+from memory.models import Memory
 
 
 class InstallationCreateInput(StrictSerializer):
@@ -43,14 +45,28 @@ class EntryCreateInput(StrictSerializer):
 
 
 class EntryUpdateInput(StrictSerializer):
-    values = serializers.JSONField()
+    """A partial update: the values (and time), the privacy level, the rules, or several."""
+
+    values = serializers.JSONField(required=False)
     occurred_at = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    privacy = choice(Memory.Privacy.choices, required=False)  # the same levels as a memory's
+    policy = serializers.JSONField(required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Give values, privacy or policy.")
+        if "occurred_at" in attrs and "values" not in attrs:
+            raise serializers.ValidationError({"occurred_at": ["Only with values."]})
+        return attrs
 
 
 class EntryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     occurred_at = serializers.DateTimeField()
-    values = serializers.JSONField()
+    values = serializers.JSONField()  # empty while locked
+    privacy = serializers.CharField()
+    policy = serializers.JSONField()
+    locked = serializers.BooleanField()  # needs a step-up: the values are withheld
 
 
 class ToolChatInput(StrictSerializer):
@@ -76,3 +92,4 @@ class ToolChatLineOutput(serializers.Serializer):
     text = serializers.CharField()
     entry_id = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
+    locked = serializers.BooleanField()  # about an entry that needs a step-up: no text

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from macaron.api import pages_of, results_of
 from macaron.errors import DomainError
+from memory.privacy.readers import person_reader
 from subagents.api.serializers import (
     EntryCreateInput,
     EntryOutput,
@@ -36,9 +37,9 @@ from subagents.selectors import (
     reminder_notifications_for,
 )
 from subagents.services import (
+    entry_change,
     entry_create,
     entry_delete,
-    entry_update,
     installation_create,
     installation_settings_update,
     installation_uninstall,
@@ -108,14 +109,20 @@ class InstallationUninstallApi(APIView):
 class InstallationViewsApi(APIView):
     @extend_schema(responses=dict)
     def get(self, request, installation_id: int, *args, **kwargs):
-        return Response(installation_views_data(user=request.user, installation_id=installation_id))
+        data = installation_views_data(
+            user=request.user, installation_id=installation_id, reader=person_reader(request)
+        )
+        return Response(data)
 
 
 class EntryListApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("page", int)], responses=pages_of(EntryOutput))
     def get(self, request, installation_id: int, *args, **kwargs):
         page = entries_for_installation(
-            user=request.user, installation_id=installation_id, page=_page_number(request)
+            user=request.user,
+            installation_id=installation_id,
+            page=_page_number(request),
+            reader=person_reader(request),
         )
         return Response(
             {
@@ -133,21 +140,33 @@ class EntryListApi(APIView):
         entry = entry_create(
             user=request.user, installation_id=installation_id, **data.validated_data
         )
-        body = EntryOutput(entry_detail(user=request.user, entry_id=entry.id)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        item = entry_detail(
+            user=request.user,
+            entry_id=entry.id,
+            reader=person_reader(request),
+            refuse_locked=False,
+        )
+        return Response(EntryOutput(item).data, status=status.HTTP_201_CREATED)
 
 
 class EntryDetailApi(APIView):
     @extend_schema(responses=EntryOutput)
     def get(self, request, entry_id: int, *args, **kwargs):
-        return Response(EntryOutput(entry_detail(user=request.user, entry_id=entry_id)).data)
+        item = entry_detail(user=request.user, entry_id=entry_id, reader=person_reader(request))
+        return Response(EntryOutput(item).data)
 
     @extend_schema(request=EntryUpdateInput, responses=EntryOutput)
     def patch(self, request, entry_id: int, *args, **kwargs):
         data = EntryUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        entry_update(user=request.user, entry_id=entry_id, **data.validated_data)
-        return Response(EntryOutput(entry_detail(user=request.user, entry_id=entry_id)).data)
+        reader = person_reader(request)
+        # changing a locked entry (even lowering its protection) needs the step-up first
+        entry_detail(user=request.user, entry_id=entry_id, reader=reader)
+        entry_change(user=request.user, entry_id=entry_id, **data.validated_data)
+        item = entry_detail(
+            user=request.user, entry_id=entry_id, reader=reader, refuse_locked=False
+        )
+        return Response(EntryOutput(item).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, entry_id: int, *args, **kwargs):
@@ -174,7 +193,9 @@ class ReminderDismissApi(APIView):
 class ChatApi(APIView):
     @extend_schema(responses=results_of(ToolChatLineOutput))
     def get(self, request, installation_id: int, *args, **kwargs):
-        lines = tool_chat_history(user=request.user, installation_id=installation_id)
+        lines = tool_chat_history(
+            user=request.user, installation_id=installation_id, reader=person_reader(request)
+        )
         return Response({"results": ToolChatLineOutput(lines, many=True).data})
 
     @extend_schema(request=ToolChatInput, responses={201: ToolChatLineOutput})

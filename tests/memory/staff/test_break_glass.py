@@ -10,7 +10,8 @@ from macaron.vault import cipher_for
 from memory.ingest.write import conversation_create
 from memory.models import AuditEvent, Memory, Message
 from memory.privacy.audit import AuditAction
-from memory.services import memory_create
+from memory.privacy.policies import PolicyFacts, Reader, ReaderKind, may_read
+from memory.services import memory_create, memory_update
 from memory.staff.services import break_glass_read
 from tests.factories import UserFactory
 
@@ -121,3 +122,29 @@ def test_the_notice_speaks_the_persons_language(client, staff, language, words):
     )
     client.force_login(person)
     assert words in client.get(reverse("memories")).content.decode()
+
+
+def test_break_glass_is_judged_by_may_read_with_the_staff_reader(staff):
+    person = UserFactory()
+    private = memory_create(user=person, text="I see Dr Ito on Tuesdays", privacy="private")
+    guarded = memory_create(user=person, text="My bike lock is 2231")
+    memory_update(user=person, memory_id=guarded.id, policy={"reauth_required": True})
+    expired = memory_create(user=person, text="The gate code is 9090")
+    memory_update(user=person, memory_id=expired.id, policy={"expires_at": "2001-01-01"})
+
+    facts = PolicyFacts(id=1, privacy="secret", policy={}, created_at=timezone.now())
+    assert may_read(facts, Reader(kind=ReaderKind.STAFF)).reason == "staff"
+    assert may_read(facts, Reader(kind=ReaderKind.STAFF, break_glass=True)).reason == "secret"
+
+    def read(memory):
+        return break_glass_read(
+            staff=staff, person_id=person.pk, kind="memory", item_id=memory.pk, reason="ticket 9"
+        )
+
+    assert read(private).text == "I see Dr Ito on Tuesdays"
+    assert read(guarded).text == "My bike lock is 2231"  # a reason stands in for the step-up
+    with pytest.raises(NotFound):
+        read(expired)
+    denial = AuditEvent.objects.get(action=AuditAction.POLICY_DENY.value)
+    assert (denial.memory_ids, denial.detail["reason"]) == ([expired.pk], "expired")
+    assert AuditEvent.objects.filter(action=AuditAction.BREAK_GLASS.value).count() == 2
