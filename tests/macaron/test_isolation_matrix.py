@@ -16,6 +16,7 @@ from accounts.models import ApiToken
 from accounts.services import api_token_create
 from community.models import Blueprint
 from memory.services import conversation_create, memory_create
+from memory.transfer.jobs import export_job_create
 from subagents.chat import tool_chat_send
 from subagents.services import entry_create, installation_create
 from tests.community.factories import blueprint_factory
@@ -79,6 +80,7 @@ def owner_world():
     chat = tool_chat_send(user=owner, installation_id=installation.id, text="drank 2 glasses")
     token = api_token_create(user=owner, name="owner's").token
     blueprint = blueprint_factory(author=owner, visibility=Blueprint.Visibility.PRIVATE)
+    export = export_job_create(user=owner)
     ids = {
         "memory_id": memory.id,
         "conversation_id": conversation.id,
@@ -86,6 +88,8 @@ def owner_world():
         "entry_id": entry.id,
         "message_id": chat.reply.id,
         "token_id": token.id,
+        "job_id": export.public_id,
+        "person_id": owner.id,  # the staff console's page about a person (staff only)
         "slug": blueprint.slug,
         "number": 1,  # an onboarding question, the same for everyone
         "uidb64": "MQ",
@@ -101,7 +105,7 @@ def owner_world():
 def fill(route: str, ids: dict) -> str:
     path = route
     for name, value in ids.items():
-        for converter in ("int", "slug"):
+        for converter in ("int", "slug", "uuid"):
             path = path.replace(f"<{converter}:{name}>", str(value))
         path = path.replace(f"<{name}>", str(value))
     assert "<" not in path, f"no owner object for {route}: add it to owner_world"

@@ -30,8 +30,9 @@ from memory.services import (
 
 AT = datetime(2024, 5, 8, 18, 0, tzinfo=UTC)
 # Fixed per batch (claim, load, previous messages, the person's lock, the duplicate lookups, the
-# sources, the term statistics, marking processed, savepoints) plus one write per memory.
-MAX_QUERIES = 20 + MAX_CANDIDATES
+# sources, the term statistics, marking processed, savepoints, the audit stream's lock) plus one
+# write per memory.
+MAX_QUERIES = 21 + MAX_CANDIDATES
 
 
 def _sentences(n: int) -> str:
