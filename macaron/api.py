@@ -3,6 +3,8 @@
 Every error answers `{"error": {"code": ..., "message": ..., "fields": {...}}}`.
 """
 
+from functools import cache
+
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, JsonResponse
 from drf_spectacular.utils import inline_serializer
@@ -30,6 +32,7 @@ class StrictSerializer(serializers.Serializer):
         return super().validate(attrs)
 
 
+@cache  # one component per serializer: views sharing a shape share its schema name
 def results_of(serializer: type[serializers.Serializer]) -> serializers.Serializer:
     """The schema of an unpaginated list answered as `{"results": [...]}`."""
     return inline_serializer(
@@ -37,6 +40,7 @@ def results_of(serializer: type[serializers.Serializer]) -> serializers.Serializ
     )
 
 
+@cache
 def pages_of(serializer: type[serializers.Serializer]) -> serializers.Serializer:
     """The schema of a list answered page by page as `{"count", "page", "pages", "results"}`."""
     return inline_serializer(

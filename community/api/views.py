@@ -69,7 +69,11 @@ class BlueprintListApi(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
-    @extend_schema(parameters=[s.ListQuery], responses=results_of(s.BlueprintOutput))
+    @extend_schema(
+        operation_id="v1_community_blueprints_list",
+        parameters=[s.ListQuery],
+        responses=results_of(s.BlueprintOutput),
+    )
     def get(self, request, *args, **kwargs):
         data = _valid(s.ListQuery, request.query_params.dict())
         if data.get("q"):

@@ -65,6 +65,7 @@ def _page_number(request) -> int:
 
 class InstallationListApi(APIView):
     @extend_schema(
+        operation_id="v1_subagents_installations_list",
         parameters=[OpenApiParameter("include_uninstalled", bool)],
         responses=results_of(InstallationOutput),
     )
