@@ -37,6 +37,7 @@ from memory.services import MessageIn, conversation_create, messages_process, me
 
 class _Server(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 128  # the listen backlog: every client may connect at once
 
 
 class _QuietHandler(WSGIRequestHandler):
