@@ -2,7 +2,6 @@
 waits for a step-up on. Registered with accounts.hooks from SubagentsConfig.ready, so memory
 runs them without importing sub-agents."""
 
-from collections import defaultdict
 from datetime import datetime
 
 from django.db import transaction
@@ -10,32 +9,18 @@ from django.db.models import Q
 
 from accounts.models import User
 from memory.privacy.audit import AuditAction, audit_record
-from memory.privacy.policies import SECRET, PolicyFacts, expiry_of
+from memory.privacy.policies import EXPIRY_BATCH, SECRET, PolicyFacts, expired_by_owner
 from subagents.models import Entry
 
-BATCH = 500
+BATCH = EXPIRY_BATCH
 PURGE_PURPOSE = "policy expiry"
 
 
 def entries_purge_expired(now: datetime, *, batch: int = BATCH) -> int:
     """Delete every entry past its `expires_at` or `retention_days`, in batches, auditing each
     person's purge by ids; returns how many were deleted. Idempotent: a purged entry is gone."""
-    purged, after = 0, 0
-    while True:
-        rows = list(
-            Entry.objects.filter(
-                pk__gt=after, policy__has_any_keys=["expires_at", "retention_days"]
-            )
-            .order_by("pk")
-            .values_list("pk", "user_id", "created_at", "policy")[:batch]
-        )
-        if not rows:
-            return purged
-        due: dict[int, list[int]] = defaultdict(list)
-        for pk, user_id, created_at, policy in rows:
-            expiry = expiry_of(created_at, policy)
-            if expiry is not None and expiry <= now:
-                due[user_id].append(pk)
+    purged = 0
+    for due in expired_by_owner(Entry.objects.all(), now, batch=batch):
         for user_id, ids in due.items():
             with transaction.atomic():
                 deleted, _ = Entry.objects.filter(user_id=user_id, pk__in=ids).delete()
@@ -47,7 +32,7 @@ def entries_purge_expired(now: datetime, *, batch: int = BATCH) -> int:
                         detail={"entry_ids": ids},
                     )
             purged += deleted
-        after = rows[-1][0]
+    return purged
 
 
 def entries_step_up_guarded(user: User) -> list[PolicyFacts]:

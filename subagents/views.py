@@ -191,8 +191,9 @@ def _step_up_redirect(request):
     return redirect(f"{reverse('step_up')}?{urlencode({'next': request.get_full_path()})}")
 
 
-@login_required
-def entry_edit(request, entry_id: int):
+def _entry_for_page(request, entry_id: int):
+    """The person's entry and its readable view; 404 when it is not theirs (StepUpRequired
+    when it is locked)."""
     try:
         entry = entry_get(user=request.user, entry_id=entry_id)
         item = entry_detail(
@@ -203,6 +204,13 @@ def entry_edit(request, entry_id: int):
         )
     except NotFound:
         raise Http404("No such entry.") from None
+    return entry, item
+
+
+@login_required
+def entry_edit(request, entry_id: int):
+    try:
+        entry, item = _entry_for_page(request, entry_id)
     except StepUpRequired:
         return _step_up_redirect(request)
     spec = spec_localised(installation_spec(entry.installation), active_language())
@@ -238,15 +246,7 @@ def entry_privacy(request, entry_id: int):
     """An entry's privacy level and rules; a locked entry needs the step-up first, even to
     lower its protection."""
     try:
-        entry = entry_get(user=request.user, entry_id=entry_id)
-        item = entry_detail(
-            user=request.user,
-            entry_id=entry_id,
-            language=active_language(),
-            reader=person_reader(request),
-        )
-    except NotFound:
-        raise Http404("No such entry.") from None
+        entry, item = _entry_for_page(request, entry_id)
     except StepUpRequired:
         return _step_up_redirect(request)
     form = PolicyForm(

@@ -7,12 +7,14 @@ rules (`reauth_required`, `share_with_subagents`, `share_with_companion`, `expir
 export and staff tools ask it, and `readable()` audits what it denied (ids only).
 """
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -131,6 +133,32 @@ def expiry_of(created_at: datetime, policy: dict | None) -> datetime | None:
     if stated.get("retention_days"):
         moments.append(created_at + timedelta(days=int(stated["retention_days"])))
     return min(moments) if moments else None
+
+
+EXPIRY_BATCH = 500
+
+
+def expired_by_owner(
+    rows: QuerySet, now: datetime, *, batch: int = EXPIRY_BATCH
+) -> Iterator[dict[int, list[int]]]:
+    """The ids of rows (memories, entries: anything with `user_id`, `created_at` and a `policy`)
+    past their expiry, grouped by owner, one batch of rows carrying an expiry rule at a time."""
+    after = 0
+    while True:
+        page = list(
+            rows.filter(pk__gt=after, policy__has_any_keys=["expires_at", "retention_days"])
+            .order_by("pk")
+            .values_list("pk", "user_id", "created_at", "policy")[:batch]
+        )
+        if not page:
+            return
+        due: dict[int, list[int]] = defaultdict(list)
+        for pk, user_id, created_at, policy in page:
+            expiry = expiry_of(created_at, policy)
+            if expiry is not None and expiry <= now:
+                due[user_id].append(pk)
+        yield due
+        after = page[-1][0]
 
 
 def may_read(item: PolicyItem, reader: Reader, *, now: datetime | None = None) -> Decision:
