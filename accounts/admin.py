@@ -1,16 +1,30 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.html import format_html
 
 from accounts.erasure import deletion_pending, erasure_request_create, erasure_request_execute
 from accounts.models import ErasureRequest, User
+from macaron.sealed import sealed_preload
+
+
+class SealedNamesChangeList(ChangeList):
+    """A page of people whose display names decrypt with keys loaded in one query."""
+
+    def get_results(self, request) -> None:
+        super().get_results(request)
+        sealed_preload(self.result_list)
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "is_staff", "date_joined"]
+
+    def get_changelist(self, request, **kwargs):
+        return SealedNamesChangeList
+
     search_fields = ["email"]  # the display name is encrypted: not searchable
     # The password hash is not shown, not even Django's masked summary (it shows the first
     # characters of the salt and hash); the change-password form is linked instead. The display

@@ -440,7 +440,9 @@ def collaborators_for(*, user, blueprint: Blueprint):
     from community.permissions import require_owner
 
     require_owner(user, blueprint)
-    return Collaborator.objects.filter(blueprint=blueprint).select_related("user")
+    collaborators = list(Collaborator.objects.filter(blueprint=blueprint).select_related("user"))
+    sealed_preload(c.user for c in collaborators)  # their names, one query
+    return collaborators
 
 
 def blueprints_editable(*, user) -> QuerySet[Blueprint]:

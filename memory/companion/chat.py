@@ -462,7 +462,7 @@ def conversation_messages(*, user, conversation_id: int) -> ConversationMessages
 # A turn ----------------------------------------------------------------------------------
 
 
-def _window(conversation_id: int, upto: Message, cipher: UserCipher) -> list[dict]:
+def _window(conversation_id: int, upto: MessageView, cipher: UserCipher) -> list[dict]:
     """The short-term store: the last messages up to and including `upto`, verbatim."""
     rows = (
         Message.objects.filter(conversation_id=conversation_id)
@@ -611,8 +611,7 @@ def turn_prepare(turn: PreparedTurn) -> PreparedTurn:
     turn.decision = route(user=turn.user, text=text)
     message_release(message_id=turn.message.id, remember=turn.decision is None)
     cipher = cipher_for(turn.user.id)
-    upto = Message.objects.only("id", "sent_at").get(pk=turn.message.id)
-    turn.window = _window(turn.conversation_id, upto, cipher)
+    turn.window = _window(turn.conversation_id, turn.message, cipher)
     turn.context = companion_context(
         user=turn.user, memories=context, text=text, memory_dates=dates
     )

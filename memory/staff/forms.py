@@ -6,8 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from memory.models import AuditEvent
 from memory.privacy.audit import AuditAction
-from memory.staff.selectors import ID_MAX, ActorType, AuditFilters
+from memory.staff.selectors import ID_MAX, AuditFilters
 from memory.staff.services import KINDS, REASON_MAX
 
 
@@ -65,7 +66,7 @@ class AuditSearchForm(forms.Form):
     actor_type = forms.ChoiceField(
         label=_("Actor type"),
         required=False,
-        choices=[("", "—")] + [(value, value) for value in ActorType.ALL],
+        choices=[("", "—")] + [(value, value) for value in AuditEvent.Actor.values],
     )
     subject_id = _id_field(_("Person id"))
     action = forms.ChoiceField(

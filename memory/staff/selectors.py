@@ -20,12 +20,6 @@ ID_MAX = 2**63 - 1  # ids are bigints: a larger one (from a URL or a form) is no
 QUEUES = ("celery",)
 
 
-class ActorType:
-    """Who acted, as each audit record stores it (`AuditEvent.actor_type`)."""
-
-    ALL = tuple(AuditEvent.Actor.values)
-
-
 @dataclass(frozen=True)
 class PersonRow:
     id: int
