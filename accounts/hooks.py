@@ -20,6 +20,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from accounts.models import Companion, Onboarding, User
@@ -34,6 +35,7 @@ class Welcome:
     companion: Companion
     gift: list[str]
     language: str
+    now: datetime | None = None  # when it happens (None: now; the demo account's past)
 
 
 # Returns the id of the first conversation it opened (None when it opened none).

@@ -1,5 +1,6 @@
 """Reads for accounts: where a person is in onboarding, and their companion, localised."""
 
+import os
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -93,6 +94,15 @@ def interest_choices(language: str) -> list[ChoiceView]:
 def gift_views(slugs: list[str], language: str) -> list[ChoiceView]:
     gifts = [quiz.GIFTS_BY_SLUG[s] for s in slugs if s in quiz.GIFTS_BY_SLUG]
     return [ChoiceView(g.slug, g.emoji, g.name[language], g.blurb[language]) for g in gifts]
+
+
+def demo_email() -> str:
+    return os.environ.get("DEMO_EMAIL", "demo@macaron.local")
+
+
+def demo_user() -> User | None:
+    """The demo person `make run` seeds (DEMO_EMAIL), if there is one."""
+    return User.objects.filter(email=demo_email()).first()
 
 
 def companion_for(*, user: User) -> Companion | None:

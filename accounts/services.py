@@ -4,7 +4,7 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -19,6 +19,7 @@ from accounts import notify
 from accounts import onboarding as quiz
 from accounts.hooks import ErasureOptions, SecurityKind, Welcome, security_event, welcome_install
 from accounts.models import ApiToken, Companion, Onboarding, User
+from accounts.selectors import demo_email
 from macaron.errors import Conflict, DomainError, NotFound
 from macaron.sealed import seal
 
@@ -283,18 +284,51 @@ def user_credentials_erase(user: User, options: ErasureOptions) -> dict[str, int
 class DemoAccount:
     email: str
     password: str
+    user: User
 
 
-def demo_account_ensure() -> DemoAccount:
-    """The demo login `make run` prints; created once, its password reset to the known one."""
-    email = os.environ.get("DEMO_EMAIL", "demo@macaron.local")
+DEMO_NAME = "Alex"
+DEMO_TIME_ZONE = "Europe/Amsterdam"
+DEMO_AGE_DAYS = 35  # the demo person joined five weeks ago: a month of life to show
+# The demo person's test answers (option ids) and interests: a cheerful, curious companion and
+# the welcome gift's workout log, hydration log and mood journal.
+DEMO_ANSWERS = {
+    "alarm": "jump_up",
+    "snack": "mystery",
+    "friend": "laugh",
+    "superpower": "speed_read",
+    "planning": "learn",
+}
+DEMO_INTERESTS = ["fitness", "health", "mood"]
+
+
+def demo_account_ensure(*, now=None) -> DemoAccount:
+    """The demo login `make run` prints; created once (with a finished onboarding, as if five
+    weeks ago), its password reset to the known one on every start."""
+    email = demo_email()
     password = os.environ.get("DEMO_PASSWORD", "macaron-demo-2026")
+    now = now or timezone.now()
+    joined = now - timedelta(days=DEMO_AGE_DAYS)
     user = User.objects.filter(email=email).first() or User.objects.create_user(
-        email, None, display_name="Demo"
+        email, None, display_name=DEMO_NAME, time_zone=DEMO_TIME_ZONE, date_joined=joined
     )
     user.set_password(password)
     user.save(update_fields=["password"])
-    return DemoAccount(email=email, password=password)
+    demo_onboarding_ensure(user=user, now=joined)
+    return DemoAccount(email=email, password=password, user=user)
+
+
+def demo_onboarding_ensure(*, user: User, now) -> Onboarding:
+    """Take the test, pick interests and meet the companion through the real services, once.
+    Questions the fixed answers do not cover take their first option."""
+    onboarding = Onboarding.objects.filter(user=user).first()
+    if onboarding is not None and onboarding.completed_at is not None:
+        return onboarding
+    for question in quiz.QUESTIONS:
+        option = DEMO_ANSWERS.get(question.id, question.options[0].id)
+        onboarding = onboarding_answer(user=user, question_id=question.id, option_id=option)
+    onboarding_choose_interests(user=user, interests=DEMO_INTERESTS)
+    return onboarding_complete(user=user, now=now)
 
 
 def demo_login_lines() -> list[str]:
@@ -433,7 +467,7 @@ def onboarding_skip(*, user: User) -> Onboarding:
     return onboarding
 
 
-def onboarding_complete(*, user: User) -> Onboarding:
+def onboarding_complete(*, user: User, now: datetime | None = None) -> Onboarding:
     """Finish onboarding in three steps, so that no embedding runs inside a transaction:
 
     1. one short transaction validates, brings the companion to life and records the gift;
@@ -443,7 +477,8 @@ def onboarding_complete(*, user: User) -> Onboarding:
     3. a short transaction records the first conversation and marks onboarding complete.
 
     Safe to call again: after a failure in step 2 a second call finishes the work without
-    duplicating any of it; once complete, a call changes nothing."""
+    duplicating any of it; once complete, a call changes nothing. `now` dates the companion's
+    opening message and the gift's installations (the demo account's past)."""
     with transaction.atomic():
         onboarding = onboarding_lock(user=user)
         if onboarding.completed_at is not None:
@@ -468,12 +503,13 @@ def onboarding_complete(*, user: User) -> Onboarding:
             companion=companion,
             gift=list(onboarding.welcome_gift),
             language=quiz.language_of(user.preferred_language),
+            now=now,
         )
     )
     with transaction.atomic():
         onboarding = onboarding_lock(user=user)
         if onboarding.completed_at is None:
             onboarding.first_conversation_id = first_conversation_id
-            onboarding.completed_at = timezone.now()
+            onboarding.completed_at = now or timezone.now()
             onboarding.save(update_fields=["first_conversation_id", "completed_at", "updated_at"])
     return onboarding

@@ -1,6 +1,7 @@
 """Demo data for the community (`manage.py community_seed`, and `make run`'s demo set-up): about
 twenty demo authors publish catalogue blueprints, fork each other several levels deep with small
-spec changes, and demo users import, rate and use them over the past six weeks; then the real
+spec changes, and demo users import, rate and use them over the past six weeks; the demo person
+(when there is one) imports a favourite and publishes a fork others use; then the real
 aggregation and scoring jobs run. Everything goes through the services, on their `now` clock.
 
 Idempotent: the demo people are found by their e-mails and nothing is published twice (a
@@ -13,8 +14,10 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
+from accounts.selectors import demo_user
 from community import services
 from community.models import Blueprint, UsageEvent
 from subagents.selectors import catalogue_blueprints
@@ -29,6 +32,8 @@ FORKS = 30
 DAYS = 42
 SCORED_DAYS = 7  # the last week (the listing reads the latest day)
 EMAIL = "community-{kind}-{n}@demo.macaron.local"
+DEMO_FORK_DAYS = 13  # the demo person forked a tool this many days ago
+DEMO_FORK_USERS = 4
 COMMENTS = [
     "Exactly what I needed.", "Simple and it sticks.", "Would love a weekly chart.",
     "My whole family uses it.", "Good, but too many reminders.", "続けやすい！",
@@ -93,6 +98,9 @@ def community_seed(*, seed: int = 7, now: datetime | None = None) -> SeedResult:
     created = 0
     if not Blueprint.objects.filter(author__in=authors).exists():
         created = _publish_and_use(rng=rng, authors=authors, users=users, now=now)
+    person = demo_user()
+    if person is not None and not Blueprint.objects.filter(author=person).exists():
+        _demo_person(person=person, rng=rng, authors=authors, users=users, now=now)
     services.usage_aggregate_pending(today=now.date())
     days = [now.date() - timedelta(days=back) for back in range(SCORED_DAYS - 1, -1, -1)]
     for day in days:
@@ -204,6 +212,57 @@ def _imports_and_use(*, rng: random.Random, users, published, now: datetime) -> 
                     now=min(now, imported + timedelta(days=3)),
                 )
     UsageEvent.objects.bulk_create(events, batch_size=2000)
+
+
+def _demo_person(*, person, rng: random.Random, authors, users, now: datetime) -> None:
+    """The demo person's place in the community: two weeks ago Alex imported the community's
+    most imported tool and forked a fitness or health tool with their own tweak; since then a
+    few demo users imported Alex's fork, used it daily and rated it."""
+    community = Blueprint.objects.filter(author__in=authors).annotate(n=Count("imports"))
+    favourite = community.order_by("-n", "id").first()
+    parent = (
+        community.filter(category__in=("fitness", "health")).order_by("depth", "-n", "id").first()
+        or favourite
+    )
+    if favourite is None or parent is None:
+        return
+    forked_at = now - timedelta(days=DEMO_FORK_DAYS)
+    with transaction.atomic():
+        services.blueprint_import(
+            user=person, blueprint=favourite, now=forked_at - timedelta(days=1)
+        )
+        spec = _forked(
+            services.blueprint_latest_version(blueprint=parent).spec,
+            rng,
+            parent.depth + 1,
+            person.display_name,
+        )
+        fork = services.blueprint_fork(
+            user=person,
+            blueprint=parent,
+            spec=spec,
+            listing=_listing(
+                spec, title=spec["name"], tags=list(parent.tags), category=parent.category
+            ),
+            confirmed=True,
+            now=forked_at,
+        )
+        events = []
+        for n, user in enumerate(users[:DEMO_FORK_USERS]):
+            imported = forked_at + timedelta(days=1 + n, hours=n)
+            services.blueprint_import(user=user, blueprint=fork, now=imported)
+            day = imported
+            while day < now:
+                events.append(UsageEvent(user=user, blueprint=fork, kind="open", count=1, at=day))
+                day += timedelta(days=1)
+            services.rating_set(
+                user=user,
+                blueprint=fork,
+                value=5 - n % 2,
+                comment=COMMENTS[n % len(COMMENTS)],
+                now=imported + timedelta(days=2),
+            )
+        UsageEvent.objects.bulk_create(events)
 
 
 def community_seed_lines() -> list[str]:

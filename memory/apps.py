@@ -14,7 +14,9 @@ class MemoryConfig(AppConfig):
             welcome_installer_register,
         )
         from macaron.embeddings import embedding_warm_up_register
+        from macaron.startup import startup_preparer_register
         from macaron.vault import rotation_listener_register
+        from memory.companion.demo import demo_conversations_lines
         from memory.companion.onboarding import welcome_install
         from memory.companion.router import router_warm_up
         from memory.episodes.tasks import compression_schedule
@@ -26,6 +28,7 @@ class MemoryConfig(AppConfig):
         from memory.transfer.sections import MEMORY_TRANSFER
 
         welcome_installer_register(welcome_install)  # accounts → memory: finishing onboarding
+        startup_preparer_register(demo_conversations_lines)  # `make run`: the demo's month
         conversation_grew_register(compression_schedule)  # ingest → episodes: compression
         account_eraser_register(user_erase)  # accounts' erasure workflow → crypto-shredding
         transfer_register("memory", MEMORY_TRANSFER)  # export and import

@@ -13,8 +13,10 @@ class SubagentsConfig(AppConfig):
             transfer_register,
             welcome_installer_register,
         )
+        from macaron.startup import startup_preparer_register
         from memory.privacy.access_log import reader_namer_register
         from subagents.archive import SUBAGENTS_TRANSFER
+        from subagents.demo import demo_tools_lines
         from subagents.intents import register_all
         from subagents.policies import entries_purge_expired, entries_step_up_guarded
         from subagents.selectors import installation_names
@@ -24,6 +26,7 @@ class SubagentsConfig(AppConfig):
         register_all()
         # accounts → sub-agents: finishing onboarding installs the welcome gift's tools.
         welcome_installer_register(welcome_gift_install)
+        startup_preparer_register(demo_tools_lines)  # `make run`: the demo's weeks of entries
         eraser_register("subagents", user_subagents_erase)
         transfer_register("subagents", SUBAGENTS_TRANSFER)
         reader_namer_register(installation_names)  # memory's access log names the tools

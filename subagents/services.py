@@ -127,7 +127,12 @@ def installation_create(
 
 
 def catalogue_install(
-    *, user, slug: str, language: str | None = None, client_token: str = ""
+    *,
+    user,
+    slug: str,
+    language: str | None = None,
+    client_token: str = "",
+    now: datetime | None = None,
 ) -> Installation:
     """Install a catalogue blueprint as it is, in the person's language (`language`, else their
     preferred one). Idempotent per client token, like `installation_create`."""
@@ -143,6 +148,7 @@ def catalogue_install(
         spec=localise(blueprint.spec, language),
         source=f"catalogue:{blueprint.slug}",
         client_token=client_token,
+        now=now,
     )
 
 

@@ -61,6 +61,7 @@ def welcome_gift_install(welcome: Welcome) -> None:
             slug=slug,
             language=welcome.language,
             client_token=f"welcome-{slug}",
+            now=welcome.now,
         )
     return None
 

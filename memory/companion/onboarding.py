@@ -84,7 +84,7 @@ def welcome_install(welcome: Welcome) -> int:
             messages=[
                 MessageIn(
                     text=opening,
-                    sent_at=timezone.now(),
+                    sent_at=welcome.now or timezone.now(),
                     role=Message.Role.COMPANION,
                     external_id=WELCOME_ID,
                 )
