@@ -415,7 +415,7 @@ def test_whole_flow_in_the_browser_ends_on_home_with_the_companion(client, user)
     ]
     home = client.get(reverse("home")).content.decode()
     assert "Dumpling" in home
-    assert "companion-swatch" in home
+    assert "companion-avatar" in home and "<title>Dumpling</title>" in home
     assert "Nothing here yet" not in home
     assert client.get(reverse("onboarding"))["Location"] == reverse("home")
 
