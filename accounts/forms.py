@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.erasure import DeletionState, deletion_state_for_login
 from accounts.models import TIME_ZONE_CHOICES, User
+from macaron.timezones import AVAILABLE_TIME_ZONES, COMMON_TIME_ZONES, zone_label
 
 
 class LoginForm(AuthenticationForm):
@@ -88,12 +89,45 @@ class SignupForm(forms.Form):
     password_confirm = forms.CharField(
         label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
-    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC", required=False)
+    # A short list of common zones, "other" for the full one; by default the browser's zone,
+    # which static/js/timezone.js puts in the hidden field (UTC without JavaScript).
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), required=False)
+    time_zone_other = forms.ChoiceField(
+        label=gettext_lazy("Other time zone"),
+        choices=[("", "—"), *TIME_ZONE_CHOICES],
+        required=False,
+    )
+    browser_time_zone = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+
+    BROWSER = ""
+    OTHER = "other"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [
+            (self.BROWSER, gettext_lazy("My browser's time zone")),
+            *((name, zone_label(name)) for name in COMMON_TIME_ZONES),
+            (self.OTHER, gettext_lazy("Other…")),
+        ]
+        # The script names the detected zone in the first choice: "… (%(zone)s)".
+        self.fields["time_zone"].widget.attrs["data-detected-label"] = gettext_lazy(
+            "My browser's time zone (%(zone)s)"
+        )
 
     def clean(self):
         data = super().clean()
         if data.get("password") and data.get("password") != data.get("password_confirm"):
             self.add_error("password_confirm", "The two passwords differ.")
+        picked = data.get("time_zone") or self.BROWSER
+        if picked == self.OTHER:
+            data["zone"] = data.get("time_zone_other") or ""
+            if not data["zone"]:
+                self.add_error("time_zone_other", gettext_lazy("Choose your time zone."))
+        elif picked == self.BROWSER:
+            browser = data.get("browser_time_zone") or ""
+            data["zone"] = browser if browser in AVAILABLE_TIME_ZONES else "UTC"
+        else:
+            data["zone"] = picked
         return data
 
 

@@ -10,6 +10,38 @@ from datetime import UTC, datetime, tzinfo
 from django.utils import timezone
 
 AVAILABLE_TIME_ZONES = sorted(zoneinfo.available_timezones())
+# The short list sign-up offers (west to east), with "other" for the rest of AVAILABLE_TIME_ZONES.
+COMMON_TIME_ZONES = (
+    "Pacific/Honolulu",
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "UTC",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Africa/Lagos",
+    "Europe/Istanbul",
+    "Africa/Johannesburg",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Bangkok",
+    "Asia/Shanghai",
+    "Asia/Singapore",
+    "Asia/Seoul",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+)
+
+
+def zone_label(name: str, *, now: datetime | None = None) -> str:
+    """ "Tokyo (UTC+09:00)": the zone's city and its offset now, for a short list."""
+    offset = (now or timezone.now()).astimezone(zone_named(name)).strftime("%z")
+    city = name.rsplit("/", 1)[-1].replace("_", " ")
+    return f"{city} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def zone_named(name: str | None) -> zoneinfo.ZoneInfo:
