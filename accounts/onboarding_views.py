@@ -33,7 +33,13 @@ def chat_url() -> str:
         return ""
 
 
-def after_onboarding_url() -> str:
+def after_onboarding_url(first_conversation_id: int | None = None) -> str:
+    """Inside the conversation the companion opened, else the chat page, else home."""
+    if first_conversation_id is not None:
+        try:
+            return reverse("chat-conversation", kwargs={"conversation_id": first_conversation_id})
+        except NoReverseMatch:
+            pass
     return chat_url() or reverse("home")
 
 
@@ -176,7 +182,7 @@ def complete(request):
         messages.success(
             request, quiz.ui_strings(state.language, name=state.companion.name)["welcome_done"]
         )
-    return redirect(after_onboarding_url())
+    return redirect(after_onboarding_url(state.first_conversation_id))
 
 
 @login_required

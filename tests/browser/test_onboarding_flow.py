@@ -37,13 +37,11 @@ def test_sign_up_take_the_test_pick_interests_and_meet_the_companion(live_server
     companion = Companion.objects.get(user__email="onboard@example.org")
     assert page.locator(".companion-name").inner_text() == companion.name
     assert page.locator(".companion-traits .chip").count() == 3
-    # The colour travels in data-color; static/js/page.js paints it (no style= under the CSP).
-    swatch = page.locator(".companion-swatch")
-    assert swatch.get_attribute("data-color") == companion.colour
-    red, green, blue = (int(companion.colour[i : i + 2], 16) for i in (1, 3, 5))
-    assert swatch.evaluate("node => getComputedStyle(node).backgroundColor") == (
-        f"rgb({red}, {green}, {blue})"
-    )
+    # The picture is an SVG in the companion's colour (fill attributes: no style= under the
+    # CSP), its face drawn by the strongest trait.
+    avatar = page.locator(".companion-card svg.companion-avatar")
+    assert avatar.get_attribute("data-personality").split("-")[0] == companion.traits[0]
+    assert avatar.locator(f'[fill="{companion.colour}"]').count() == 1
     page.fill("#id_name", "Dumpling")
     page.click("text=Looks good, continue")
     page.wait_for_url(f"{live_server.url}/welcome/interests/")
@@ -57,10 +55,25 @@ def test_sign_up_take_the_test_pick_interests_and_meet_the_companion(live_server
 
     gifts = page.locator(".gift-name")
     assert gifts.all_inner_texts() == ["Meal planner", "Practice log", "Recipe box"]
+    # While the welcome is made, static/js/meet.js shows its steps (recorded by a listener
+    # that runs after meet.js's own, in sessionStorage, which survives the navigation).
+    assert page.locator(".meet-progress li").count() == 3
+    assert not page.locator(".meet-progress").is_visible()
+    page.evaluate(
+        """() => document.querySelector("[data-meet-form]").addEventListener("submit", () => {
+            const panel = document.querySelector(".meet-progress");
+            const button = document.querySelector(".gift-meet button.meet");
+            sessionStorage.setItem("meet", !panel.hidden && button.disabled ? "shown" : "no");
+        })"""
+    )
     page.click("text=Meet Dumpling")
-    page.wait_for_url(re.compile(rf"^{re.escape(live_server.url)}/(chat/)?$"))
+    page.wait_for_url(re.compile(rf"^{re.escape(live_server.url)}/chat/\d+/$"))
 
     onboarding = Onboarding.objects.get(user__email="onboard@example.org")
+    assert page.url.endswith(f"/chat/{onboarding.first_conversation_id}/")  # inside it
+    assert page.evaluate("() => sessionStorage.getItem('meet')") == "shown"
+    opening = page.locator(".chat-message.companion").first.inner_text()
+    assert opening.startswith("Hi Bea, I'm Dumpling!")
     assert onboarding.completed_at is not None
     assert onboarding.welcome_gift == ["meal-planner", "practice-log", "recipe-box"]
 
