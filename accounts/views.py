@@ -6,6 +6,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import Http404
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +31,7 @@ from accounts.forms import (
 )
 from accounts.hooks import publications_count
 from accounts.models import ErasureRequest, User
-from accounts.selectors import api_tokens_for_user
+from accounts.selectors import api_tokens_for_user, demo_user
 from accounts.services import (
     api_token_create,
     api_token_revoke,
@@ -56,7 +57,7 @@ def signup(request):
                 email=data["email"],
                 password=data["password"],
                 display_name=data["display_name"],
-                time_zone=data["time_zone"] or "UTC",
+                time_zone=data["zone"],
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -75,6 +76,24 @@ def signup(request):
     return render(
         request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+@require_POST
+def demo_login(request):
+    """ "Try the demo": log in as the demo person `make run` seeded, where the operator allows
+    it (settings.DEMO_LOGIN). A plain POST with a CSRF token, so no page can log a visitor in
+    behind their back; a missing demo account says how to create it."""
+    if not settings.DEMO_LOGIN:
+        raise Http404("There is no demo on this server.")
+    user = demo_user()
+    if user is None or not user.is_active:
+        messages.error(request, _("The demo account is not set up yet: `make run` creates it."))
+        return redirect("login")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(
+        request, _("You are looking around as %(name)s, the demo person.") % {"name": user.name}
+    )
+    return redirect("home")
 
 
 @login_required

@@ -1,4 +1,4 @@
-from django.contrib.auth.decorators import login_required
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -12,6 +12,8 @@ def healthz(request):
     return JsonResponse(report, status=200 if healthy else 503)
 
 
-@login_required
 def home(request):
+    """A person's home; for a visitor, the landing page that explains the product."""
+    if not request.user.is_authenticated:
+        return render(request, "landing.html", {"demo_login": settings.DEMO_LOGIN})
     return render(request, "home.html")

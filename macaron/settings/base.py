@@ -36,6 +36,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 SECRET_KEY = env("SECRET_KEY", "dev-insecure-key-only-for-local-development-change-me")
 DEBUG = env_bool("DEBUG", True)
+# "Try the demo" on the landing page logs a visitor in as the demo person `make run` seeds. On
+# by default where the demo login is printed anyway (a self-hosted instance on one's own
+# machine); production turns it off, since everyone who clicks shares one account.
+DEMO_LOGIN = env_bool("DEMO_LOGIN", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -9,6 +9,7 @@ from .base import *  # noqa: F403
 from .base import env, env_bool
 
 DEBUG = False
+DEMO_LOGIN = env_bool("DEMO_LOGIN", False)  # a public instance opts in to a shared demo
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50+ characters.")

@@ -69,7 +69,7 @@ def test_password_change_rotates_this_session_and_ends_the_others(user):
     assert session_key(here) != before
     assert not Session.objects.filter(session_key=before).exists()
     assert here.get(reverse("home")).status_code == 200  # still logged in, under a new key
-    assert elsewhere.get(reverse("home")).status_code == 302  # the other session ended
+    assert elsewhere.get(reverse("profile")).status_code == 302  # the other session ended
 
 
 def test_log_out_everywhere_page_ends_every_session_and_token(user):
@@ -83,13 +83,13 @@ def test_log_out_everywhere_page_ends_every_session_and_token(user):
 
     assert response.redirect_chain[-1][0] == reverse("login")
     assert b"You are logged out on every device" in response.content
-    assert here.get(reverse("home")).status_code == 302
-    assert elsewhere.get(reverse("home")).status_code == 302
+    assert here.get(reverse("profile")).status_code == 302
+    assert elsewhere.get(reverse("profile")).status_code == 302
     assert ApiToken.objects.get(pk=issued.token.pk).revoked_at is not None
     # Logging in again works and starts a fresh session.
     here.post(reverse("login"), {"username": user.email, "password": PASSWORD})
     assert here.get(reverse("home")).status_code == 200
-    assert elsewhere.get(reverse("home")).status_code == 302
+    assert elsewhere.get(reverse("profile")).status_code == 302
 
 
 def test_log_out_everywhere_needs_a_post_and_a_login(client, user):
@@ -129,6 +129,6 @@ def test_log_out_everywhere_works_again_after_a_new_login(user):
         browser.post(reverse("login"), {"username": user.email, "password": PASSWORD})
         assert browser.get(reverse("home")).status_code == 200
         user_sign_out_everywhere(user=user)
-        assert browser.get(reverse("home")).status_code == 302
+        assert browser.get(reverse("profile")).status_code == 302
     user.refresh_from_db()
     assert user.session_epoch == 2

@@ -172,7 +172,7 @@ def test_log_out_everywhere_over_the_api_ends_tokens_and_sessions(client, user):
 
     assert bearer(one).get(ME).status_code == 401
     assert bearer(two).get(ME).status_code == 401
-    assert client.get(reverse("home")).status_code == 302  # the browser session ended too
+    assert client.get(reverse("profile")).status_code == 302  # the browser session ended too
     assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 0
 
 

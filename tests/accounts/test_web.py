@@ -54,7 +54,7 @@ def test_signup_with_a_taken_email_answers_the_same_and_emails_the_owner(client,
     assert [m.to for m in mail.outbox] == [["new@example.org"], [user.email]]
     assert "tried to create a Macaron account" in mail.outbox[1].body
     # The new account was usable at once; the taken address gave no access to its account.
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("profile")).status_code == 302
 
 
 def test_signup_notice_is_in_the_owners_language(client, user):
@@ -84,7 +84,7 @@ def test_login_with_email_and_logout(client, user, password):
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200
     client.post(reverse("logout"))
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("profile")).status_code == 302
 
 
 def test_wrong_login_shows_clear_error(client, user):
@@ -99,11 +99,12 @@ def test_login_is_locked_after_repeated_failures(client, user, password, setting
     response = client.post(reverse("login"), {"username": user.email, "password": password})
     assert response.status_code == 429
     assert b"Too many failed logins" in response.content
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("profile")).status_code == 302
 
 
-def test_home_requires_login(client):
-    response = client.get(reverse("home"))
+def test_home_is_the_landing_page_and_the_rest_requires_login(client):
+    assert b"landing-hero" in client.get(reverse("home")).content
+    response = client.get(reverse("profile"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 

@@ -36,6 +36,6 @@ def test_create_use_revoke_a_token_and_log_out_everywhere(live_server, page):
 
     page.click("button:has-text('Log out everywhere')")
     page.wait_for_url(f"{live_server.url}/accounts/login/")
-    page.goto(f"{live_server.url}/")
-    page.wait_for_url(f"{live_server.url}/accounts/login/?next=/")
+    page.goto(f"{live_server.url}/memories/")
+    page.wait_for_url(f"{live_server.url}/accounts/login/?next=/memories/")
     assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 0
