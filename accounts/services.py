@@ -302,7 +302,7 @@ DEMO_ANSWERS = {
 DEMO_INTERESTS = ["fitness", "health", "mood"]
 
 
-def demo_account_ensure(*, now=None) -> DemoAccount:
+def demo_account_ensure(*, now: datetime | None = None) -> DemoAccount:
     """The demo login `make run` prints; created once (with a finished onboarding, as if five
     weeks ago), its password reset to the known one on every start."""
     email = demo_email()
@@ -313,7 +313,12 @@ def demo_account_ensure(*, now=None) -> DemoAccount:
         email, None, display_name=DEMO_NAME, time_zone=DEMO_TIME_ZONE, date_joined=joined
     )
     user.set_password(password)
-    user.save(update_fields=["password"])
+    fields = ["password"]
+    if not Onboarding.objects.filter(user=user, completed_at__isnull=False).exists():
+        # An empty demo account from an earlier version becomes Alex before the month is seeded.
+        user.display_name, user.time_zone = DEMO_NAME, DEMO_TIME_ZONE
+        fields += ["display_name_ct", "time_zone"]
+    user.save(update_fields=fields)
     demo_onboarding_ensure(user=user, now=joined)
     return DemoAccount(email=email, password=password, user=user)
 

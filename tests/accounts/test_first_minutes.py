@@ -188,3 +188,19 @@ def test_the_home_card_shows_the_companions_picture(client, user):
     assert tree.find(f"{SVG}title").text == "Dumpling"
     assert companion.colour in {node.get("fill") for node in tree.iter()}
     assert tree.get("data-personality").startswith(companion.traits[0])
+
+
+def test_an_empty_demo_account_from_an_earlier_start_becomes_alex_once(monkeypatch):
+    from accounts.services import DEMO_TIME_ZONE, demo_account_ensure
+    from subagents.services import catalogue_load
+
+    catalogue_load()
+    monkeypatch.setenv("DEMO_EMAIL", "demo@example.org")
+    old = UserFactory(email="demo@example.org", display_name="Demo", time_zone="UTC")
+    demo = demo_account_ensure()
+    user = User.objects.get(pk=old.pk)
+    assert demo.user.pk == old.pk and (user.name, user.time_zone) == ("Alex", DEMO_TIME_ZONE)
+    assert Onboarding.objects.get(user=user).completed_at is not None
+    User.objects.filter(pk=old.pk).update(time_zone="Asia/Tokyo")  # Alex moves: kept
+    demo_account_ensure()
+    assert User.objects.get(pk=old.pk).time_zone == "Asia/Tokyo"
