@@ -400,7 +400,9 @@ QUESTION_CUES_KO = (
     "까",
 )
 ADVICE_RE = re.compile(
-    r"\b(?:should|shall|could|can) (?:i|we)\b|\bwhat (?:do|can) i do\b|どうしたら|どうすれば|"
+    # "What do I do?" asks for advice; "What do I do for work / as a job?" asks about the person.
+    r"\b(?:should|shall|could|can) (?:i|we)\b|\bwhat (?:do|can) i do\b(?! (?:for|as|at)\b)|"
+    r"どうしたら|どうすれば|"
     r"어떻게 하면|어떡하|할까요",
     re.I,
 )

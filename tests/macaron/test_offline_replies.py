@@ -44,6 +44,13 @@ def test_the_memory_is_chosen_by_relevance_not_retrieval_order():
     assert "peanuts" not in text and "hiking" not in text
 
 
+def test_what_i_do_for_work_is_a_question_about_the_person_not_advice():
+    memories = ("I work as a nurse at the city hospital", *MEMORIES)
+    text = reply("What do I do for work?", memories=memories, memory_dates=(None, *DATES))
+
+    assert first_sentence(text).startswith("You work as a nurse")
+
+
 def test_nothing_relevant_remembered_is_said_honestly():
     text = reply("What's my favourite film?", memories=MEMORIES, memory_dates=DATES)
 
