@@ -60,4 +60,7 @@ def test_provider_failure_falls_back_to_the_offline_gate(user, fake_llm):
     messages_ingest(
         user=user, conversation=conversation, messages=[MessageIn(text=MESSAGE, sent_at=AT)]
     )
-    assert list(remembered(user)) == [MESSAGE]
+    # The offline gate keeps the clean statement: the filler ("btw") goes.
+    assert list(remembered(user)) == [
+        "Long day. My sister Jo is getting married on 14 June and I'm allergic to shellfish"
+    ]
