@@ -185,7 +185,6 @@ PROTOTYPES = {
         "취미, 음악, 미술, 독서, 게임, 영화",
     ),
 }
-PROTOTYPE_MARGIN = 0.01
 
 
 @cache
@@ -222,8 +221,7 @@ def _cue_counts(text: str) -> dict[str, int]:
 
 def tag_domains(text: str, embedding: np.ndarray | None = None) -> list[str]:
     """Domains named by keyword cues, the primary one first (most cues; among equals the closest
-    prototype, else the earliest in DOMAINS); without any cue, the closest prototype if it is
-    clearly closest."""
+    prototype, else the earliest in DOMAINS); without any cue, the closest prototype."""
     counts = _cue_counts(text)
     closeness = _closeness(embedding) if embedding is not None else None
     if counts:
@@ -235,10 +233,9 @@ def tag_domains(text: str, embedding: np.ndarray | None = None) -> list[str]:
         return sorted(counts, key=rank, reverse=True)
     if closeness is None:
         return []
-    order = np.argsort(-closeness)
-    if closeness[order[0]] - closeness[order[1]] >= PROTOTYPE_MARGIN:
-        return [DOMAINS[int(order[0])]]
-    return []
+    # Measured on the labelled set: requiring a margin over the runner-up left a fifth of the
+    # statements without cues untagged, and the closest prototype is right for most of them.
+    return [DOMAINS[int(np.argmax(closeness))]]
 
 
 def primary_domain(text: str, embedding: np.ndarray | None = None) -> str | None:

@@ -2,8 +2,10 @@
 these tests): language detection, the primary domain, and what the gate keeps of each message.
 
 Each item has `text`, `lang`, `store` (does it say something about the person), `clean` (the
-statement that should be stored) and `domain` (its primary domain, for stored ones). The
-accuracies are printed (pytest -s) and reported in the README's Measured section."""
+statement that should be stored), `domain` (its primary domain, for stored ones) and `split`:
+"dev" items were written first and the cues were improved while looking at them; "heldout"
+items were written afterwards, so their accuracy is the honest one. The accuracies are printed
+(pytest -s) and reported in the README's Measured section."""
 
 import json
 from collections import Counter
@@ -53,12 +55,15 @@ def test_primary_domain_accuracy():
         if (got := primary_domain(item["clean"], vector)) != item["domain"]
     ]
     accuracy = 1 - len(wrong) / len(STORED)
-    by_language = {
-        lang: 1 - sum(1 for text, *_ in wrong if detect_language(text) == lang) / n
-        for lang, n in Counter(item["lang"] for item in STORED).items()
+    missed = {text for text, *_ in wrong}
+    by_split = {
+        split: round(1 - sum(item["clean"] in missed for item in items) / len(items), 3)
+        for split in ("dev", "heldout")
+        if (items := [item for item in STORED if item["split"] == split])
     }
-    print(f"\nprimary domain accuracy {accuracy:.3f} on {len(STORED)} ({by_language}); {wrong}")
+    print(f"\nprimary domain accuracy {accuracy:.3f} on {len(STORED)} {by_split}; wrong: {wrong}")
     assert accuracy >= 0.8
+    assert by_split["heldout"] >= 0.8
 
 
 def test_the_gate_keeps_exactly_the_clean_statement():
