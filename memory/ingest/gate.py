@@ -159,6 +159,13 @@ COMMAND_RE = re.compile(
     r"turn off|text|email|wake me|let me know|look up|explain|summari[sz]e|plan|book|"
     r"order|start a|create|make me|help me)\b"
 )
+# A noun that opens a statement looks like a command verb ("Book club was fun", "Track practice
+# went well"): a finite verb later makes it a statement, unless the command is to "me".
+FINITE_VERB_RE = re.compile(
+    r"\b(?:am|is|are|was|were|went|got|had|has|have|did|made|felt|looked|seemed)\b", re.I
+)
+SELF_CLAUSE_RE = re.compile(r"[,;]\s+((?:I|I'm|I've|I am|My|my|We|we|We're|Our|our)\b.+)$")
+COMMAND_TO_ME_RE = re.compile(r"^\S+(?:\s+\S+)?\s+(?:me|us)\b", re.I)
 COMMAND_CJK_RE = re.compile(
     r"(?:して|しといて|しておいて|教えて|見せて|送って|調べて|消して|入れて|つけて|止めて|"
     r"探して|作って|頼む|お願い)(?:ください|下さい|くれる|ね|よ|ちょうだい|します)?[。！!～〜]*$|"
@@ -332,7 +339,13 @@ def sentence_statement(sentence: str) -> tuple[str, bool]:
         return "", False
     if sentence.rstrip(" !！~〜").endswith(("?", "？")):
         return _fact_in_question(sentence.rstrip(" !！~〜")), emphasised
-    if COMMAND_RE.match(sentence) or COMMAND_CJK_RE.search(sentence):
+    if COMMAND_RE.match(sentence) and (
+        COMMAND_TO_ME_RE.match(sentence) or not FINITE_VERB_RE.search(sentence)
+    ):
+        # "Give me dinner ideas, I'm vegan": the request goes, the fact after it stays.
+        fact = SELF_CLAUSE_RE.search(sentence)
+        return (_as_sentence(_capitalised(fact.group(1))), emphasised) if fact else ("", False)
+    if COMMAND_CJK_RE.search(sentence):
         return "", False
     return sentence, emphasised
 

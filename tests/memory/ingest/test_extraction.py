@@ -88,4 +88,5 @@ def test_questions_and_requests_the_model_passes_on_are_not_remembered(user, fak
     )
 
     assert list(remembered(user)) == ["I work as a nurse."]
-    assert "questions and requests to you" in fake_llm.body()["messages"][0]["content"]
+    prompt = " ".join(message["content"] for message in fake_llm.body()["messages"])
+    assert "questions and requests to you" in prompt

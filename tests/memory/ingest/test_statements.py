@@ -132,6 +132,19 @@ def test_a_question_that_carries_a_fact_keeps_only_the_fact(text, fact):
     assert candidate.text == fact
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Book club tonight was fun!", "Book club tonight was fun!"),  # a noun, not "book …"
+        ("Track practice went well", "Track practice went well"),
+        ("Tell me what my allergies are", ""),
+        ("Give me some ideas for dinner, I am vegan", "I am vegan."),
+    ],
+)
+def test_a_command_is_told_from_a_statement_that_opens_like_one(text, kept):
+    assert statement_of(text) == kept
+
+
 def test_asking_to_remember_keeps_the_fact_and_its_emphasis():
     [candidate] = extract_candidates("Remember that my sister's birthday is on May 3.", AT)
     assert candidate.text == "My sister's birthday is on May 3."
