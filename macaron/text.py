@@ -208,19 +208,52 @@ def _function_word_guess(text: str) -> str | None:
     return code if best >= 3 and best >= 2 * second else None
 
 
+# Characters common in Chinese and absent from (or rare in) Japanese: function words and
+# simplified forms. Han text without kana and without these is read as Japanese ("会社員").
+CHINESE_RE = re.compile(r"[的们这吗呢吧么个说时对没还让给过为边见欢东车长开门问间我你爱]")
+# English words a short statement nearly always has (pronouns, articles, auxiliaries), less
+# the ones other Latin-script languages share (a, me, in, on, is, was, do).
+ENGLISH_MARKERS = frozenset(
+    """i i'm i've i'd i'll my mine we we're our us you your he she his her they their it it's
+    the an are were am be been have has had does did don't can't not and but or to of at for
+    with from this that what how when where why just thanks thank hello hey""".split()  # noqa: SIM905
+)
+
+
 def detect_language(text: str) -> str:
-    """ISO 639-1 code, `und` when unsure. Scripts decide CJK; function words decide clear
-    Latin-script cases cheaply; langdetect decides the rest."""
-    if HANGUL.search(text):
-        return "ko"
-    if HIRAGANA_KATAKANA.search(text):
-        return "ja"
-    if HAN.search(text):
-        return "zh"
+    """ISO 639-1 code, `und` when unsure. Scripts decide Japanese and Korean (hangul, kana; Han
+    alone is Chinese only with Chinese function words or simplified forms); Latin-script text is
+    English when it has English function words and no other language's are clearly ahead, and
+    otherwise needs strong evidence (function words, or langdetect sure of a longer text) to be
+    anything else: "I like green tea" is not Afrikaans."""
+    hangul = len(HANGUL.findall(text))
+    kana = len(HIRAGANA_KATAKANA.findall(text))
+    han = len(HAN.findall(text))
+    latin = sum(ch.isalpha() and ch.isascii() for ch in text)
+    # A CJK character carries about as much as two Latin letters ("I ate 寿司 today" is English).
+    if 2 * (hangul + kana + han) >= latin and hangul + kana + han:
+        if hangul >= kana + han:
+            return "ko"
+        if kana:
+            return "ja"
+        return "zh" if CHINESE_RE.search(text) else "ja"
     letters = sum(ch.isalpha() for ch in text)
+    tokens = WORD_RE.findall(normalise(text[:400]))
+    english = any(token in ENGLISH_MARKERS for token in tokens)
+    accented = any("\u00c0" <= ch <= "\u024f" and ch.isalpha() for ch in text)  # é, ß, ñ
+    guess = _function_word_guess(text[:400])
+    if guess is not None:
+        return guess
+    if english and not accented:
+        return "en"
     if letters < 12:
         return "und"
-    return _function_word_guess(text[:400]) or _detect(text[:400])
+    detected = _detect(text[:400])
+    if accented or english or letters >= 40:
+        return detected
+    # Plain ASCII words without any language's function words: langdetect's guess on so little
+    # text is noise (it reads "green tea lover" as Afrikaans), and English is by far the likeliest.
+    return "en"
 
 
 NAME_RE = re.compile(r"\b[A-Z][\w'-]*[a-z][\w'-]*\b")

@@ -1,8 +1,12 @@
 """Episodic compression: conversation older than the short-term window becomes episodes.
 
-Offline the summary is extractive: the sentences the gate scores highest (names, dates,
-numbers, emphasised facts), in their original order, up to a token budget. Its provenance is
-exactly the messages whose sentences it kept. Source messages are never deleted here.
+An episode summarises the person's side only: the companion's words never become its text (nor,
+through it, a memory of the person). Offline the summary is extractive: the person's clean
+statements (the gate's `sentence_statement`: no greetings, questions or commands) that the gate
+scores highest (names, dates, numbers, emphasised facts), in their original order, up to a token
+budget, each under its speaker's label when the transcript names speakers. With a provider, the
+model is given the person's messages only, each under the person's name, so the summary says who
+said what. Its provenance is exactly the messages whose sentences it kept. Source messages are never deleted here.
 Idempotent: an episode is unique per (conversation, first message) and is written in a short
 transaction that locks the conversation, so a re-run or a concurrent run adds nothing. No LLM or
 embedding call runs inside that transaction.
@@ -30,7 +34,7 @@ from macaron.timeexpr import resolve_time
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from macaron.vectorkey import vector_key
-from memory.ingest.gate import score
+from memory.ingest.gate import LABEL_RE, score, sentence_statement
 from memory.models import Conversation, Episode, Memory, MemorySource, Message
 from memory.retrieval.lexical import term_stats_add
 
@@ -42,10 +46,12 @@ SUMMARY_TOKENS = 70
 
 
 def _speaker_sentences(text: str) -> list[str]:
-    speaker, sep, body = text.partition(": ")
-    if not sep or len(speaker) > 40:
-        return split_sentences(text)
-    return [f"{speaker}: {sentence}" for sentence in split_sentences(body)]
+    """The clean statements of a message, each under its speaker's label when it has one."""
+    label = LABEL_RE.match(text)
+    body = text[label.end() :] if label else text
+    prefix = f"{label.group(1)}: " if label else ""
+    statements = (sentence_statement(sentence)[0] for sentence in split_sentences(body))
+    return [prefix + statement for statement in statements if statement]
 
 
 def extractive_summary(
@@ -78,16 +84,21 @@ def chunk_language(texts: list[str], *, fallback: str = "en") -> str:
 
 
 def summarise_chunk(
-    messages: list[tuple[Message, str]], *, zone: tzinfo, language: str = "en"
+    messages: list[tuple[Message, str]],
+    *,
+    zone: tzinfo,
+    language: str = "en",
+    person: str = "The person",
 ) -> tuple[str, list[Message]]:
-    """An LLM summary (derived from every message, asked for in the conversation's language)
-    when a provider is configured; the extractive one offline, or when the provider fails, so
-    compression never stalls."""
+    """An LLM summary of the person's `messages` (each under the speaker's label, `person` when
+    it has none; asked for in the conversation's language) when a provider is configured; the
+    extractive one offline, or when the provider fails, so compression never stalls."""
     if settings.LLM_BASE_URL:
         texts = [text for _, text in messages]
+        said = [text if LABEL_RE.match(text) else f"{person}: {text}" for text in texts]
         try:
             summary = get_provider().summarise(
-                texts, max_words=SUMMARY_TOKENS, language=chunk_language(texts, fallback=language)
+                said, max_words=SUMMARY_TOKENS, language=chunk_language(texts, fallback=language)
             )
         except LLMError:
             logger.warning("episode summary fell back to extractive: provider unavailable")
@@ -108,7 +119,7 @@ def conversation_compress(*, conversation_id: int) -> int:
     messages = list(
         Message.objects.filter(conversation=conversation)
         .order_by("sent_at", "id")
-        .only("id", "sent_at", "text_ct", "episode_id", "external_id", "user_id")
+        .only("id", "sent_at", "text_ct", "episode_id", "external_id", "user_id", "role")
     )
     older = [m for m in messages[:-SHORT_TERM_WINDOW] if m.episode_id is None]
     if len(older) < EPISODE_MESSAGES:
@@ -122,8 +133,12 @@ def conversation_compress(*, conversation_id: int) -> int:
         chunk = older[start : start + EPISODE_MESSAGES]
         if Episode.objects.filter(conversation=conversation, first_message=chunk[0]).exists():
             continue
+        said = [m for m in chunk if m.role == Message.Role.USER]  # the person's side only
         summary, sources = summarise_chunk(
-            [(m, cipher.decrypt(m.text_ct)) for m in chunk], zone=zone, language=fallback_language
+            [(m, cipher.decrypt(m.text_ct)) for m in said],
+            zone=zone,
+            language=fallback_language,
+            person=getattr(conversation.user, "display_name", "") or "The person",
         )
         vector = embedder.embed_documents([summary])[0] if summary else None
         with transaction.atomic():

@@ -17,6 +17,7 @@ from memory.ingest.gate import (
     most_informative,
     score,
     slot_of,
+    statement_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -41,9 +42,11 @@ FACTS_SCHEMA = {
 }
 INSTRUCTIONS = (
     "Extract the facts worth remembering about the person from their message: preferences, "
-    "plans, events, people, health and allergy facts, dates. One short self-contained sentence "
-    "per fact, in the message's language, keeping names, numbers and dates. Rate importance "
-    "0-1 (higher when they asked you to remember it or it concerns health). Skip small talk. "
+    "plans, events, people, health and allergy facts, dates. Only what they say about "
+    "themselves and their life: skip greetings, small talk, questions and requests to you (a "
+    "question that states a fact keeps only the fact). One short self-contained sentence per "
+    "fact, in the message's language, keeping names, numbers and dates. Rate importance 0-1 "
+    "(higher when they asked you to remember it or it concerns health). "
     'Answer as JSON: {"facts": [{"text": ..., "importance": ...}]}.'
 )
 
@@ -56,7 +59,9 @@ def _llm_candidates(text: str, sent_at: datetime) -> list[Candidate]:
     candidates = []
     whole: list = []  # the message's own date, resolved once and only when a fact has none
     for fact in answer["facts"]:
-        fact_text = fact["text"].strip()
+        fact_text = statement_of(fact["text"].strip())
+        if not fact_text:
+            continue  # a question or a request the model passed on: the gate's rules hold
         event = resolve_time(fact_text, sent_at)
         if event is None:
             if not whole:

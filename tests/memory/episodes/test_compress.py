@@ -98,3 +98,61 @@ def test_llm_summary_is_requested_in_the_conversations_language(
 
     instruction = fake_llm.body()["messages"][0]["content"]
     assert f"Summarise the following notes in {asked_in}," in instruction
+
+
+def conversation_with_the_companion(user):
+    """The person tells facts; the companion answers with lines of its own."""
+    conversation = conversation_create(user=user)
+    messages = []
+    for n in range((SHORT_TERM_WINDOW + EPISODE_MESSAGES) // 2):
+        messages.append(
+            MessageIn(
+                text=f"Hi Pip! On day {n} I practised the violin for {20 + n} minutes.",
+                sent_at=START + timedelta(minutes=2 * n),
+                external_id=f"p{n}",
+            )
+        )
+        messages.append(
+            MessageIn(
+                text=f"Wonderful! I adore the harpsichord and I visited Vienna on day {n}.",
+                sent_at=START + timedelta(minutes=2 * n + 1),
+                role=Message.Role.COMPANION,
+                external_id=f"c{n}",
+            )
+        )
+    messages_ingest(
+        user=user, conversation=conversation, messages=messages, schedule_compression=False
+    )
+    return conversation
+
+
+def test_an_episode_holds_only_the_persons_side(user):
+    conversation = conversation_with_the_companion(user)
+
+    assert conversation_compress(conversation_id=conversation.id) == 1
+
+    memory = Memory.objects.get(kind=Memory.Kind.EPISODE)
+    summary = cipher_for(user.id).decrypt(memory.text_ct)
+    assert "violin" in summary
+    assert "harpsichord" not in summary and "Vienna" not in summary
+    assert "Hi Pip" not in summary
+    sources = set(memory.sources.values_list("external_id", flat=True))
+    assert sources and all(source.startswith("p") for source in sources)
+
+
+def test_the_provider_summarises_the_persons_side_under_their_name(user, settings, fake_llm):
+    user.display_name = "Ana"
+    user.save(update_fields=["display_name_ct"])
+    conversation = conversation_with_the_companion(user)
+    settings.LLM_BASE_URL = fake_llm.url
+    settings.LLM_TIMEOUT_S = 2
+    fake_llm.then(completion("Ana practised the violin every day."))
+
+    assert conversation_compress(conversation_id=conversation.id) == 1
+
+    sent = fake_llm.body()["messages"][-1]["content"]
+    assert "Ana: Hi Pip! On day 0 I practised the violin for 20 minutes." in sent
+    assert "harpsichord" not in sent
+    memory = Memory.objects.get(kind=Memory.Kind.EPISODE)
+    sources = set(memory.sources.values_list("external_id", flat=True))
+    assert sources == {f"p{n}" for n in range(EPISODE_MESSAGES // 2)}

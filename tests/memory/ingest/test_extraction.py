@@ -60,4 +60,33 @@ def test_provider_failure_falls_back_to_the_offline_gate(user, fake_llm):
     messages_ingest(
         user=user, conversation=conversation, messages=[MessageIn(text=MESSAGE, sent_at=AT)]
     )
-    assert list(remembered(user)) == [MESSAGE]
+    # The offline gate keeps the clean statement: the filler ("btw") goes.
+    assert list(remembered(user)) == [
+        "Long day. My sister Jo is getting married on 14 June and I'm allergic to shellfish"
+    ]
+
+
+def test_questions_and_requests_the_model_passes_on_are_not_remembered(user, fake_llm):
+    facts = {
+        "facts": [
+            {"text": "Hi Pip! I work as a nurse.", "importance": 0.6},
+            {"text": "What should I cook tonight?", "importance": 0.5},
+            {"text": "Log 2 glasses of water", "importance": 0.5},
+        ]
+    }
+    fake_llm.then(completion(json.dumps(facts)))
+    conversation = conversation_create(user=user)
+    messages_ingest(
+        user=user,
+        conversation=conversation,
+        messages=[
+            MessageIn(
+                text="Hi Pip! I work as a nurse. What should I cook tonight? Log 2 glasses of water",
+                sent_at=AT,
+            )
+        ],
+    )
+
+    assert list(remembered(user)) == ["I work as a nurse."]
+    prompt = " ".join(message["content"] for message in fake_llm.body()["messages"])
+    assert "questions and requests to you" in prompt

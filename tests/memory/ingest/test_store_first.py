@@ -175,15 +175,15 @@ def test_no_llm_or_embedding_call_runs_inside_a_transaction(settings, fake_llm, 
     memory_update(user=user, memory_id=memory.id, text="I am allergic to peanuts and cashews.")
     memory_create(user=user, text="My brother Ken lives in Osaka.")
 
-    # Enough conversation for one episode: its summary comes from the LLM.
+    # Enough conversation for one episode (the person's side: the companion's lines are never
+    # summarised): its summary comes from the LLM.
     start = AT
     count = SHORT_TERM_WINDOW + EPISODE_MESSAGES
     messages_store(
         user=user,
         conversation=conversation_create(user=user),
         messages=[
-            MessageIn(text=f"Note {i}", sent_at=start + timedelta(minutes=i), role="companion")
-            for i in range(count)
+            MessageIn(text=f"Note {i}", sent_at=start + timedelta(minutes=i)) for i in range(count)
         ],
         enqueue=False,
     )
