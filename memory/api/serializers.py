@@ -141,7 +141,26 @@ class ForgetInput(StrictSerializer):
 
 
 class ForgetOutput(serializers.Serializer):
-    forgotten = serializers.IntegerField()
+    forgotten = serializers.IntegerField()  # moved to the trash (restorable for trash_days)
+    trash_days = serializers.IntegerField()
+
+
+class RestoreInput(ForgetInput):
+    pass
+
+
+class RestoreOutput(serializers.Serializer):
+    restored = serializers.ListField(child=serializers.IntegerField())
+
+
+class TrashedOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="memory.id")
+    text = serializers.CharField(source="memory.text")
+    kind = serializers.CharField(source="memory.kind")
+    locked = serializers.BooleanField(source="memory.locked")
+    forgotten_at = serializers.DateTimeField(source="memory.forgotten_at")
+    erase_at = serializers.DateTimeField()
+    days_left = serializers.IntegerField()
 
 
 class FeedbackInput(StrictSerializer):
