@@ -9,7 +9,7 @@ to escape, and never logged.
 import re
 from dataclasses import dataclass
 
-from macaron.text import CJK, CJK_RE, lexical_terms
+from macaron.text import CJK, CJK_RE, lexical_terms, normalise
 
 # Word-like runs of the text with their positions: a CJK run or a spaced-script word.
 _RUN_RE = re.compile(f"[{CJK}]+|[^\\W_{CJK}]+(?:'[^\\W_{CJK}]+)?")
@@ -27,7 +27,7 @@ UNRELATED_SIMILARITY = 0.78
 @dataclass(frozen=True)
 class Highlight:
     pieces: tuple[tuple[str, bool], ...]  # (text, matched) in order; joined they are the text
-    terms: tuple[str, ...]  # the distinct words of the text that matched, in order
+    terms: tuple[str, ...]  # the distinct words of the text that matched (any case), in order
 
     @property
     def matched(self) -> bool:
@@ -64,8 +64,11 @@ def highlight(text: str, query: str) -> Highlight:
         if i == len(text) or marks[i] != marks[start]:
             pieces.append((text[start:i], marks[start]))
             start = i
-    terms = tuple(dict.fromkeys(piece for piece, mark in pieces if mark))
-    return Highlight(pieces=tuple(pieces), terms=terms)
+    terms: dict[str, str] = {}  # one per word whatever its case, as first written
+    for piece, mark in pieces:
+        if mark:
+            terms.setdefault(normalise(piece), piece)
+    return Highlight(pieces=tuple(pieces), terms=tuple(terms.values()))
 
 
 def close_in_meaning(similarities: list[float]) -> list[bool]:
