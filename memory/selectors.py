@@ -10,18 +10,22 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from macaron.errors import NotFound
+from macaron.text import lexical_terms
 from macaron.timezones import user_zone
 from macaron.vault import UserCipher, cipher_for
 from memory.models import Memory, MemorySource
 from memory.privacy.policies import Reader, ReaderKind, StepUpRequired, may_read, readable
-from memory.retrieval.highlight import Highlight, close_in_meaning, highlight
+from memory.retrieval.highlight import Highlight, close_in_meaning, highlight, rare_limit
+from memory.retrieval.lexical import document_frequencies
 from memory.retrieval.scoring import decayed_strength
-from memory.retrieval.search import MAX_K, Filters, retrieve
+from memory.retrieval.search import COUNT_CAP, MAX_K, Filters, retrieve
+from memory.retrieval.vector_index import current_memory_count
 
 MEMORY_FIELDS = (
     "id",
@@ -286,13 +290,28 @@ def _search(
     ordered = [found[memory_id] for memory_id in ranked if memory_id in found]
     similarity = {item.id: item.similarity for item in result.items}
     similar = close_in_meaning([similarity[memory.id] for memory in ordered])
+    rare = _rare_terms(user.id, q)
     views = []
     for view, close in zip(_views(ordered, cipher_for(user.id), reader), similar, strict=True):
-        marks = None if view.locked else highlight(view.text, q)
-        matched = marks is not None and marks.matched
-        views.append(replace(view, highlight=marks, similar=close, relevant=matched or close))
+        marks = None if view.locked else highlight(view.text, q, rare=rare)
+        telling = marks is not None and marks.telling
+        views.append(replace(view, highlight=marks, similar=close, relevant=telling or close))
     # Relevant ones first, pinned first among them; the order within each part is the ranking.
     return sorted(views, key=lambda view: (not view.relevant, not (view.relevant and view.pinned)))
+
+
+def _rare_terms(user_id: int, q: str) -> set[str]:
+    """The query's terms few of the person's current memories hold (see highlight.RARE_SHARE),
+    looked up in the blind index's term statistics."""
+    terms = set(lexical_terms(q))
+    if not terms:
+        return set()
+    cipher = cipher_for(user_id)
+    tokens = {cipher.blind_token(term): term for term in terms}
+    with connection.cursor() as cursor:
+        df = document_frequencies(cursor, user_id=user_id, tokens=list(tokens))
+        limit = rare_limit(current_memory_count(cursor, user_id, cap=COUNT_CAP))
+    return {term for token, term in tokens.items() if df.get(token, 0) <= limit}
 
 
 def memory_detail(

@@ -24,10 +24,18 @@ MEANING_LIFT = 0.06
 UNRELATED_SIMILARITY = 0.78
 
 
+# A query term makes a memory relevant by itself only when it is telling: held by at most
+# RARE_SHARE of the person's current memories (or RARE_MIN of them). A name that is in every
+# memory ("Caroline", the person's own) is still highlighted, but proves nothing.
+RARE_SHARE = 0.05
+RARE_MIN = 3
+
+
 @dataclass(frozen=True)
 class Highlight:
     pieces: tuple[tuple[str, bool], ...]  # (text, matched) in order; joined they are the text
     terms: tuple[str, ...]  # the distinct words of the text that matched (any case), in order
+    telling: bool = False  # one of the matched terms is rare among the person's memories
 
     @property
     def matched(self) -> bool:
@@ -44,18 +52,31 @@ def _cjk_marks(run: str, bigrams: set[str]) -> list[bool]:
     return marks
 
 
-def highlight(text: str, query: str) -> Highlight:
-    """`text` cut into pieces, the ones that carry a query term marked."""
+def rare_limit(current_memories: int) -> float:
+    """The most memories a query term may be in and still make a match telling."""
+    return max(RARE_MIN, RARE_SHARE * current_memories)
+
+
+def highlight(text: str, query: str, *, rare: set[str] | None = None) -> Highlight:
+    """`text` cut into pieces, the ones that carry a query term marked; `telling` when one of
+    the terms found is in `rare` (every term counts when `rare` is None)."""
     wanted = set(lexical_terms(query))
     if not wanted or not text:
         return Highlight(pieces=((text, False),) if text else (), terms=())
     marks = [False] * len(text)
+    found_terms: set[str] = set()
     for found in _RUN_RE.finditer(text):
         run = found.group()
         if CJK_RE.match(run):
             for offset, mark in enumerate(_cjk_marks(run, wanted)):
                 marks[found.start() + offset] = mark
-        elif wanted & set(lexical_terms(run)):
+            found_terms.update(
+                run[i : i + 2] for i in range(len(run) - 1) if run[i : i + 2] in wanted
+            )
+            if len(run) == 1 and run in wanted:
+                found_terms.add(run)
+        elif hits := wanted & set(lexical_terms(run)):
+            found_terms.update(hits)
             for i in range(found.start(), found.end()):
                 marks[i] = True
     pieces: list[tuple[str, bool]] = []
@@ -68,11 +89,22 @@ def highlight(text: str, query: str) -> Highlight:
     for piece, mark in pieces:
         if mark:
             terms.setdefault(normalise(piece), piece)
-    return Highlight(pieces=tuple(pieces), terms=tuple(terms.values()))
+    telling = bool(found_terms & rare) if rare is not None else bool(found_terms)
+    return Highlight(pieces=tuple(pieces), terms=tuple(terms.values()), telling=telling)
+
+
+# The search's own top results (it fuses meaning with words, dates and importance) also count
+# when meaning agrees, if less strongly: among the first TRUSTED_TOP, within TRUSTED_MARGIN
+# of the best similarity and TRUSTED_LIFT above the median. Across languages multilingual-e5
+# separates less (a Japanese memory for an English question sits 0.02-0.04 above the median).
+TRUSTED_TOP = 3
+TRUSTED_MARGIN = 0.03
+TRUSTED_LIFT = 0.02
 
 
 def close_in_meaning(similarities: list[float]) -> list[bool]:
-    """Which results stand out by meaning alone (see MEANING_MARGIN and MEANING_LIFT)."""
+    """Which results (in ranked order) are close in meaning: they stand out by meaning alone
+    (MEANING_MARGIN, MEANING_LIFT), or are among the search's top ones and meaning agrees."""
     if not similarities:
         return []
     ordered = sorted(similarities)
@@ -81,6 +113,9 @@ def close_in_meaning(similarities: list[float]) -> list[bool]:
     baseline = min(median, UNRELATED_SIMILARITY)
     best = ordered[-1]
     return [
-        value >= best - MEANING_MARGIN and value - baseline >= MEANING_LIFT
-        for value in similarities
+        (value >= best - MEANING_MARGIN and value - baseline >= MEANING_LIFT)
+        or (
+            rank < TRUSTED_TOP and value >= best - TRUSTED_MARGIN and value - median >= TRUSTED_LIFT
+        )
+        for rank, value in enumerate(similarities)
     ]

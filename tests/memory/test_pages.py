@@ -168,6 +168,23 @@ def test_search_shows_only_relevant_memories_and_the_rest_on_show_more(web, user
     assert "5 matches, closest first" in more
 
 
+def test_a_word_in_every_memory_does_not_make_them_all_relevant(web, user):
+    for text in [
+        "Anna loves hiking in the hills",
+        "Anna moved to Berlin last year",
+        "Anna plays the violin",
+        "Anna's dog is called Rex",
+    ]:
+        memory_create(user=user, text=text)
+
+    body = web.get(PAGE, {"q": "Anna violin"}).content.decode()
+
+    assert "<mark>Anna</mark> plays the <mark>violin</mark>" in body
+    assert "1 relevant match" in body
+    for other in ["hiking", "Berlin", "Rex"]:
+        assert other not in body
+
+
 def test_search_highlight_escapes_the_memory_text(web, user):
     memory_create(user=user, text="<b>peanuts</b> & <script>x</script> are bad for me")
 

@@ -47,3 +47,21 @@ def test_close_in_meaning_needs_to_stand_out():
     assert close_in_meaning([0.86]) == [True]
     assert close_in_meaning([0.80]) == [False]
     assert close_in_meaning([]) == []
+
+
+def test_the_search_top_results_count_when_meaning_agrees():
+    # cross-language matches stand out less: the first ranked ones count if meaning agrees
+    ranked = [0.835, 0.83, 0.80, 0.79, 0.79, 0.78]
+    assert close_in_meaning(ranked) == [True, True, False, False, False, False]
+    # the same similarity lower in the ranking does not
+    assert close_in_meaning([0.79, 0.78, 0.80, 0.835, 0.79, 0.78]) == [False] * 6
+
+
+def test_only_a_rare_term_makes_a_match_telling():
+    query = "What did Caroline do at pottery?"
+    pottery = highlight("Caroline: I went to a pottery class", query, rare={"pottery"})
+    hiking = highlight("Caroline: I went hiking", query, rare={"pottery"})
+    assert (pottery.terms, pottery.telling) == (("Caroline", "pottery"), True)
+    assert (hiking.terms, hiking.telling) == (("Caroline",), False)
+    assert highlight("私はピーナッツアレルギーです", "ピーナッツ", rare={"ピー"}).telling
+    assert not highlight("私はピーナッツアレルギーです", "ピーナッツ", rare=set()).telling
