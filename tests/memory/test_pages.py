@@ -640,3 +640,25 @@ def test_page_query_count_does_not_grow_with_memories(web, user):
     with CaptureQueriesContext(connection) as many:
         assert "5 memories" in web.get(PAGE).content.decode()
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(
+    ("language", "confirm", "undo", "days_left"),
+    [
+        ("ja", "この1件の記憶を忘れますか？", "記憶1件を忘れました。", "あと29日で完全に消去"),
+        ("ko", "기억 1개를 잊을까요?", "기억 1개를 잊었습니다.", "29일 후 영구히 삭제"),
+    ],
+)
+def test_forgetting_and_the_trash_speak_the_persons_language(
+    client, language, confirm, undo, days_left
+):
+    person = UserFactory(preferred_language=language)
+    client.force_login(person)
+    memory = memory_create(user=person, text="I keep bees in the garden")
+
+    assert confirm in client.get(f"{PAGE}{memory.id}/forget/").content.decode()
+    client.post(f"{PAGE}{memory.id}/forget/", {"confirm": "on"})
+    assert undo in client.get(PAGE).content.decode()
+    trash = client.get(f"{PAGE}trash/").content.decode()
+    assert days_left in trash
+    assert "Erased for good" not in trash and "Restore" not in trash
