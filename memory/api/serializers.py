@@ -109,6 +109,10 @@ class MemoryOutput(serializers.Serializer):
     privacy = serializers.CharField()
     policy = serializers.DictField()
     locked = serializers.BooleanField()  # needs a step-up: text and sources are withheld
+    # With `q`: above the relevance floor (relevant ones come first), and the words of the
+    # text that hold a query term. Without `q` every memory is relevant and nothing matched.
+    relevant = serializers.BooleanField()
+    matched_terms = serializers.ListField(child=serializers.CharField())
 
 
 class MemoryDetailOutput(MemoryOutput):

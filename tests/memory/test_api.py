@@ -35,6 +35,8 @@ FIELDS = {
     "privacy",
     "policy",
     "locked",
+    "relevant",
+    "matched_terms",
 }
 
 
@@ -191,6 +193,8 @@ def test_list_text_search_returns_retrieval_ranking(auth_api, user):
     results = response.json()["results"]
     assert results[0]["id"] == peanuts.id
     assert results[0]["text"] == "I am allergic to peanuts"
+    assert (results[0]["relevant"], results[0]["matched_terms"]) == (True, ["peanuts"])
+    assert [(r["relevant"], r["matched_terms"]) for r in results[1:]] == [(False, [])] * 2
     assert AuditEvent.objects.filter(action="retrieve", purpose="person").count() == 1
 
 
