@@ -182,7 +182,12 @@ class IdListField(forms.Field):
 
 
 class ForgetManyForm(forms.Form):
-    ids = IdListField(error_messages={"required": "Tick the memories you want me to forget."})
+    ids = IdListField(error_messages={"required": _("Tick the memories you want me to forget.")})
+    confirm = forms.BooleanField(required=False)  # set by the confirmation step
+
+
+class RestoreForm(forms.Form):
+    ids = IdListField(error_messages={"required": _("Choose what to restore.")})
 
 
 class ArchiveImportForm(forms.Form):

@@ -161,10 +161,19 @@ class Memory(TimeStampedModel):
     pinned = models.BooleanField(default=False)
     privacy = models.CharField(max_length=16, choices=Privacy.choices, default=Privacy.NORMAL)
     policy = models.JSONField(default=dict, blank=True)
+    # In the trash since then (forgotten by the person, restorable for MEMORY_TRASH_DAYS, then
+    # erased for good by `memory.purge_trash`). A trashed memory is not current: no reads, no
+    # term statistics, no duplicate or same-fact matches.
+    forgotten_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["user", "-created_at"]),
+            models.Index(
+                fields=["forgotten_at"],
+                condition=Q(forgotten_at__isnull=False),
+                name="memory_trashed",
+            ),
             models.Index(fields=["user", "event_time"]),
             GinIndex(fields=["lexical_tokens"], name="memory_lexical_gin"),
             GinIndex(fields=["domains"], name="memory_domains_gin"),

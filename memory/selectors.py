@@ -5,21 +5,27 @@ every query is scoped by the acting person. Provenance ("you told me this on ...
 `MemorySource` rows and the messages they point at, fetched in one prefetch query.
 """
 
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import F, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from macaron.errors import NotFound
+from macaron.text import lexical_terms
 from macaron.timezones import user_zone
 from macaron.vault import UserCipher, cipher_for
 from memory.models import Memory, MemorySource
 from memory.privacy.policies import Reader, ReaderKind, StepUpRequired, may_read, readable
+from memory.retrieval.highlight import Highlight, close_in_meaning, highlight, rare_limit
+from memory.retrieval.lexical import document_frequencies
 from memory.retrieval.scoring import decayed_strength
-from memory.retrieval.search import MAX_K, Filters, retrieve
+from memory.retrieval.search import COUNT_CAP, MAX_K, Filters, retrieve
+from memory.retrieval.vector_index import current_memory_count
 
 MEMORY_FIELDS = (
     "id",
@@ -40,6 +46,7 @@ MEMORY_FIELDS = (
     "pinned",
     "privacy",
     "policy",
+    "forgotten_at",
 )
 
 
@@ -73,6 +80,24 @@ class MemoryView:
     policy: dict
     sources: tuple[SourceView, ...] = ()
     locked: bool = False  # needs a step-up: the text is withheld
+    forgotten_at: datetime | None = None  # in the trash since then
+    # A search result: the query's terms found in the text, whether it is close in meaning,
+    # and so whether it clears the relevance floor (the rest are shown on "show more").
+    highlight: Highlight | None = None
+    similar: bool = False
+    relevant: bool = True
+
+    @property
+    def origin(self) -> SourceView | None:
+        """The first message it came from (the conversation moment the page links to)."""
+        for source in self.sources:
+            if source.message_id is not None and source.conversation_id is not None:
+                return source
+        return None
+
+    @property
+    def matched_terms(self) -> tuple[str, ...]:
+        return self.highlight.terms if self.highlight is not None else ()
 
     @property
     def said_at(self) -> list[datetime]:
@@ -139,6 +164,7 @@ def _to_view(memory: Memory, cipher: UserCipher, *, locked: bool = False) -> Mem
         policy=dict(memory.policy or {}),
         sources=() if locked else sources,
         locked=locked,
+        forgotten_at=memory.forgotten_at,
     )
 
 
@@ -151,9 +177,12 @@ def _views(memories: list[Memory], cipher: UserCipher, reader: Reader) -> list[M
     return [_to_view(memory, cipher, locked=memory.id in locked) for memory in memories]
 
 
-def _memories(user) -> QuerySet[Memory]:
+def _memories(user, *, trashed: bool = False) -> QuerySet[Memory]:
+    """The person's memories, out of the trash (or, with `trashed`, in it)."""
     return (
-        Memory.objects.filter(user=user).only(*MEMORY_FIELDS).prefetch_related(_sources_prefetch())
+        Memory.objects.filter(user=user, forgotten_at__isnull=not trashed)
+        .only(*MEMORY_FIELDS)
+        .prefetch_related(_sources_prefetch())
     )
 
 
@@ -200,7 +229,9 @@ def memories_for_user(
     include_history: bool = False,
     reader: Reader = OWNER,
 ) -> MemoryList | list[MemoryView]:
-    """The person's memories, newest first; with `q`, ranked by `retrieve()` instead.
+    """The person's memories, pinned ones first, then newest first; with `q`, ranked by
+    `retrieve()` instead: the relevant ones first (pinned first among them), then the rest
+    (`relevant=False`), each with what matched. Memories in the trash are never listed.
 
     `since`/`until` use the same notion of "when" as retrieval: a memory's event time if it has
     one (an event overlapping the range counts), otherwise when it was said. Superseded facts
@@ -240,7 +271,7 @@ def memories_for_user(
         memories = memories.alias(starts_at=Coalesce("event_time", "valid_from")).filter(
             starts_at__lte=until_at
         )
-    return MemoryList(memories.order_by("-created_at", "-id"), user.id, reader)
+    return MemoryList(memories.order_by("-pinned", "-created_at", "-id"), user.id, reader)
 
 
 def _search(
@@ -250,14 +281,37 @@ def _search(
         user=user, query=q, k=MAX_K, budget=None, filters=filters, purpose="person", reinforce=False
     )
     ranked = [item.id for item in result.items]
+    if not ranked:
+        return []
     memories = _memories(user).filter(pk__in=ranked)
     if pinned is not None:
         memories = memories.filter(pinned=pinned)
-    if not ranked:
-        return []
     found = {memory.id: memory for memory in memories}
     ordered = [found[memory_id] for memory_id in ranked if memory_id in found]
-    return _views(ordered, cipher_for(user.id), reader)
+    similarity = {item.id: item.similarity for item in result.items}
+    similar = close_in_meaning([similarity[memory.id] for memory in ordered])
+    rare = _rare_terms(user.id, q)
+    views = []
+    for view, close in zip(_views(ordered, cipher_for(user.id), reader), similar, strict=True):
+        marks = None if view.locked else highlight(view.text, q, rare=rare)
+        telling = marks is not None and marks.telling
+        views.append(replace(view, highlight=marks, similar=close, relevant=telling or close))
+    # Relevant ones first, pinned first among them; the order within each part is the ranking.
+    return sorted(views, key=lambda view: (not view.relevant, not (view.relevant and view.pinned)))
+
+
+def _rare_terms(user_id: int, q: str) -> set[str]:
+    """The query's terms few of the person's current memories hold (see highlight.RARE_SHARE),
+    looked up in the blind index's term statistics."""
+    terms = set(lexical_terms(q))
+    if not terms:
+        return set()
+    cipher = cipher_for(user_id)
+    tokens = {cipher.blind_token(term): term for term in terms}
+    with connection.cursor() as cursor:
+        df = document_frequencies(cursor, user_id=user_id, tokens=list(tokens))
+        limit = rare_limit(current_memory_count(cursor, user_id, cap=COUNT_CAP))
+    return {term for token, term in tokens.items() if df.get(token, 0) <= limit}
 
 
 def memory_detail(
@@ -282,10 +336,50 @@ def memory_detail(
     return _to_view(memory, cipher_for(user.id))
 
 
-def memory_ids_owned(*, user, memory_ids: list[int]) -> list[int]:
-    """Which of these ids are the person's own memories (others are silently dropped)."""
+def memory_ids_owned(*, user, memory_ids: list[int], trashed: bool = False) -> list[int]:
+    """Which of these ids are the person's own memories, out of the trash (or, with `trashed`,
+    in it); others are silently dropped."""
     return list(
-        Memory.objects.filter(user=user, pk__in=memory_ids)
+        Memory.objects.filter(user=user, pk__in=memory_ids, forgotten_at__isnull=not trashed)
         .order_by("id")
         .values_list("id", flat=True)
     )
+
+
+def memories_chosen(
+    *, user, memory_ids: list[int], reader: Reader = OWNER, limit: int = 50
+) -> list[MemoryView]:
+    """Some of the person's memories (out of the trash) by id, newest first, in one query:
+    what a confirmation page shows. Someone else's ids are silently dropped."""
+    rows = list(_memories(user).filter(pk__in=memory_ids).order_by("-created_at", "-id")[:limit])
+    return _views(rows, cipher_for(user.id), reader) if rows else []
+
+
+@dataclass(frozen=True)
+class TrashedView:
+    memory: MemoryView
+    erase_at: datetime  # when the beat job erases it for good
+    days_left: int  # whole days left to restore it (0: during its last day)
+
+
+def memories_trashed(
+    *, user, reader: Reader = OWNER, now: datetime | None = None
+) -> list[TrashedView]:
+    """The person's trash, most recently forgotten first, with the time left to restore each.
+    Items past the grace period that the beat job has not erased yet are not shown."""
+    now = now or timezone.now()
+    grace = timedelta(days=settings.MEMORY_TRASH_DAYS)
+    rows = list(
+        _memories(user, trashed=True)
+        .filter(forgotten_at__gt=now - grace)
+        .order_by("-forgotten_at", "-id")
+    )
+    if not rows:
+        return []
+    trashed = []
+    for row, view in zip(rows, _views(rows, cipher_for(user.id), reader), strict=True):
+        if row.forgotten_at is None:  # not in the trash after all (cannot happen: filtered)
+            continue
+        erase_at = row.forgotten_at + grace
+        trashed.append(TrashedView(memory=view, erase_at=erase_at, days_left=(erase_at - now).days))
+    return trashed

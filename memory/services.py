@@ -20,6 +20,13 @@ from memory.ingest.conversation_index import conversation_index_fill
 from memory.ingest.gate import MAX_CANDIDATES
 from memory.ingest.process import messages_process
 from memory.ingest.store import messages_ingest, messages_store
+from memory.ingest.trash import (
+    memories_restore,
+    memories_trash,
+    memories_trash_empty,
+    memories_trash_purge,
+    trash_days,
+)
 from memory.ingest.write import (
     CONTEXT_CHARS,
     DUPLICATE_COSINE,
@@ -70,6 +77,10 @@ __all__ = [
     "memories_decay",
     "memories_forget",
     "memories_reembed",
+    "memories_restore",
+    "memories_trash",
+    "memories_trash_empty",
+    "memories_trash_purge",
     "memories_vectors_key",
     "memory_create",
     "memory_feedback",
@@ -81,6 +92,7 @@ __all__ = [
     "register_intent",
     "registered_intents",
     "reply_context",
+    "trash_days",
     "user_erase",
     "validate_policy",
     "validate_text",

@@ -8,6 +8,7 @@ from memory.companion.reminders import reminders_raise_due
 from memory.episodes.tasks import compress_conversation
 from memory.ingest.expiry import memories_purge_expired
 from memory.ingest.tasks import process_messages, sweep_unprocessed
+from memory.ingest.trash import memories_trash_purge
 from memory.ingest.write import memories_reembed
 from memory.privacy.retention import audit_reads_compact
 from memory.retrieval.scoring import memories_decay
@@ -23,6 +24,7 @@ __all__ = [
     "expire_transfers",
     "process_messages",
     "purge_expired",
+    "purge_trash",
     "raise_due_reminders",
     "reembed",
     "restore_import",
@@ -77,3 +79,9 @@ def purge_expired() -> int:
     """Expired memories, then every registered purger's items (sub-agent entries)."""
     now = timezone.now()
     return memories_purge_expired(now=now) + sum(purgers_run(now).values())
+
+
+@shared_task(name="memory.purge_trash", acks_late=True, time_limit=1800, soft_time_limit=1700)
+def purge_trash() -> int:
+    """Memories in the trash past MEMORY_TRASH_DAYS, erased for good (idempotent)."""
+    return memories_trash_purge()

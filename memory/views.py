@@ -1,13 +1,14 @@
 """The "What I remember" page: see, search, edit, pin and forget what the companion remembers.
 
 Every action is a small POST that calls a service and redirects back (POST-redirect-GET);
-someone else's memory id is a plain 404.
+someone else's memory id is a plain 404. Forgetting asks first, moves the memories to the
+trash, and offers "Undo" on the next page; the trash page restores or erases them for good.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -24,14 +25,31 @@ from memory.forms import (
     MemoryFilterForm,
     PinForm,
     PrivacyForm,
+    RestoreForm,
 )
 from memory.models import Memory
 from memory.privacy.readers import person_reader
-from memory.selectors import StepUpRequired, memories_for_user, memory_detail, memory_ids_owned
-from memory.services import memories_forget, memory_create, memory_get, memory_update
+from memory.selectors import (
+    StepUpRequired,
+    memories_chosen,
+    memories_for_user,
+    memories_trashed,
+    memory_detail,
+    memory_ids_owned,
+)
+from memory.services import (
+    memories_restore,
+    memories_trash,
+    memories_trash_empty,
+    memory_create,
+    memory_get,
+    memory_update,
+    trash_days,
+)
 from memory.staff.selectors import break_glass_notices
 
 PAGE_SIZE = 20
+UNDO_KEY = "memories_undo"  # session: the ids just forgotten, for the "Undo" bar (shown once)
 
 
 def _back(request) -> str:
@@ -84,6 +102,9 @@ def memory_list(request):
             return redirect(_back(request))
 
     memories: list = []
+    searching = filters.is_valid() and bool(filters.cleaned_data["q"].strip())
+    show_more = request.GET.get("more") == "1"
+    hidden = 0  # search results below the relevance floor, behind "show more"
     if filters.is_valid():
         try:
             memories = memories_for_user(
@@ -91,14 +112,23 @@ def memory_list(request):
             )
         except DomainError as error:
             add_domain_error(filters, error)
+    if searching:
+        relevant = [memory for memory in memories if memory.relevant]
+        hidden = len(memories) - len(relevant)
+        if not show_more:
+            memories = relevant
     page = Paginator(memories, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filters": filters,
         "filtering": filters.is_valid() and any(filters.cleaned_data.values()),
+        "searching": searching,
+        "show_more": show_more,
+        "hidden_count": hidden,
         "create_form": create_form,
         "page": page,
         "privacy_choices": Memory.Privacy.choices,
         "staff_reads": break_glass_notices(user=request.user),
+        "undo_ids": request.session.pop(UNDO_KEY, []) if request.method == "GET" else [],
     }
     status = 400 if filters.errors or create_form.errors else 200
     return render(request, "memory/list.html", context, status=status)
@@ -171,28 +201,127 @@ def memory_privacy(request, memory_id: int):
     return redirect(_back(request))
 
 
+def _forgotten(request, ids: list[int]) -> None:
+    """After moving memories to the trash: say so, and offer "Undo" on the next page."""
+    request.session[UNDO_KEY] = ids
+    messages.success(
+        request,
+        ngettext(
+            "Moved %(count)d memory to the trash.",
+            "Moved %(count)d memories to the trash.",
+            len(ids),
+        )
+        % {"count": len(ids)},
+    )
+
+
+def _confirm_forget(request, memories: list, *, action: str, ids: list[int] | None = None):
+    """The confirmation step: what will be forgotten, and for how long it stays restorable."""
+    return render(
+        request,
+        "memory/forget_confirm.html",
+        {
+            "memories": memories,
+            "ids": ids or [memory.id for memory in memories],
+            "count": len(ids) if ids else len(memories),
+            "action": action,
+            "next": _back(request),
+            "trash_days": trash_days(),
+        },
+    )
+
+
 @login_required
-@require_POST
 def memory_forget(request, memory_id: int):
+    """GET: ask first (what will be forgotten, and for how long it can be restored).
+    POST: move it to the trash."""
+    if request.method == "GET":
+        chosen = memories_chosen(
+            user=request.user, memory_ids=[memory_id], reader=person_reader(request)
+        )
+        if not chosen:
+            raise Http404("No such memory.")
+        return _confirm_forget(request, chosen, action=reverse("memory_forget", args=[memory_id]))
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
     _owned_or_404(request.user, memory_id)
-    memories_forget(user=request.user, memory_ids=[memory_id])
-    messages.success(request, _("Forgotten."))
+    _forgotten(request, memories_trash(user=request.user, memory_ids=[memory_id]))
     return redirect(_back(request))
 
 
 @login_required
 @require_POST
 def memories_forget_many(request):
+    """The ticked memories: first a confirmation page (the same ids, posted with `confirm`),
+    then they go to the trash."""
     form = ForgetManyForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["ids"][0])
         return redirect(_back(request))
     owned = memory_ids_owned(user=request.user, memory_ids=form.cleaned_data["ids"])
-    if owned:
-        memories_forget(user=request.user, memory_ids=owned)
+    if not owned:
+        messages.error(request, _("Tick the memories you want me to forget."))
+        return redirect(_back(request))
+    if not form.cleaned_data["confirm"]:
+        chosen = memories_chosen(user=request.user, memory_ids=owned, reader=person_reader(request))
+        return _confirm_forget(request, chosen, action=reverse("memories_forget"), ids=owned)
+    _forgotten(request, memories_trash(user=request.user, memory_ids=owned))
+    return redirect(_back(request))
+
+
+@login_required
+def memories_trash_page(request):
+    return render(
+        request,
+        "memory/trash.html",
+        {
+            "trashed": memories_trashed(user=request.user, reader=person_reader(request)),
+            "trash_days": trash_days(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def memories_restore_many(request):
+    form = RestoreForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["ids"][0])
+        return redirect(_back(request))
+    restored = memories_restore(user=request.user, memory_ids=form.cleaned_data["ids"])
+    if restored:
+        messages.success(
+            request,
+            ngettext("Restored %(count)d memory.", "Restored %(count)d memories.", len(restored))
+            % {"count": len(restored)},
+        )
+    else:
+        messages.error(request, _("Nothing to restore: it is no longer in the trash."))
+    return redirect(_back(request))
+
+
+@login_required
+@require_POST
+def memories_trash_erase(request):
+    """Erase memories in the trash for good now, after a confirmation step."""
+    form = ForgetManyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["ids"][0])
+        return redirect("memories_trash")
+    owned = memory_ids_owned(user=request.user, memory_ids=form.cleaned_data["ids"], trashed=True)
+    if not owned:
+        messages.error(request, _("Nothing to erase: it is no longer in the trash."))
+        return redirect("memories_trash")
+    if not form.cleaned_data["confirm"]:
+        return render(
+            request,
+            "memory/erase_confirm.html",
+            {"ids": owned, "count": len(owned)},
+        )
+    erased = memories_trash_empty(user=request.user, memory_ids=owned)
     messages.success(
         request,
-        ngettext("Forgot %(count)d memory.", "Forgot %(count)d memories.", len(owned))
-        % {"count": len(owned)},
+        ngettext("Erased %(count)d memory for good.", "Erased %(count)d memories for good.", erased)
+        % {"count": erased},
     )
-    return redirect(_back(request))
+    return redirect("memories_trash")

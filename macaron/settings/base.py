@@ -421,3 +421,11 @@ CELERY_BEAT_SCHEDULE["memory-transfers-expire"] = {
     "schedule": 3600.0,
     "options": {"expires": 55 * 60},
 }
+
+# Forgotten memories wait in the trash this many days (restorable), then are erased for good.
+MEMORY_TRASH_DAYS = int(env("MEMORY_TRASH_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["memory-purge-trash"] = {
+    "task": "memory.purge_trash",
+    "schedule": 3600.0,
+    "options": {"expires": 3500},
+}

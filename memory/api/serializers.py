@@ -109,6 +109,10 @@ class MemoryOutput(serializers.Serializer):
     privacy = serializers.CharField()
     policy = serializers.DictField()
     locked = serializers.BooleanField()  # needs a step-up: text and sources are withheld
+    # With `q`: above the relevance floor (relevant ones come first), and the words of the
+    # text that hold a query term. Without `q` every memory is relevant and nothing matched.
+    relevant = serializers.BooleanField()
+    matched_terms = serializers.ListField(child=serializers.CharField())
 
 
 class MemoryDetailOutput(MemoryOutput):
@@ -141,7 +145,26 @@ class ForgetInput(StrictSerializer):
 
 
 class ForgetOutput(serializers.Serializer):
-    forgotten = serializers.IntegerField()
+    forgotten = serializers.IntegerField()  # moved to the trash (restorable for trash_days)
+    trash_days = serializers.IntegerField()
+
+
+class RestoreInput(ForgetInput):
+    pass
+
+
+class RestoreOutput(serializers.Serializer):
+    restored = serializers.ListField(child=serializers.IntegerField())
+
+
+class TrashedOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="memory.id")
+    text = serializers.CharField(source="memory.text")
+    kind = serializers.CharField(source="memory.kind")
+    locked = serializers.BooleanField(source="memory.locked")
+    forgotten_at = serializers.DateTimeField(source="memory.forgotten_at")
+    erase_at = serializers.DateTimeField()
+    days_left = serializers.IntegerField()
 
 
 class FeedbackInput(StrictSerializer):

@@ -6,6 +6,8 @@ urlpatterns = [
     path("memories/", views.MemoryListApi.as_view(), name="memory-list"),
     path("memories/forget/", views.MemoryForgetApi.as_view(), name="memory-forget"),
     path("memories/search/", views.MemorySearchApi.as_view(), name="memory-search"),
+    path("memories/trash/", views.MemoryTrashApi.as_view(), name="memory-trash"),
+    path("memories/restore/", views.MemoryRestoreApi.as_view(), name="memory-restore"),
     path("memories/<int:memory_id>/", views.MemoryDetailApi.as_view(), name="memory-detail"),
     path(
         "memories/<int:memory_id>/feedback/",

@@ -17,18 +17,23 @@ from memory.api.serializers import (
     MemoryListQuery,
     MemoryOutput,
     MemoryUpdateInput,
+    RestoreInput,
+    RestoreOutput,
     SearchInput,
     SearchOutput,
+    TrashedOutput,
 )
 from memory.privacy.readers import person_reader
 from memory.retrieval.search import Filters, retrieve
-from memory.selectors import memories_for_user, memory_detail, memory_ids_owned
+from memory.selectors import memories_for_user, memories_trashed, memory_detail, memory_ids_owned
 from memory.services import (
-    memories_forget,
+    memories_restore,
+    memories_trash,
     memory_create,
     memory_feedback,
     memory_get,
     memory_update,
+    trash_days,
 )
 
 
@@ -89,22 +94,43 @@ class MemoryDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, memory_id: int, *args, **kwargs):
+        """Forget it: it moves to the trash (restorable for `trash_days`, then erased)."""
         memory_get(user=request.user, memory_id=memory_id)  # someone else's id: 404
-        memories_forget(user=request.user, memory_ids=[memory_id])
+        memories_trash(user=request.user, memory_ids=[memory_id])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MemoryForgetApi(APIView):
-    """Forget several memories at once; ids that are not the caller's are left alone."""
+    """Forget several memories at once (to the trash); ids not the caller's are left alone."""
 
     @extend_schema(request=ForgetInput, responses=ForgetOutput)
     def post(self, request, *args, **kwargs):
         data = ForgetInput(data=request.data)
         data.is_valid(raise_exception=True)
         owned = memory_ids_owned(user=request.user, memory_ids=data.validated_data["ids"])
-        if owned:
-            memories_forget(user=request.user, memory_ids=owned)
-        return Response(ForgetOutput({"forgotten": len(owned)}).data)
+        moved = memories_trash(user=request.user, memory_ids=owned) if owned else []
+        return Response(ForgetOutput({"forgotten": len(moved), "trash_days": trash_days()}).data)
+
+
+class MemoryTrashApi(APIView):
+    """The caller's trash: forgotten memories still restorable, with the time left."""
+
+    @extend_schema(responses=TrashedOutput(many=True))
+    def get(self, request, *args, **kwargs):
+        trashed = memories_trashed(user=request.user, reader=person_reader(request))
+        return Response(TrashedOutput(trashed, many=True).data)
+
+
+class MemoryRestoreApi(APIView):
+    """Take memories back out of the trash; ids not the caller's (or not restorable) are
+    left alone and not listed."""
+
+    @extend_schema(request=RestoreInput, responses=RestoreOutput)
+    def post(self, request, *args, **kwargs):
+        data = RestoreInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        restored = memories_restore(user=request.user, memory_ids=data.validated_data["ids"])
+        return Response(RestoreOutput({"restored": restored}).data)
 
 
 class MemoryFeedbackApi(APIView):

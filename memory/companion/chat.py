@@ -259,7 +259,9 @@ def _reply_state(
     found: dict[tuple[int, str], list[UsedMemory]] = {}
     texts: dict[int, str] = {}
     links = (
-        ReplyMemory.objects.filter(message__in=replies, memory__user=user)
+        ReplyMemory.objects.filter(
+            message__in=replies, memory__user=user, memory__forgotten_at__isnull=True
+        )
         .order_by("message_id", "kind", "rank")
         .values_list("message_id", "kind", "memory_id", "memory__text_ct")
     )

@@ -45,6 +45,7 @@ def reminders_raise_due(*, now: datetime | None = None) -> int:
             batch = list(
                 Reminder.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(state=Reminder.State.SCHEDULED, due_at__lte=now)
+                .filter(memory__forgotten_at__isnull=True)  # raised if restored in time
                 .select_related("memory", "user")
                 .only(*_DISPLAY_FIELDS)
                 .order_by("due_at", "id")[:RAISE_BATCH]
@@ -194,7 +195,9 @@ def notifications_for(*, user) -> list[ReminderItem]:
     """Raised, not dismissed reminders, newest first."""
     return _items(
         user,
-        Reminder.objects.filter(user=user, state=Reminder.State.RAISED)
+        Reminder.objects.filter(
+            user=user, state=Reminder.State.RAISED, memory__forgotten_at__isnull=True
+        )
         .select_related("memory", "user")
         .only(*_DISPLAY_FIELDS)
         .order_by("-raised_at", "-id"),
@@ -206,7 +209,10 @@ def upcoming_reminders_for(*, user, limit: int = UPCOMING_LIMIT) -> list[Reminde
     return _items(
         user,
         Reminder.objects.filter(
-            user=user, state=Reminder.State.SCHEDULED, memory__valid_to__isnull=True
+            user=user,
+            state=Reminder.State.SCHEDULED,
+            memory__valid_to__isnull=True,
+            memory__forgotten_at__isnull=True,
         )
         .select_related("memory", "user")
         .only(*_DISPLAY_FIELDS)
@@ -215,4 +221,6 @@ def upcoming_reminders_for(*, user, limit: int = UPCOMING_LIMIT) -> list[Reminde
 
 
 def notification_count(*, user) -> int:
-    return Reminder.objects.filter(user=user, state=Reminder.State.RAISED).count()
+    return Reminder.objects.filter(
+        user=user, state=Reminder.State.RAISED, memory__forgotten_at__isnull=True
+    ).count()

@@ -42,7 +42,7 @@ from memory.privacy.chain import person_stream
 from memory.privacy.policies import default_policy, default_privacy, validate_policy
 from memory.retrieval.domains import domain_prototypes_warm_up, tag_domains
 from memory.retrieval.lexical import term_stats_add, term_stats_remove, term_stats_shift
-from memory.retrieval.vector_index import dense_candidates, dense_nearest_each
+from memory.retrieval.vector_index import current_where, dense_candidates, dense_nearest_each
 
 MAX_MESSAGE_CHARS = 20_000
 MAX_MEMORY_CHARS = 4_000
@@ -125,7 +125,7 @@ def _nearest_current(user_id: int, vector) -> Memory | None:
         ids = dense_candidates(
             cursor,
             user_id=user_id,
-            where=f"user_id = {int(user_id)} AND valid_to IS NULL",
+            where=current_where(user_id),
             params=[],
             vector=vector,
             limit=1,
@@ -197,7 +197,9 @@ DUPLICATE_FIELDS = ("id", "text_ct", "strength", "importance", "content_key")
 
 
 def _batch_open(user_id: int, keys: list[bytes], vectors: list) -> _Batch:
-    current = Memory.objects.filter(user_id=user_id, valid_to__isnull=True)
+    current = Memory.objects.filter(
+        user_id=user_id, valid_to__isnull=True, forgotten_at__isnull=True
+    )
     by_key: dict[bytes, Memory] = {}
     for memory in current.filter(content_key__in=set(keys)).only(*DUPLICATE_FIELDS):
         by_key.setdefault(bytes(memory.content_key), memory)
@@ -206,7 +208,7 @@ def _batch_open(user_id: int, keys: list[bytes], vectors: list) -> _Batch:
         found = dense_nearest_each(
             cursor,
             user_id=user_id,
-            where=f"user_id = {int(user_id)} AND valid_to IS NULL",
+            where=current_where(user_id),
             params=[],
             vectors=[vectors[i] for i in unmatched],
         )
@@ -272,7 +274,7 @@ def _duplicate_of(
     duplicate = batch.by_key.get(key)
     if duplicate is not None and duplicate.pk not in batch.superseded:
         return duplicate
-    current = Memory.objects.filter(user=user, valid_to__isnull=True)
+    current = Memory.objects.filter(user=user, valid_to__isnull=True, forgotten_at__isnull=True)
     if duplicate is not None:  # superseded by this batch: look again, as before the batch
         duplicate = current.filter(content_key=key).first()
         if duplicate is not None:
@@ -366,7 +368,7 @@ def _remember_one(
         # Messages may be processed out of order: a later statement of the same fact that is
         # already stored supersedes this one at once; earlier ones are superseded by it.
         same_slot = Memory.objects.filter(
-            user=user, valid_to__isnull=True, slot_key=memory.slot_key
+            user=user, valid_to__isnull=True, forgotten_at__isnull=True, slot_key=memory.slot_key
         ).exclude(pk=memory.pk)
         newer = same_slot.filter(valid_from__gt=now).order_by("valid_from").first()
         if newer is not None:
@@ -398,7 +400,8 @@ def _remember_one(
 
 
 def memory_get(*, user, memory_id: int) -> Memory:
-    memory = Memory.objects.filter(user=user, pk=memory_id).first()
+    """One of the person's memories, not one in the trash (restore it first)."""
+    memory = Memory.objects.filter(user=user, pk=memory_id, forgotten_at__isnull=True).first()
     if memory is None:
         raise NotFound("No such memory.")
     return memory
@@ -506,7 +509,11 @@ def memory_update(
     with transaction.atomic():
         if text is not None:
             person_write_lock(user.id)  # before the row lock, in the order the write path takes
-        memory = Memory.objects.select_for_update().filter(user=user, pk=memory_id).first()
+        memory = (
+            Memory.objects.select_for_update()
+            .filter(user=user, pk=memory_id, forgotten_at__isnull=True)
+            .first()
+        )
         if memory is None:
             raise NotFound("No such memory.")
         if text is not None:
@@ -548,17 +555,23 @@ def memory_update(
     return memory
 
 
-def memories_forget(*, user, memory_ids: list[int], purpose: str = "") -> int:
-    """Forget (delete) memories; ids that are not the person's are ignored, never touched.
-    With a `purpose` the system forgets them (e.g. their policy expired), not the person."""
+def memories_forget(
+    *, user, memory_ids: list[int], purpose: str = "", trashed_before: datetime | None = None
+) -> int:
+    """Forget (delete for good) memories; ids that are not the person's are ignored, never
+    touched. With a `purpose` the system forgets them (e.g. their policy expired), not the
+    person. With `trashed_before`, only memories in the trash since before then are erased
+    (checked under the write lock, so a memory restored meanwhile stays)."""
     with transaction.atomic():
         owned = Memory.objects.filter(user=user, pk__in=memory_ids)
+        if trashed_before is not None:
+            owned = owned.filter(forgotten_at__lte=trashed_before)
         person_write_lock(user.id)
-        rows = list(owned.values_list("pk", "valid_to", "lexical_tokens"))
-        ids = [pk for pk, _, _ in rows]
+        rows = list(owned.values_list("pk", "valid_to", "forgotten_at", "lexical_tokens"))
+        ids = [pk for pk, _, _, _ in rows]
         change: Counter = Counter()
-        for _, valid_to, tokens in rows:
-            if valid_to is None:
+        for _, valid_to, forgotten_at, tokens in rows:
+            if valid_to is None and forgotten_at is None:  # trashed ones left the stats then
                 change.subtract(set(tokens))
         term_stats_shift(user_id=user.id, change=change)  # one batch for all of them
         _, per_model = owned.delete()

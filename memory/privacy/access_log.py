@@ -39,6 +39,8 @@ ACTION_LABELS = {
     AuditAction.RETRIEVE: gettext_lazy("read memories"),
     AuditAction.READ_SUMMARY: gettext_lazy("read memories (daily total)"),
     AuditAction.FORGET: gettext_lazy("forgot memories"),
+    AuditAction.TRASH: gettext_lazy("moved memories to the trash"),
+    AuditAction.RESTORE: gettext_lazy("restored memories from the trash"),
     AuditAction.CONVERSATION_DELETE: gettext_lazy("deleted a conversation"),
     AuditAction.CHAT_ROUTE: gettext_lazy("passed your message to a tool"),
     AuditAction.LOGIN: gettext_lazy("signed in"),

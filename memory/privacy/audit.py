@@ -24,6 +24,8 @@ from memory.privacy.chain import SYSTEM_STREAM, person_stream, record_hash
 class AuditAction(models.TextChoices):
     RETRIEVE = "retrieve", "retrieve"
     FORGET = "forget", "forget"
+    TRASH = "trash", "moved to the trash"
+    RESTORE = "restore", "restored from the trash"
     ERASE = "erase", "erase"
     CONVERSATION_DELETE = "conversation_delete", "conversation delete"
     CHAT_ROUTE = "chat_route", "chat route"

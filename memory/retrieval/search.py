@@ -91,6 +91,7 @@ class RetrievedMemory:
     tokens: int
     external_ids: list[str] = field(default_factory=list)
     message_ids: list[int] = field(default_factory=list)
+    similarity: float = 0.0  # cosine similarity to the query (why it matched, on the page)
 
     def context_text(self) -> str:
         """How the memory is shown to the companion: when it was said, and the event date."""
@@ -136,6 +137,7 @@ def _where(user_id: int, filters: Filters, window: Window | None) -> tuple[str, 
     # user_id is inlined as an integer literal so that a per-user partial index can match.
     clauses: list[str] = [f"user_id = {int(user_id)}"]
     params: list[object] = []
+    clauses.append("forgotten_at IS NULL")  # the trash is never searched, not even its history
     if not filters.include_history:
         clauses.append("valid_to IS NULL")
     if filters.domains:
@@ -442,6 +444,7 @@ def retrieve(
     # mention them are preferred.
     entity_tokens = {cipher.blind_token(t) for t in lexical_terms(" ".join(named_entities(query)))}
     where, params = _where(user.id, filters, window)
+    keyed_query = vector_key(cipher, vector)
     with connection.cursor() as cursor:
         # BM25's IDF needs the order of magnitude, not an exact count of 100,000 rows.
         total = current_memory_count(cursor, user.id, cap=COUNT_CAP)
@@ -450,7 +453,7 @@ def retrieve(
             user_id=user.id,
             where=where,
             params=params,
-            vector=vector_key(cipher, vector),  # the stored vectors are keyed: so is the query
+            vector=keyed_query,  # the stored vectors are keyed: so is the query
             limit=POOL,
             current_count=total,
         )
@@ -479,10 +482,13 @@ def retrieve(
         chosen = _mmr(order, scores, vectors, k, weights.mmr_lambda)
 
         _add_sources(cursor, rows, chosen)
+        unit_query = keyed_query / (float(np.linalg.norm(keyed_query)) or 1.0)
         items: list[RetrievedMemory] = []
         used = 0
         for memory_id in chosen:
             item = _item(rows[memory_id], scores[memory_id], cipher, tz)
+            stored = rows[memory_id]["embedding"]
+            item.similarity = float(stored @ unit_query) / (float(np.linalg.norm(stored)) or 1.0)
             if budget is not None and items and used + item.tokens > budget:
                 break
             used += item.tokens

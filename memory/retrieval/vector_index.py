@@ -23,6 +23,12 @@ INDEX_PREFIX = "memory_hnsw_u"
 _LOCK_NAMESPACE = "memory_hnsw:"
 
 
+def current_where(user_id: int) -> str:
+    """SQL selecting the person's current memories: not superseded and not in the trash. It
+    implies the predicate of their partial HNSW index, so the planner can still use it."""
+    return f"user_id = {int(user_id)} AND valid_to IS NULL AND forgotten_at IS NULL"
+
+
 def index_name(user_id: int) -> str:
     return f"{INDEX_PREFIX}{int(user_id)}"
 
@@ -135,8 +141,8 @@ def current_memory_count(cursor, user_id: int, cap: int | None = None) -> int:
     """The person's current memories, counted up to `cap` when given."""
     limit = f"LIMIT {int(cap)}" if cap else ""
     cursor.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM memory_memory WHERE user_id = {int(user_id)} "
-        f"AND valid_to IS NULL {limit}) AS current",
+        f"SELECT count(*) FROM (SELECT 1 FROM memory_memory WHERE {current_where(user_id)} "
+        f"{limit}) AS current",
     )
     return cursor.fetchone()[0]
 

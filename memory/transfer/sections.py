@@ -133,6 +133,7 @@ def _memories(ctx: ExportContext, cipher) -> list[dict]:
             "pinned": m.pinned,
             "privacy": m.privacy,
             "policy": m.policy,
+            "forgotten_at": iso(m.forgotten_at),  # in the trash: restorable, then erased
             "created_at": iso(m.created_at),
             "provenance": sources.get(m.id, []),
             "links": links.get(m.id, []),
@@ -319,6 +320,7 @@ def _restore_memories(ctx: ImportContext, cipher) -> None:
                 pinned=item.get("pinned") is True,
                 privacy=_choice(item.get("privacy"), Memory.Privacy.values),
                 policy=validate_policy(item.get("policy", {})),
+                forgotten_at=when(item.get("forgotten_at")),
             )
         )
     stored = Memory.objects.bulk_create(rows)
@@ -326,7 +328,7 @@ def _restore_memories(ctx: ImportContext, cipher) -> None:
     for item, row in zip(items, stored, strict=True):
         ctx.remember("memory", item.get("ref"), row.id)
         stamps[row.id] = at(item.get("created_at"))
-        if row.valid_to is None:
+        if row.valid_to is None and row.forgotten_at is None:
             term_stats_add(user_id=user.id, tokens=row.lexical_tokens)
     stamps_restore(Memory, "created_at", stamps)
     links, sources, entry_refs = [], [], []

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from memory.services import conversation_create
+from memory.services import conversation_create, memory_create
 from subagents.services import entry_create, installation_create
 from tests.factories import UserFactory
 from tests.subagents.specs import hydration
@@ -118,6 +118,7 @@ def test_every_page_a_person_or_staff_sees_runs_under_the_policy(live_server, pa
     tool = installation_create(user=staff, spec=hydration(), source="builder")
     entry = entry_create(user=staff, installation_id=tool.id, values={"amount": 2})
     conversation = conversation_create(user=staff)
+    memory = memory_create(user=staff, text="I keep bees in the garden")
     watched = Watched(page)
     for path in ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]:
         watched.visit(live_server.url + path)
@@ -126,6 +127,9 @@ def test_every_page_a_person_or_staff_sees_runs_under_the_policy(live_server, pa
         "/",
         "/welcome/q/1/",
         "/memories/",
+        "/memories/?q=bees&more=1",
+        f"/memories/{memory.id}/forget/",
+        "/memories/trash/",
         "/chat/",
         f"/chat/{conversation.id}/",
         "/notifications/",

@@ -48,8 +48,37 @@ def test_remember_search_pin_and_forget(live_server, page, password):
     memory.refresh_from_db()
     assert memory.pinned is True
 
-    card.get_by_role("button", name="Forget", exact=True).click()
-    page.wait_for_selector(".message >> text=Forgotten.")
+    # Forget asks first; Undo brings it back.
+    card.get_by_role("link", name="Forget", exact=True).click()
+    page.wait_for_url(re.compile(rf"/memories/{memory.id}/forget/\?next="))
+    assert page.locator("h1").inner_text() == "Forget this memory?"
+    assert page.locator(".forget-confirm .memory-text").inner_text() == "I am allergic to peanuts"
+    page.get_by_role("button", name="Forget", exact=True).click()
+    page.wait_for_selector(".message >> text=Moved 1 memory to the trash.")
+    assert page.url.endswith("/memories/?q=peanut+allergy&domain=&since=&until=")
     assert page.locator(f"#memory-{memory.id}").count() == 0
-    assert not Memory.objects.filter(pk=memory.pk).exists()
-    assert Memory.objects.filter(user=user).count() == 1
+    memory.refresh_from_db()
+    assert memory.forgotten_at is not None
+
+    page.locator("#undo").get_by_role("button", name="Undo").click()
+    page.wait_for_selector(".message >> text=Restored 1 memory.")
+    assert page.locator(f"#memory-{memory.id} .memory-text").inner_text() == (
+        "I am allergic to peanuts"
+    )
+    assert page.locator("#undo").count() == 0
+    memory.refresh_from_db()
+    assert memory.forgotten_at is None
+
+    # Forget again, then restore it from the trash page.
+    page.locator(f"#memory-{memory.id}").get_by_role("link", name="Forget", exact=True).click()
+    page.get_by_role("button", name="Forget", exact=True).click()
+    page.wait_for_selector(".message >> text=Moved 1 memory to the trash.")
+    page.click("#trash-link")
+    page.wait_for_url(f"{live_server.url}/memories/trash/")
+    trashed = page.locator(f"#trashed-{memory.id}")
+    assert trashed.locator(".memory-text").inner_text() == "I am allergic to peanuts"
+    assert trashed.locator(".days-left").inner_text() == "Erased for good in 29 days"
+    trashed.get_by_role("button", name="Restore").click()
+    page.wait_for_selector(".message >> text=Restored 1 memory.")
+    assert page.locator("text=The trash is empty.").is_visible()
+    assert Memory.objects.filter(user=user, forgotten_at__isnull=True).count() == 2

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from macaron.vault import cipher_for
 from memory.models import AuditEvent, Memory, RewardEvent
@@ -13,6 +14,8 @@ pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/memories/"
 FORGET = "/api/v1/memories/forget/"
+TRASH = "/api/v1/memories/trash/"
+RESTORE = "/api/v1/memories/restore/"
 SEARCH = "/api/v1/memories/search/"
 FIELDS = {
     "id",
@@ -32,6 +35,8 @@ FIELDS = {
     "privacy",
     "policy",
     "locked",
+    "relevant",
+    "matched_terms",
 }
 
 
@@ -188,6 +193,8 @@ def test_list_text_search_returns_retrieval_ranking(auth_api, user):
     results = response.json()["results"]
     assert results[0]["id"] == peanuts.id
     assert results[0]["text"] == "I am allergic to peanuts"
+    assert (results[0]["relevant"], results[0]["matched_terms"]) == (True, ["peanuts"])
+    assert [(r["relevant"], r["matched_terms"]) for r in results[1:]] == [(False, [])] * 2
     assert AuditEvent.objects.filter(action="retrieve", purpose="person").count() == 1
 
 
@@ -432,8 +439,13 @@ def test_delete_forgets_one(auth_api, user):
     response = auth_api.delete(detail(gone.id))
 
     assert response.status_code == 204
-    assert list(Memory.objects.values_list("id", flat=True)) == [keep.id]
+    assert list(Memory.objects.filter(forgotten_at__isnull=False).values_list("id", flat=True)) == [
+        gone.id
+    ]
+    assert Memory.objects.get(pk=keep.id).forgotten_at is None
     assert auth_api.delete(detail(gone.id)).status_code == 404
+    assert auth_api.get(detail(gone.id)).status_code == 404
+    assert [m["id"] for m in auth_api.get(LIST).json()["results"]] == [keep.id]
 
 
 def test_bulk_forget(auth_api, user, other):
@@ -449,10 +461,58 @@ def test_bulk_forget(auth_api, user, other):
     )
 
     assert response.status_code == 200
-    assert response.json() == {"forgotten": 2}
-    assert set(Memory.objects.values_list("id", flat=True)) == {keep.id, theirs.id}
-    [audit] = AuditEvent.objects.filter(action="forget")
+    assert response.json() == {"forgotten": 2, "trash_days": 30}
+    trashed = Memory.objects.filter(forgotten_at__isnull=False).values_list("id", flat=True)
+    assert set(trashed) == {m.id for m in mine}
+    assert Memory.objects.get(pk=keep.id).forgotten_at is None
+    assert Memory.objects.get(pk=theirs.id).forgotten_at is None
+    [audit] = AuditEvent.objects.filter(action="trash")
     assert sorted(audit.memory_ids) == sorted(m.id for m in mine)
+
+
+def test_trash_list_and_restore(auth_api, user, other):
+    mine = memory_create(user=user, text="I am allergic to peanuts")
+    theirs = memory_create(user=other, text="I collect stamps")
+    auth_api.post(FORGET, {"ids": [mine.id]}, format="json")
+    Memory.objects.filter(pk=theirs.pk).update(forgotten_at=timezone.now())
+
+    listed = auth_api.get(TRASH).json()
+
+    assert [(item["id"], item["text"], item["days_left"]) for item in listed] == [
+        (mine.id, "I am allergic to peanuts", 29)
+    ]
+    response = auth_api.post(RESTORE, {"ids": [mine.id, theirs.id]}, format="json")
+    assert response.status_code == 200
+    assert response.json() == {"restored": [mine.id]}
+    assert auth_api.get(TRASH).json() == []
+    assert auth_api.get(detail(mine.id)).json()["text"] == "I am allergic to peanuts"
+    assert Memory.objects.get(pk=theirs.pk).forgotten_at is not None
+    [audit] = AuditEvent.objects.filter(action="restore")
+    assert audit.memory_ids == [mine.id]
+
+
+def test_someone_else_cannot_see_or_restore_my_trash(auth_api, user, other_api):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+    auth_api.delete(detail(memory.id))
+    before = Memory.objects.filter(pk=memory.pk).values().get()
+
+    assert other_api.get(TRASH).json() == []
+    response = other_api.post(RESTORE, {"ids": [memory.id]}, format="json")
+
+    assert response.json() == {"restored": []}
+    assert Memory.objects.filter(pk=memory.pk).values().get() == before
+
+
+@pytest.mark.parametrize(
+    "payload", [{"ids": []}, {"ids": ["one"]}, {"ids": [0]}, {}, {"ids": [1], "x": 1}, {"ids": 5}]
+)
+def test_restore_refuses_bad_input(auth_api, user, payload):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+    auth_api.delete(detail(memory.id))
+    response = auth_api.post(RESTORE, payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert Memory.objects.get(pk=memory.pk).forgotten_at is not None
 
 
 @pytest.mark.parametrize(
@@ -601,8 +661,9 @@ def test_someone_elses_bulk_forget_deletes_nothing(user, other_api):
 
     response = other_api.post(FORGET, {"ids": [m.id for m in mine]}, format="json")
 
-    assert response.json() == {"forgotten": 0}
+    assert response.json() == {"forgotten": 0, "trash_days": 30}
     assert sorted(Memory.objects.values_list("id", flat=True)) == sorted(m.id for m in mine)
+    assert not Memory.objects.filter(forgotten_at__isnull=False).exists()
 
 
 def test_list_and_search_never_show_someone_elses_memories(auth_api, user, other, other_api):
@@ -627,6 +688,8 @@ def test_list_and_search_never_show_someone_elses_memories(auth_api, user, other
         ("patch", detail(1)),
         ("delete", detail(1)),
         ("post", FORGET),
+        ("get", TRASH),
+        ("post", RESTORE),
         ("post", SEARCH),
         ("post", f"{detail(1)}feedback/"),
     ],
@@ -645,4 +708,6 @@ def test_memory_endpoints_are_in_the_schema(client):
         "/api/v1/memories/{memory_id}/feedback/",
         "/api/v1/memories/forget/",
         "/api/v1/memories/search/",
+        "/api/v1/memories/trash/",
+        "/api/v1/memories/restore/",
     } <= set(paths)

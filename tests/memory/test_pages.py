@@ -1,9 +1,10 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from macaron.vault import cipher_for
 from memory.models import AuditEvent, Memory
@@ -103,7 +104,7 @@ def test_page_never_shows_someone_elses_memories(web, user, other):
     memory_create(user=user, text="I am allergic to peanuts")
     memory_create(user=other, text="I am allergic to shellfish")
 
-    for params in ({}, {"q": "shellfish allergy"}):
+    for params in ({}, {"q": "shellfish allergy", "more": "1"}):
         body = web.get(PAGE, params).content.decode()
         assert "I am allergic to peanuts" in body
         assert "I am allergic to shellfish" not in body
@@ -128,12 +129,104 @@ def test_search_box_ranks_by_retrieval(web, user):
     memory_create(user=user, text="My sister lives in Lisbon")
     memory_create(user=user, text="I am allergic to peanuts")
 
-    response = web.get(PAGE, {"q": "peanut allergy"})
+    response = web.get(PAGE, {"q": "peanut allergy", "more": "1"})
 
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.index("I am allergic to peanuts") < body.index("My sister lives in Lisbon")
+    assert body.index("I am allergic to <mark>peanuts</mark>") < body.index(
+        "My sister lives in Lisbon"
+    )
     assert AuditEvent.objects.filter(action="retrieve", purpose="person").count() == 1
+
+
+def test_search_shows_only_relevant_memories_and_the_rest_on_show_more(web, user):
+    for text in [
+        "My sister lives in Lisbon",
+        "I play the cello on weekends",
+        "I work as a software engineer",
+        "I am allergic to peanuts",
+        "I like green tea",
+    ]:
+        memory_create(user=user, text=text)
+
+    body = web.get(PAGE, {"q": "peanut allergy"}).content.decode()
+
+    assert "I am allergic to <mark>peanuts</mark>" in body
+    assert 'Matched: <span class="chip match-term">peanuts</span>' in body
+    for unrelated in ["Lisbon", "cello", "software engineer", "green tea"]:
+        assert unrelated not in body
+    assert "1 relevant match" in body
+    assert (
+        '<a href="?q=peanut+allergy&amp;more=1" id="show-more">Show 4 more, less related</a>'
+        in (body)
+    )
+    more = web.get(PAGE, {"q": "peanut allergy", "more": "1"}).content.decode()
+    assert more.index("<mark>peanuts</mark>") < min(
+        more.index(text) for text in ["Lisbon", "cello", "software engineer", "green tea"]
+    )
+    assert more.count("less related</p>") == 4
+    assert "5 matches, closest first" in more
+
+
+def test_a_word_in_every_memory_does_not_make_them_all_relevant(web, user):
+    for text in [
+        "Anna loves hiking in the hills",
+        "Anna moved to Berlin last year",
+        "Anna plays the violin",
+        "Anna's dog is called Rex",
+    ]:
+        memory_create(user=user, text=text)
+
+    body = web.get(PAGE, {"q": "Anna violin"}).content.decode()
+
+    assert "<mark>Anna</mark> plays the <mark>violin</mark>" in body
+    assert "1 relevant match" in body
+    for other in ["hiking", "Berlin", "Rex"]:
+        assert other not in body
+
+
+def test_search_highlight_escapes_the_memory_text(web, user):
+    memory_create(user=user, text="<b>peanuts</b> & <script>x</script> are bad for me")
+
+    body = web.get(PAGE, {"q": "peanuts"}).content.decode()
+
+    assert "&lt;b&gt;<mark>peanuts</mark>&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt;" in body
+    assert "<script>x" not in body
+
+
+def test_search_finds_by_meaning_across_languages(web, user):
+    memory_create(user=user, text="私はピーナッツアレルギーです")
+    memory_create(user=user, text="My sister lives in Lisbon")
+    memory_create(user=user, text="I play the cello on weekends")
+
+    body = web.get(PAGE, {"q": "peanut allergy"}).content.decode()
+
+    assert "私はピーナッツアレルギーです" in body
+    assert "close in meaning" in body
+    assert "Lisbon" not in body
+
+
+def test_pinned_memories_sort_first(web, user):
+    first = memory_create(user=user, text="I am allergic to peanuts", pinned=True)
+    memory_create(user=user, text="My sister lives in Lisbon")
+    memory_create(user=user, text="I play the cello")
+
+    body = web.get(PAGE).content.decode()
+
+    assert body.index(f'id="memory-{first.id}"') < body.index("I play the cello")
+    assert body.index("I play the cello") < body.index("My sister lives in Lisbon")
+
+
+def test_provenance_links_to_the_conversation_moment(web, user):
+    memory = said(user, "I started learning Korean at school", datetime(2024, 3, 9, 20, tzinfo=UTC))
+    message = memory.sources.get().message
+
+    body = web.get(PAGE).content.decode()
+
+    link = f'href="/chat/{message.conversation_id}/#message-{message.id}"'
+    assert link in body
+    chat = web.get(f"/chat/{message.conversation_id}/").content.decode()
+    assert f'id="message-{message.id}"' in chat
 
 
 def test_filter_by_domain_and_time(web, user):
@@ -349,31 +442,141 @@ def test_edit_errors_are_inline_and_change_nothing(web, user, data, error):
     assert Memory.objects.filter(pk=memory.pk).values().get() == before
 
 
-def test_forget_one(web, user):
+def trashed_ids() -> set[int]:
+    return set(Memory.objects.filter(forgotten_at__isnull=False).values_list("id", flat=True))
+
+
+def test_forget_one_asks_first(web, user):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+    before = Memory.objects.filter(pk=memory.pk).values().get()
+
+    response = web.get(f"{PAGE}{memory.id}/forget/", {"next": "/memories/?q=peanuts"})
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Forget this memory?" in body
+    assert "I am allergic to peanuts" in body
+    assert "It stays in the trash for 30 days" in body
+    assert f'action="/memories/{memory.id}/forget/"' in body
+    assert '<a href="/memories/?q=peanuts">Cancel</a>' in body
+    assert Memory.objects.filter(pk=memory.pk).values().get() == before
+
+
+def test_forget_one_moves_it_to_the_trash_and_offers_undo(web, user):
     keep = memory_create(user=user, text="My sister lives in Lisbon")
     gone = memory_create(user=user, text="I am allergic to peanuts")
 
-    response = web.post(f"{PAGE}{gone.id}/forget/", {"next": "https://evil.example/"})
+    response = web.post(
+        f"{PAGE}{gone.id}/forget/", {"next": "https://evil.example/", "confirm": "on"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == "/memories/"
-    assert flashes(response) == ["Forgotten."]
-    assert list(Memory.objects.values_list("id", flat=True)) == [keep.id]
+    assert flashes(response) == ["Moved 1 memory to the trash."]
+    assert trashed_ids() == {gone.id}
+    assert set(Memory.objects.values_list("id", flat=True)) == {keep.id, gone.id}
+    page = web.get(PAGE).content.decode()
+    assert "I am allergic to peanuts" not in page
+    assert 'id="undo"' in page
+    assert f'<input type="hidden" name="ids" value="{gone.id}">' in page
+    assert 'id="undo"' not in web.get(PAGE).content.decode()  # offered once
+
+    undone = web.post(f"{PAGE}trash/restore/", {"ids": [gone.id], "next": PAGE})
+
+    assert undone.status_code == 302
+    assert undone["Location"] == PAGE
+    assert flashes(undone) == ["Restored 1 memory."]
+    assert trashed_ids() == set()
+    assert "I am allergic to peanuts" in web.get(PAGE).content.decode()
 
 
-def test_bulk_forget_only_touches_own_memories(web, user, other):
+def test_bulk_forget_confirms_then_only_touches_own_memories(web, user, other):
     mine = [
         memory_create(user=user, text="My sister lives in Lisbon"),
         memory_create(user=user, text="I am allergic to peanuts"),
     ]
     keep = memory_create(user=user, text="I play the cello")
     theirs = memory_create(user=other, text="I collect stamps")
+    ids = [mine[0].id, mine[1].id, theirs.id]
 
-    response = web.post(f"{PAGE}forget/", {"ids": [mine[0].id, mine[1].id, theirs.id]})
+    asked = web.post(f"{PAGE}forget/", {"ids": ids})
+
+    assert asked.status_code == 200
+    body = asked.content.decode()
+    assert "Forget these 2 memories?" in body
+    assert "My sister lives in Lisbon" in body and "I am allergic to peanuts" in body
+    assert "I collect stamps" not in body and "I play the cello" not in body
+    assert f'name="ids" value="{theirs.id}"' not in body
+    assert trashed_ids() == set()
+
+    response = web.post(f"{PAGE}forget/", {"ids": ids, "confirm": "on"})
 
     assert response.status_code == 302
-    assert flashes(response) == ["Forgot 2 memories."]
-    assert set(Memory.objects.values_list("id", flat=True)) == {keep.id, theirs.id}
+    assert flashes(response) == ["Moved 2 memories to the trash."]
+    assert trashed_ids() == {mine[0].id, mine[1].id}
+    assert Memory.objects.get(pk=keep.id).forgotten_at is None
+    assert Memory.objects.get(pk=theirs.id).forgotten_at is None
+
+
+def test_trash_page_lists_restorable_items_with_days_left(web, user, other, settings):
+    settings.MEMORY_TRASH_DAYS = 7
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+    expired = memory_create(user=user, text="My sister lives in Lisbon")
+    theirs = memory_create(user=other, text="I collect stamps")
+    now = timezone.now()
+    Memory.objects.filter(pk=memory.pk).update(forgotten_at=now - timedelta(days=2, hours=1))
+    Memory.objects.filter(pk=expired.pk).update(forgotten_at=now - timedelta(days=8))
+    Memory.objects.filter(pk=theirs.pk).update(forgotten_at=now)
+
+    body = web.get(f"{PAGE}trash/").content.decode()
+
+    assert "I am allergic to peanuts" in body
+    assert "Erased for good in 4 days" in body
+    assert "Lisbon" not in body  # past the grace period: waiting for the purge, not restorable
+    assert "I collect stamps" not in body
+
+
+def test_someone_else_cannot_restore_or_erase_my_trash(web, user, other):
+    memory = memory_create(user=other, text="I collect stamps")
+    Memory.objects.filter(pk=memory.pk).update(forgotten_at=timezone.now())
+    before = Memory.objects.filter(pk=memory.pk).values().get()
+
+    restored = web.post(f"{PAGE}trash/restore/", {"ids": [memory.id]})
+    erased = web.post(f"{PAGE}trash/erase/", {"ids": [memory.id], "confirm": "on"})
+
+    assert restored.status_code == 302
+    assert flashes(restored) == ["Nothing to restore: it is no longer in the trash."]
+    assert erased.status_code == 302
+    assert Memory.objects.filter(pk=memory.pk).values().get() == before
+
+
+def test_erase_from_the_trash_asks_then_deletes_for_good(web, user):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+    web.post(f"{PAGE}{memory.id}/forget/", {"confirm": "on"})
+
+    asked = web.post(f"{PAGE}trash/erase/", {"ids": [memory.id]})
+    assert asked.status_code == 200
+    assert "Erase 1 memory for good?" in asked.content.decode()
+    assert Memory.objects.filter(pk=memory.pk).exists()
+
+    response = web.post(f"{PAGE}trash/erase/", {"ids": [memory.id], "confirm": "on"})
+
+    assert response.status_code == 302
+    assert flashes(response) == ["Erased 1 memory for good."]
+    assert not Memory.objects.filter(pk=memory.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "data", [{}, {"ids": ["abc"]}, {"ids": ["0"]}, {"ids": ["99999999999999999999"]}]
+)
+def test_restore_refuses_bad_input(web, user, data):
+    memory = memory_create(user=user, text="I am allergic to peanuts")
+    Memory.objects.filter(pk=memory.pk).update(forgotten_at=timezone.now())
+
+    response = web.post(f"{PAGE}trash/restore/", data)
+
+    assert response.status_code == 302
+    assert trashed_ids() == {memory.id}
 
 
 @pytest.mark.parametrize(
@@ -386,10 +589,11 @@ def test_bulk_forget_only_touches_own_memories(web, user, other):
 )
 def test_bulk_forget_bad_input(web, user, data, message):
     memory = memory_create(user=user, text="I am allergic to peanuts")
-    response = web.post(f"{PAGE}forget/", data)
+    response = web.post(f"{PAGE}forget/", {**data, "confirm": "on"})
     assert response.status_code == 302
     assert flashes(response) == [message]
     assert list(Memory.objects.values_list("id", flat=True)) == [memory.id]
+    assert trashed_ids() == set()
 
 
 def test_someone_elses_memory_is_404_on_every_action(web, other):
@@ -401,19 +605,22 @@ def test_someone_elses_memory_is_404_on_every_action(web, other):
         web.post(f"{PAGE}{memory.id}/edit/", {"text": "mine now", "privacy": "normal"}),
         web.post(f"{PAGE}{memory.id}/pin/", {"pinned": "on"}),
         web.post(f"{PAGE}{memory.id}/privacy/", {"privacy": "secret"}),
-        web.post(f"{PAGE}{memory.id}/forget/"),
+        web.post(f"{PAGE}{memory.id}/forget/", {"confirm": "on"}),
+        web.get(f"{PAGE}{memory.id}/forget/"),
     ]
 
-    assert [r.status_code for r in responses] == [404] * 5
+    assert [r.status_code for r in responses] == [404] * 6
     assert "I collect stamps" not in responses[0].content.decode()
     assert Memory.objects.filter(pk=memory.pk).values().get() == before
 
 
 def test_actions_refuse_get(web, user):
     memory = memory_create(user=user, text="I am allergic to peanuts")
-    for action in ("pin", "privacy", "forget"):
+    for action in ("pin", "privacy"):
         assert web.get(f"{PAGE}{memory.id}/{action}/").status_code == 405
-    assert web.get(f"{PAGE}forget/").status_code == 405
+    for url in ("forget/", "trash/restore/", "trash/erase/"):
+        assert web.get(f"{PAGE}{url}").status_code == 405
+    assert web.put(f"{PAGE}{memory.id}/forget/").status_code == 405
     assert Memory.objects.filter(pk=memory.pk, pinned=False).exists()
 
 
@@ -433,3 +640,25 @@ def test_page_query_count_does_not_grow_with_memories(web, user):
     with CaptureQueriesContext(connection) as many:
         assert "5 memories" in web.get(PAGE).content.decode()
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(
+    ("language", "confirm", "undo", "days_left"),
+    [
+        ("ja", "この1件の記憶を忘れますか？", "記憶1件を忘れました。", "あと29日で完全に消去"),
+        ("ko", "기억 1개를 잊을까요?", "기억 1개를 잊었습니다.", "29일 후 영구히 삭제"),
+    ],
+)
+def test_forgetting_and_the_trash_speak_the_persons_language(
+    client, language, confirm, undo, days_left
+):
+    person = UserFactory(preferred_language=language)
+    client.force_login(person)
+    memory = memory_create(user=person, text="I keep bees in the garden")
+
+    assert confirm in client.get(f"{PAGE}{memory.id}/forget/").content.decode()
+    client.post(f"{PAGE}{memory.id}/forget/", {"confirm": "on"})
+    assert undo in client.get(PAGE).content.decode()
+    trash = client.get(f"{PAGE}trash/").content.decode()
+    assert days_left in trash
+    assert "Erased for good" not in trash and "Restore" not in trash
