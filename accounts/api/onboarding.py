@@ -5,7 +5,7 @@ Every endpoint acts on the authenticated person's own onboarding; there are no i
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts import onboarding as quiz
 from accounts.selectors import companion_view, onboarding_state
 from accounts.services import (
+    companion_get,
     companion_rename,
     onboarding_answer,
     onboarding_choose_interests,
@@ -94,9 +95,37 @@ class OnboardingApi(APIView):
         return Response(state_body(request.user))
 
 
+# The service refuses what is not in the quiz, with its own messages; the schema lists it.
+QUESTION_IDS = [q.id for q in quiz.QUESTIONS]
+OPTION_IDS = list(dict.fromkeys(o.id for q in quiz.QUESTIONS for o in q.options))
+INTEREST_SLUGS = [i.slug for i in quiz.INTERESTS]
+
+
+@extend_schema_field({"type": "string", "enum": QUESTION_IDS})
+class QuestionField(serializers.CharField):
+    pass
+
+
+@extend_schema_field({"type": "string", "enum": OPTION_IDS})
+class OptionField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": INTEREST_SLUGS},
+        "minItems": 1,
+        "maxItems": 5,
+    }
+)
+class InterestsField(serializers.ListField):
+    pass
+
+
 class AnswerInput(StrictSerializer):
-    question = serializers.CharField(max_length=40)
-    option = serializers.CharField(max_length=40)
+    question = QuestionField(max_length=40)
+    option = OptionField(max_length=40, help_text="One of the question's own options.")
 
 
 class OnboardingAnswerApi(APIView):
@@ -113,7 +142,7 @@ class OnboardingAnswerApi(APIView):
 
 
 class InterestsInput(StrictSerializer):
-    interests = serializers.ListField(
+    interests = InterestsField(
         child=serializers.CharField(max_length=24), allow_empty=True, max_length=50
     )
 
@@ -135,7 +164,9 @@ class OnboardingCompleteApi(APIView):
 
 
 class CompanionInput(StrictSerializer):
-    name = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
+    """A partial update: without a name, nothing changes."""
+
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class CompanionApi(APIView):
@@ -143,7 +174,10 @@ class CompanionApi(APIView):
     def patch(self, request, *args, **kwargs):
         data = CompanionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        companion = companion_rename(user=request.user, name=data.validated_data["name"])
+        if "name" in data.validated_data:
+            companion = companion_rename(user=request.user, name=data.validated_data["name"])
+        else:
+            companion = companion_get(user=request.user)
         state = onboarding_state(user=request.user)
         view = companion_view(companion, answers=state.answers, language=state.language)
         return Response(CompanionOutput(asdict(view)).data)
