@@ -37,9 +37,12 @@ class AutoSchema(SpectacularAutoSchema):
         if direction != "request":
             return schema
         if isinstance(field, serializers.CharField) and schema.get("type") == "string":
-            # DRF refuses NUL characters; spaces alone are trimmed to "", a blank.
-            blank = field.allow_blank or not field.trim_whitespace
-            schema.setdefault("pattern", r"^[^\x00]*$" if blank else r"^[^\x00]*[^\x00\s][^\x00]*$")
+            # DRF refuses NUL characters; spaces alone are trimmed to "", a blank. (Not a pattern
+            # when a blank is allowed: drf-spectacular would make it a oneOf that "" fits twice.)
+            if field.allow_blank or not field.trim_whitespace:
+                schema.setdefault("not", {"pattern": r"\x00"})
+            else:
+                schema.setdefault("pattern", r"^[^\x00]*[^\x00\s][^\x00]*$")
         if isinstance(field, serializers.ListField) and not field.allow_empty:
             schema.setdefault("minItems", 1)
         return schema

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts import onboarding as quiz
 from accounts.selectors import companion_view, onboarding_state
 from accounts.services import (
+    COMPANION_NAME_MAX,
     companion_get,
     companion_rename,
     onboarding_answer,
@@ -143,7 +144,10 @@ class OnboardingAnswerApi(APIView):
 
 class InterestsInput(StrictSerializer):
     interests = InterestsField(
-        child=serializers.CharField(max_length=24), allow_empty=True, max_length=50
+        child=serializers.CharField(max_length=24),
+        allow_empty=True,
+        max_length=5,  # sent, duplicates included: the schema's maxItems
+        error_messages={"max_length": "Pick between 1 and 5 interests."},
     )
 
 
@@ -166,7 +170,12 @@ class OnboardingCompleteApi(APIView):
 class CompanionInput(StrictSerializer):
     """A partial update: without a name, nothing changes."""
 
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name = serializers.CharField(
+        max_length=COMPANION_NAME_MAX,
+        required=False,
+        allow_blank=True,
+        error_messages={"max_length": f"A name has at most {COMPANION_NAME_MAX} letters."},
+    )
 
 
 class CompanionApi(APIView):
