@@ -90,7 +90,6 @@ class JsonObjectField(serializers.JSONField):
 # true). A form body is all text, so its values are converted as usual. (A comment, not a
 # docstring: the schema would give it as the description of every input.)
 class StrictSerializer(serializers.Serializer):
-
     def to_internal_value(self, data):
         if isinstance(data, dict) and not isinstance(data, QueryDict):
             errors = {}
