@@ -5,7 +5,7 @@ Every endpoint acts on the authenticated person's own onboarding; there are no i
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +13,8 @@ from rest_framework.views import APIView
 from accounts import onboarding as quiz
 from accounts.selectors import companion_view, onboarding_state
 from accounts.services import (
+    COMPANION_NAME_MAX,
+    companion_get,
     companion_rename,
     onboarding_answer,
     onboarding_choose_interests,
@@ -94,9 +96,37 @@ class OnboardingApi(APIView):
         return Response(state_body(request.user))
 
 
+# The service refuses what is not in the quiz, with its own messages; the schema lists it.
+QUESTION_IDS = [q.id for q in quiz.QUESTIONS]
+OPTION_IDS = list(dict.fromkeys(o.id for q in quiz.QUESTIONS for o in q.options))
+INTEREST_SLUGS = [i.slug for i in quiz.INTERESTS]
+
+
+@extend_schema_field({"type": "string", "enum": QUESTION_IDS})
+class QuestionField(serializers.CharField):
+    pass
+
+
+@extend_schema_field({"type": "string", "enum": OPTION_IDS})
+class OptionField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": INTEREST_SLUGS},
+        "minItems": 1,
+        "maxItems": 5,
+    }
+)
+class InterestsField(serializers.ListField):
+    pass
+
+
 class AnswerInput(StrictSerializer):
-    question = serializers.CharField(max_length=40)
-    option = serializers.CharField(max_length=40)
+    question = QuestionField(max_length=40)
+    option = OptionField(max_length=40, help_text="One of the question's own options.")
 
 
 class OnboardingAnswerApi(APIView):
@@ -113,8 +143,11 @@ class OnboardingAnswerApi(APIView):
 
 
 class InterestsInput(StrictSerializer):
-    interests = serializers.ListField(
-        child=serializers.CharField(max_length=24), allow_empty=True, max_length=50
+    interests = InterestsField(
+        child=serializers.CharField(max_length=24),
+        allow_empty=True,
+        max_length=5,  # sent, duplicates included: the schema's maxItems
+        error_messages={"max_length": "Pick between 1 and 5 interests."},
     )
 
 
@@ -135,7 +168,14 @@ class OnboardingCompleteApi(APIView):
 
 
 class CompanionInput(StrictSerializer):
-    name = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
+    """A partial update: without a name, nothing changes."""
+
+    name = serializers.CharField(
+        max_length=COMPANION_NAME_MAX,
+        required=False,
+        allow_blank=True,
+        error_messages={"max_length": f"A name has at most {COMPANION_NAME_MAX} letters."},
+    )
 
 
 class CompanionApi(APIView):
@@ -143,7 +183,10 @@ class CompanionApi(APIView):
     def patch(self, request, *args, **kwargs):
         data = CompanionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        companion = companion_rename(user=request.user, name=data.validated_data["name"])
+        if "name" in data.validated_data:
+            companion = companion_rename(user=request.user, name=data.validated_data["name"])
+        else:
+            companion = companion_get(user=request.user)
         state = onboarding_state(user=request.user)
         view = companion_view(companion, answers=state.answers, language=state.language)
         return Response(CompanionOutput(asdict(view)).data)

@@ -3,7 +3,7 @@ session only), revoke one, and log out everywhere. Someone else's token id is al
 
 from datetime import timedelta
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +17,7 @@ from accounts.services import (
     api_token_revoke,
     user_sign_out_everywhere,
 )
-from macaron.api import Pagination, StrictSerializer
+from macaron.api import PAGE_PARAMETERS, Pagination, StrictSerializer
 from macaron.errors import PermissionDenied
 
 MAX_LIFETIME_DAYS = 366
@@ -52,7 +52,7 @@ class ApiTokensApi(APIView):
     pagination_class = Pagination  # the schema shows the paginated shape
 
     @extend_schema(
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        parameters=PAGE_PARAMETERS,
         responses=ApiTokenOutput(many=True),
     )
     def get(self, request, *args, **kwargs):

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from community.models import DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX, Blueprint, Report
 from community.selectors import SORTS
-from macaron.api import StrictSerializer
+from macaron.api import JsonObjectField, StrictSerializer
 
 
 class ListingInput(StrictSerializer):
@@ -20,20 +20,20 @@ class ListingInput(StrictSerializer):
     )
     language = serializers.CharField(max_length=8, required=False)
     category = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    cover_color = serializers.CharField(max_length=7, required=False)
+    cover_color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", max_length=7, required=False)
     cover_icon = serializers.CharField(max_length=8, required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Blueprint.Visibility.values, required=False)
 
 
 class PublishInput(ListingInput):
-    spec = serializers.JSONField()
+    spec = JsonObjectField()
     version = serializers.CharField(max_length=32, required=False)
     changelog = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     confirmed = serializers.BooleanField(required=False, default=False)
 
 
 class ForkInput(StrictSerializer):
-    spec = serializers.JSONField(required=False)
+    spec = JsonObjectField(required=False)
     title = serializers.CharField(max_length=TITLE_MAX * 4, required=False)
     description = serializers.CharField(
         max_length=DESCRIPTION_MAX * 4, required=False, allow_blank=True
@@ -44,7 +44,7 @@ class ForkInput(StrictSerializer):
 
 class VersionInput(StrictSerializer):
     version = serializers.CharField(max_length=32)
-    spec = serializers.JSONField()
+    spec = JsonObjectField()
     changelog = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     confirmed = serializers.BooleanField(required=False, default=False)
 
@@ -111,7 +111,7 @@ class VersionOutput(serializers.Serializer):
     version = serializers.CharField()
     changelog = serializers.CharField()
     created_at = serializers.DateTimeField()
-    spec = serializers.JSONField()
+    spec = JsonObjectField()
 
 
 class StatsOutput(serializers.Serializer):

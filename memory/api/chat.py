@@ -22,12 +22,12 @@ from collections.abc import Iterator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from macaron.api import Pagination, StrictSerializer
+from macaron.api import PAGE_PARAMETERS, Pagination, StrictSerializer
 from macaron.errors import DomainError
 from memory.companion.chat import (
     PreparedTurn,
@@ -55,7 +55,10 @@ class ConversationCreateInput(StrictSerializer):
 
 
 class ConversationUpdateInput(StrictSerializer):
-    title = serializers.CharField(allow_blank=True)  # an empty title is refused by the service
+    """A partial update: without a title, nothing changes."""
+
+    # An empty title is refused by the service.
+    title = serializers.CharField(required=False, allow_blank=True)
 
 
 class ConversationOutput(serializers.Serializer):
@@ -178,8 +181,7 @@ class ConversationListApi(APIView):
     @extend_schema(
         parameters=[
             ConversationQuery,
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
+            *PAGE_PARAMETERS,
         ],
         responses=ConversationOutput(many=True),
     )
@@ -211,9 +213,12 @@ class ConversationDetailApi(APIView):
     def patch(self, request, conversation_id: int, *args, **kwargs):
         data = ConversationUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        conversation = conversation_rename(
-            user=request.user, conversation_id=conversation_id, **data.validated_data
-        )
+        if "title" in data.validated_data:
+            conversation = conversation_rename(
+                user=request.user, conversation_id=conversation_id, **data.validated_data
+            )
+        else:
+            conversation = conversation_detail(user=request.user, conversation_id=conversation_id)
         return Response(ConversationOutput(conversation).data)
 
     @extend_schema(responses={204: None})
@@ -231,7 +236,7 @@ class ConversationMessagesApi(APIView):
         return super().perform_content_negotiation(request, force=True)
 
     @extend_schema(
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        parameters=PAGE_PARAMETERS,
         responses=MessageOutput(many=True),
     )
     def get(self, request, conversation_id: int, *args, **kwargs):

@@ -1,10 +1,10 @@
 """The person's own access log over REST (`GET /api/v1/me/access-log/`), newest first."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from macaron.api import Pagination
+from macaron.api import PAGE_PARAMETERS, Pagination
 from macaron.i18n import active_language
 from memory.privacy.access_log import access_events, access_items
 from memory.privacy.audit import Actor, AuditAction
@@ -37,7 +37,7 @@ class AccessLogApi(APIView):
     """Who read the person's memories and what happened to their account: ids, never content."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        parameters=PAGE_PARAMETERS,
         responses=AccessLogPage,
     )
     def get(self, request, *args, **kwargs):

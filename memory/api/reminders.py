@@ -1,19 +1,17 @@
 """Notifications and upcoming reminders over REST. A notification is a raised reminder; someone
 else's reminder id is a 404."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from macaron.api import Pagination
+from macaron.api import PAGE_PARAMETERS, Pagination
 from memory.companion.reminders import (
     notifications_for,
     reminder_dismiss,
     upcoming_reminders_for,
 )
-
-PAGE_PARAMETERS = [OpenApiParameter("page", int), OpenApiParameter("page_size", int)]
 
 
 class ReminderOutput(serializers.Serializer):

@@ -4,7 +4,6 @@ from datetime import UTC, date
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -28,7 +27,7 @@ def choice(choices, **kwargs) -> serializers.ChoiceField:
     )
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]})
 class DayOrMomentField(serializers.Field):
     """An ISO 8601 date (`2024-05-08`, the whole day) or date-time (`2024-05-08T09:30`)."""
 

@@ -1,12 +1,12 @@
 """The person's memories over REST: thin views that validate, call a selector or service, and
 answer with a small output serializer. Someone else's memory id is always a 404."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from macaron.api import Pagination
+from macaron.api import PAGE_PARAMETERS, Pagination
 from memory.api.serializers import (
     FeedbackInput,
     FeedbackOutput,
@@ -43,8 +43,7 @@ class MemoryListApi(APIView):
     @extend_schema(
         parameters=[
             MemoryListQuery,
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int),
+            *PAGE_PARAMETERS,
         ],
         responses=MemoryOutput(many=True),
     )

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from macaron.api import StrictSerializer
+from macaron.api import JsonObjectField, StrictSerializer
 from subagents.services import spec_build, spec_revise
 
 LANGUAGES = ["en", "ja", "ko"]
@@ -45,14 +45,9 @@ class BuildOutput(serializers.Serializer):
 
 
 class ReviseInput(StrictSerializer):
-    spec = serializers.JSONField()
+    spec = JsonObjectField()
     instruction = serializers.CharField(max_length=500, allow_blank=True)
     language = serializers.ChoiceField(choices=LANGUAGES, required=False, allow_null=True)
-
-    def validate_spec(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("A spec is a JSON object.")
-        return value
 
 
 class ReviseOutput(serializers.Serializer):

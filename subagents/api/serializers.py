@@ -2,13 +2,13 @@
 
 from rest_framework import serializers
 
-from macaron.api import StrictSerializer
+from macaron.api import JsonObjectField, StrictSerializer
 from memory.api.serializers import choice
 from memory.models import Memory
 
 
 class InstallationCreateInput(StrictSerializer):
-    spec = serializers.JSONField()
+    spec = JsonObjectField()
     source = serializers.CharField(max_length=120)
     client_token = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
@@ -33,28 +33,42 @@ class InstallationDetailOutput(InstallationOutput):
 
 
 class ToolSettingsInput(StrictSerializer):
-    goals = serializers.DictField(child=serializers.JSONField(), required=False)
-    reminders = serializers.DictField(child=serializers.JSONField(), required=False)
+    """Goal targets by goal number, reminder times by reminder number (numbers of the tool's
+    spec, which the service checks)."""
+
+    goals = serializers.DictField(
+        child=serializers.FloatField(min_value=0, max_value=1_000_000_000), required=False
+    )
+    reminders = serializers.DictField(
+        child=serializers.ListField(
+            child=serializers.RegexField(r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+            min_length=1,
+            max_length=12,
+        ),
+        required=False,
+    )
     paused = serializers.BooleanField(required=False)
 
 
 class EntryCreateInput(StrictSerializer):
-    values = serializers.JSONField()
+    values = JsonObjectField()
     occurred_at = serializers.CharField(max_length=40, required=False, allow_blank=True)
     client_token = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 
 class EntryUpdateInput(StrictSerializer):
-    """A partial update: the values (and time), the privacy level, the rules, or several."""
+    """A partial update: the values (and time), the privacy level, the rules, several, or
+    none (nothing changes)."""
 
-    values = serializers.JSONField(required=False)
+    values = JsonObjectField(required=False)
     occurred_at = serializers.CharField(max_length=40, required=False, allow_blank=True)
     privacy = choice(Memory.Privacy.choices, required=False)  # the same levels as a memory's
-    policy = serializers.JSONField(required=False)
+    policy = JsonObjectField(required=False)
+
+    # What validate() refuses, in the schema: occurred_at only with values.
+    schema_extra = {"not": {"required": ["occurred_at"], "not": {"required": ["values"]}}}
 
     def validate(self, attrs):
-        if not attrs:
-            raise serializers.ValidationError("Give values, privacy or policy.")
         if "occurred_at" in attrs and "values" not in attrs:
             raise serializers.ValidationError({"occurred_at": ["Only with values."]})
         return attrs

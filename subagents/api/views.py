@@ -3,12 +3,12 @@ answer with an output serializer. Someone else's installation or entry id is alw
 
 from dataclasses import asdict
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from macaron.api import pages_of, results_of
+from macaron.api import PAGE, pages_of, results_of
 from macaron.errors import DomainError
 from memory.privacy.readers import person_reader
 from subagents.api.serializers import (
@@ -58,20 +58,27 @@ def _detail(user, installation_id: int) -> dict:
 
 def _page_number(request) -> int:
     value = request.query_params.get("page", "1")
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise DomainError("page must be a positive number.", fields={"page": ["Invalid."]})
     return int(value)
+
+
+class InstallationListQuery(serializers.Serializer):
+    include_uninstalled = serializers.BooleanField(required=False, default=False)
 
 
 class InstallationListApi(APIView):
     @extend_schema(
         operation_id="v1_subagents_installations_list",
-        parameters=[OpenApiParameter("include_uninstalled", bool)],
+        parameters=[InstallationListQuery],
         responses=results_of(InstallationOutput),
     )
     def get(self, request, *args, **kwargs):
-        everything = request.query_params.get("include_uninstalled") in {"1", "true"}
-        items = installations_for_user(user=request.user, include_uninstalled=everything)
+        query = InstallationListQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        items = installations_for_user(
+            user=request.user, include_uninstalled=query.validated_data["include_uninstalled"]
+        )
         return Response({"results": InstallationOutput(items, many=True).data})
 
     @extend_schema(request=InstallationCreateInput, responses={201: InstallationDetailOutput})
@@ -117,7 +124,7 @@ class InstallationViewsApi(APIView):
 
 
 class EntryListApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("page", int)], responses=pages_of(EntryOutput))
+    @extend_schema(parameters=[PAGE], responses=pages_of(EntryOutput))
     def get(self, request, installation_id: int, *args, **kwargs):
         page = entries_for_installation(
             user=request.user,
@@ -163,7 +170,8 @@ class EntryDetailApi(APIView):
         reader = person_reader(request)
         # changing a locked entry (even lowering its protection) needs the step-up first
         entry_detail(user=request.user, entry_id=entry_id, reader=reader)
-        entry_change(user=request.user, entry_id=entry_id, **data.validated_data)
+        if data.validated_data:
+            entry_change(user=request.user, entry_id=entry_id, **data.validated_data)
         item = entry_detail(
             user=request.user, entry_id=entry_id, reader=reader, refuse_locked=False
         )
