@@ -1,5 +1,5 @@
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -17,6 +17,11 @@ from tests.factories import UserFactory
 RETENTION_DAYS = 30
 
 
+def noon() -> datetime:
+    """Today at noon (UTC): the old reads' days stay the same days whatever the hour the test runs."""
+    return timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
+
+
 def read(person, *, days_ago: float, purpose="companion", ids=(1, 2), installation=None):
     return audit_record(
         action=AuditAction.RETRIEVE,
@@ -26,7 +31,7 @@ def read(person, *, days_ago: float, purpose="companion", ids=(1, 2), installati
         purpose=purpose,
         memory_ids=list(ids),
         detail={"installation_id": installation} if installation else None,
-        at=timezone.now() - timedelta(days=days_ago),
+        at=noon() - timedelta(days=days_ago),
     )
 
 
@@ -82,7 +87,7 @@ def test_old_reads_become_daily_summaries_and_the_chain_still_verifies():
         (13, "read_summary"),
         (14, "compaction"),
     ]
-    day = (timezone.now() - timedelta(days=40)).date().isoformat()
+    day = (noon() - timedelta(days=40)).date().isoformat()
     summaries = sorted(
         (
             e.detail["day"],
@@ -99,8 +104,8 @@ def test_old_reads_become_daily_summaries_and_the_chain_still_verifies():
         [
             day,
             day,
-            (timezone.now() - timedelta(days=35)).date().isoformat(),
-            (timezone.now() - timedelta(days=31)).date().isoformat(),
+            (noon() - timedelta(days=35)).date().isoformat(),
+            (noon() - timedelta(days=31)).date().isoformat(),
         ]
     )
     assert (day, "companion", "companion", 2, 3, None) in summaries
