@@ -29,7 +29,7 @@ from django.db import connections
 from accounts.models import User
 from accounts.services import api_token_create
 from bench.synthetic import DEFAULT_DATASET, _dataset, _turns, bench_database, percentiles
-from macaron.embeddings import get_embedder
+from macaron.embeddings import embedder_warm_up
 from memory.ingest.process import BATCH_SIZE
 from memory.models import Message
 from memory.services import MessageIn, conversation_create, messages_process, messages_store
@@ -170,30 +170,23 @@ def time_long_message() -> float:
 
 
 def run(
-    *, clients: int, rounds: int, turns: int, workers: int, database: str, write: Callable
+    *,
+    clients: int,
+    rounds: int,
+    turns: int,
+    workers: int,
+    database: str,
+    write: Callable,
+    ingestion_only: bool = False,
 ) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     with bench_database(database):
         at = clock.perf_counter()
-        get_embedder().embed_query("warm up")
+        embedder_warm_up()  # as each web and worker process does when it starts
         lines.append(("embedding model load", f"{clock.perf_counter() - at:.1f} s"))
-        server, base = _serve()
-        try:
-            write(f"chat: {clients} clients x {rounds} rounds against {base}")
-            took = time_sends(base, clients, rounds)
-        finally:
-            server.shutdown()
-        for name, values in (
-            ("POST (whole turn)", took["post"]),
-            ("send ack (stream)", took["ack"]),
-        ):
-            p50, p95 = percentiles(values)
-            lines.append(
-                (
-                    f"{name}, {clients} clients",
-                    f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, n={len(values)}",
-                )
-            )
+        took: dict[str, list[float]] = {}
+        if not ingestion_only:
+            took = _chat_phase(clients, rounds, write, lines)
         write("ingestion: storing and processing LoCoMo turns")
         done, stored, total = time_ingestion(turns, workers)
         lines.append(
@@ -205,6 +198,32 @@ def run(
         )
         left = Message.objects.filter(processed_at__isnull=True).count()
         lines.append(("unprocessed after the run", str(left)))
-        lines.append(("20,000-character message", f"{time_long_message():.2f} s of worker time"))
-        lines.append(("median of POST", f"{statistics.median(took['post']):.0f} ms"))
+        if not ingestion_only:
+            lines.append(
+                ("20,000-character message", f"{time_long_message():.2f} s of worker time")
+            )
+            lines.append(("median of POST", f"{statistics.median(took['post']):.0f} ms"))
     return lines
+
+
+def _chat_phase(
+    clients: int, rounds: int, write: Callable, lines: list[tuple[str, str]]
+) -> dict[str, list[float]]:
+    server, base = _serve()
+    try:
+        write(f"chat: {clients} clients x {rounds} rounds against {base}")
+        took = time_sends(base, clients, rounds)
+    finally:
+        server.shutdown()
+    for name, values in (
+        ("POST (whole turn)", took["post"]),
+        ("send ack (stream)", took["ack"]),
+    ):
+        p50, p95 = percentiles(values)
+        lines.append(
+            (
+                f"{name}, {clients} clients",
+                f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, n={len(values)}",
+            )
+        )
+    return took

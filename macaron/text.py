@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from functools import cache
 
 from langdetect import DetectorFactory, LangDetectException, detect_langs
+from langdetect.detector_factory import init_factory
 
 DetectorFactory.seed = 0  # langdetect is random unless seeded
 
@@ -170,6 +171,12 @@ def text_windows(text: str, *, max_tokens: int, max_chars: int) -> list[str]:
         if piece:
             pieces.append(piece)
     return pieces
+
+
+def language_detection_warm_up() -> None:
+    """Load langdetect's language profiles now (process start): loading them takes about a
+    second of CPU, which would otherwise fall on the first message that needs them."""
+    init_factory()
 
 
 @cache

@@ -172,9 +172,11 @@ def remember_embed(pending: list[tuple]) -> tuple[list, str]:
     if not pending:
         return [], ""
     embedder = get_embedder()
-    vectors = embedder.embed_documents([candidate.embedding_text() for _, candidate in pending])
+    texts = [candidate.embedding_text() for _, candidate in pending]
+    distinct = list(dict.fromkeys(texts))  # a text said twice in a batch is encoded once
+    encoded = dict(zip(distinct, embedder.embed_documents(distinct), strict=True))
     domain_prototypes_warm_up()  # built once per process (at start-up), never in the write
-    return list(vectors), embedder.name
+    return [encoded[text] for text in texts], embedder.name
 
 
 @dataclass

@@ -119,3 +119,13 @@ def test_after_the_warm_up_a_first_message_embeds_only_itself(monkeypatch):
     domains.tag_domains("nothing in particular", np.ones(384, dtype=np.float32) / np.sqrt(384))
 
     assert calls == ["embed_query"]  # the message itself; examples and prototypes are built
+
+
+def test_the_warm_up_loads_the_language_profiles(monkeypatch):
+    """Language detection's profiles (about a second of CPU) load at process start too."""
+    from langdetect import detector_factory
+
+    monkeypatch.setattr(detector_factory, "_factory", None)
+    embeddings.embedder_warm_up()
+    assert detector_factory._factory is not None
+    assert len(detector_factory._factory.get_lang_list()) > 50

@@ -12,8 +12,13 @@ class Command(BaseCommand):
         parser.add_argument("--turns", type=int, default=600)
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--database", default="macaron_chatbench")
+        parser.add_argument(
+            "--ingestion-only",
+            action="store_true",
+            help="Measure only ingestion end to end (no chat clients, no long message).",
+        )
 
-    def handle(self, *args, clients, rounds, turns, workers, database, **options):
+    def handle(self, *args, clients, rounds, turns, workers, database, ingestion_only, **options):
         lines = run(
             clients=clients,
             rounds=rounds,
@@ -21,6 +26,7 @@ class Command(BaseCommand):
             workers=workers,
             database=database,
             write=self.stdout.write,
+            ingestion_only=ingestion_only,
         )
         self.stdout.write("\nchat_bench summary")
         width = max(len(name) for name, _ in lines)

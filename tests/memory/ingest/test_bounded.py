@@ -213,3 +213,29 @@ def test_two_statements_of_one_fact_in_one_batch_make_one_memory(user):
     [first] = extract_candidates("My sister Aiko lives in Lisbon.", AT)
     [second] = extract_candidates("My sister Aiko lives in Lisbon!", AT)
     assert memory.importance == pytest.approx(max(first.importance, second.importance) + 0.05)
+
+
+@pytest.mark.django_db
+def test_a_text_said_twice_in_one_batch_is_encoded_once(user, embedding_calls):
+    """The same statement with the same context (here: the first message of two
+    conversations) is one text for the encoder; both messages still point at the memory."""
+    said = "My sister Hana moved to Lisbon last spring to study the cello."
+    stored = [
+        messages_store(
+            user=user,
+            conversation=conversation_create(user=user),
+            messages=[MessageIn(text=said, sent_at=AT)],
+            enqueue=False,
+        )[0]
+        for _ in range(2)
+    ]
+    warm_up()
+    embedding_calls.clear()
+
+    assert messages_process(message_ids=[m.id for m in stored]) == 2
+
+    assert embedding_calls == [[said]]
+    [memory] = Memory.objects.filter(user=user)
+    assert sorted(memory.sources.values_list("message_id", flat=True)) == sorted(
+        m.id for m in stored
+    )
