@@ -110,6 +110,16 @@ def profile_update(*, user: User, **fields) -> User:
     return user
 
 
+def profile_language_set(*, user: User, language: str) -> bool:
+    """Keep the language chosen in the switcher on the profile; an unknown code changes
+    nothing (the switcher is a public form). Returns whether the profile changed."""
+    if language not in dict(settings.LANGUAGES) or language == user.preferred_language:
+        return False
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
+    return True
+
+
 # API tokens and sessions ---------------------------------------------------------------------
 
 TOKEN_PREFIX = "mac_"
