@@ -230,6 +230,11 @@ def lived_in(db):
             reverse("community"),
             reverse("community-blueprint", args=[blueprint.slug]),
             reverse("community-edit", args=[blueprint.slug]),
+            reverse("community-tree", args=[blueprint.slug]),
+            reverse("community-collaborators", args=[blueprint.slug]),
+            reverse("community-version-new", args=[blueprint.slug]),
+            reverse("community-publish", args=[installation.id]),
+            reverse("tool-install"),
             reverse("community-moderation"),
             reverse("profile"),
             reverse("tokens"),
@@ -281,11 +286,20 @@ def test_key_pages_have_no_english_left(client, lived_in, language):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("path", ["login", "signup", "password_reset"])
-def test_visitor_pages_have_no_english_left(client, language, path):
-    url = reverse(path)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+        "/community/",
+        "/no-such-page/",
+    ],
+)
+def test_visitor_pages_have_no_english_left(client, language, url):
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     local = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'<html lang="{language}">' in local
     assert english_left({"en": english, language: local}, language) == []
 
 
@@ -362,7 +376,7 @@ def test_the_javascript_catalog_speaks_the_language(client, language, expected):
     page = client.get("/chat/").content.decode()
     assert f'<script src="{reverse("javascript-catalog")}"></script>' in page
     catalog = client.get(reverse("javascript-catalog")).content.decode()
-    assert f'"Try again": "{expected}"' in catalog.encode().decode("unicode_escape")
+    assert json.dumps({"Try again": expected})[1:-1] in catalog  # Django's JSON, ASCII-escaped
 
 
 def test_dates_and_numbers_follow_the_locale():
