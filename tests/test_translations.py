@@ -374,7 +374,7 @@ def test_the_javascript_catalog_speaks_the_language(client, language, expected):
     person = UserFactory(preferred_language=language)
     client.force_login(person)
     page = client.get("/chat/").content.decode()
-    assert f'<script src="{reverse("javascript-catalog")}"></script>' in page
+    assert f'<script src="{reverse("javascript-catalog")}" defer></script>' in page
     catalog = client.get(reverse("javascript-catalog")).content.decode()
     assert json.dumps({"Try again": expected})[1:-1] in catalog  # Django's JSON, ASCII-escaped
 
