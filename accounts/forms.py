@@ -10,12 +10,13 @@ from macaron.timezones import AVAILABLE_TIME_ZONES, COMMON_TIME_ZONES, zone_labe
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
-        label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label=gettext_lazy("E-mail"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That e-mail and password do not match an account.",
+        "invalid_login": gettext_lazy("That e-mail and password do not match an account."),
     }
 
     # Set when the login failed because the account is scheduled for deletion (the right
@@ -80,14 +81,16 @@ class AccountDeleteForm(forms.Form):
 
 class SignupForm(forms.Form):
     email = forms.EmailField(
-        label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=gettext_lazy("E-mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
-    display_name = forms.CharField(label="Your name", max_length=80, required=False)
+    display_name = forms.CharField(label=gettext_lazy("Your name"), max_length=80, required=False)
     password = forms.CharField(
-        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=gettext_lazy("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_confirm = forms.CharField(
-        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=gettext_lazy("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     # A short list of common zones, "other" for the full one; by default the browser's zone,
     # which static/js/timezone.js puts in the hidden field (UTC without JavaScript).
@@ -117,7 +120,7 @@ class SignupForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("password") and data.get("password") != data.get("password_confirm"):
-            self.add_error("password_confirm", "The two passwords differ.")
+            self.add_error("password_confirm", gettext_lazy("The two passwords differ."))
         picked = data.get("time_zone") or self.BROWSER
         if picked == self.OTHER:
             data["zone"] = data.get("time_zone_other") or ""
@@ -135,11 +138,18 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "time_zone", "preferred_language"]
-        labels = {"preferred_language": "Language"}
+        labels = {
+            "preferred_language": gettext_lazy("Language"),
+            "time_zone": gettext_lazy("Time zone"),
+        }
 
     # Not a column: the name is stored encrypted (User.display_name_ct).
-    display_name = forms.CharField(label="Display name", max_length=80, required=False)
-    preferred_language = forms.ChoiceField(choices=settings.LANGUAGES, label="Language")
+    display_name = forms.CharField(
+        label=gettext_lazy("Display name"), max_length=80, required=False
+    )
+    preferred_language = forms.ChoiceField(
+        choices=settings.LANGUAGES, label=gettext_lazy("Language")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,9 +159,9 @@ class ProfileForm(forms.ModelForm):
 class CompanionNameForm(forms.Form):
     name = forms.CharField(max_length=200, required=False)  # the service says what is allowed
 
-    def __init__(self, *args, label: str = "Name", help_text: str = "", **kwargs):
+    def __init__(self, *args, label: str = "", help_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["name"].label = label
+        self.fields["name"].label = label or gettext_lazy("Name")
         self.fields["name"].help_text = help_text
         self.fields["name"].widget.attrs.update({"autocomplete": "off", "maxlength": 40})
 

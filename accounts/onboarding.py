@@ -10,9 +10,8 @@ Everything shown to the person exists in English and Japanese: English here, mar
 import zlib
 from dataclasses import dataclass
 
-from macaron.i18n import Translated, _
+from macaron.i18n import LANGUAGES, Translated, _
 
-LANGUAGES = ("en", "ja")
 TRAITS = ("cheerful", "calm", "curious", "caring", "adventurous", "focused")  # tie-break order
 
 TRAIT_LABELS = {
@@ -364,6 +363,8 @@ def gift_for(interests) -> list[str]:
 def join_words(words: list[str], language: str) -> str:
     if language == "ja":
         return "、".join(words)
+    if language == "ko":
+        return ", ".join(words)
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
@@ -378,6 +379,8 @@ def interests_memory(interests, language: str) -> str:
     labels = [INTERESTS_BY_SLUG[s].label[language] for s in sorted_interests(interests)]
     if language == "ja":
         return f"興味があるのは{join_words(labels, language)}。"
+    if language == "ko":
+        return f"내 관심사: {join_words(labels, language)}."
     return f"I'm interested in {join_words(labels, language)}."
 
 
@@ -394,6 +397,14 @@ def opening_message(
             f"{join_words(labels, language)}が好きなんですね。"
             f"ウェルカムギフトに「{'」「'.join(gifts)}」を用意しました。"
             f"まずは{first}のこと、最近どんな感じか教えてくれますか？"
+        )
+    if language == "ko":
+        # Only particles that do not depend on the name's last sound (에, 님; not 은/는, 을/를).
+        return (
+            f"{person_name}님, 반가워요! 당신의 컴패니언, {companion_name}입니다. "
+            f"{join_words(labels, language)}에 관심이 있으시군요. "
+            f"환영 선물을 준비했어요: {join_words(gifts, language)}. "
+            f"먼저 {first} 이야기부터 해 볼까요? 요즘 어떤지 들려주세요."
         )
     return (
         f"Hi {person_name}, I'm {companion_name}! "

@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Field, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts import notify
 from accounts import onboarding as quiz
@@ -31,7 +32,9 @@ def _validate_profile(fields: dict) -> None:
     errors: dict[str, list[str]] = {}
     name = fields.get("display_name", "")
     if not isinstance(name, str) or len(name) > DISPLAY_NAME_MAX or not name.isprintable():
-        errors["display_name"] = [f"At most {DISPLAY_NAME_MAX} characters, no control characters."]
+        errors["display_name"] = [
+            gettext("At most %(n)s characters, no control characters.") % {"n": DISPLAY_NAME_MAX}
+        ]
     # The name is not a column (it is encrypted): the probe checks the others.
     columns = {k: v for k, v in fields.items() if k in PROFILE_FIELDS and k != "display_name"}
     probe = User(**columns)
@@ -43,7 +46,7 @@ def _validate_profile(fields: dict) -> None:
         except ValidationError as exc:
             errors[name] = list(exc.messages)
     if errors:
-        raise DomainError("Please correct the profile fields.", fields=errors)
+        raise DomainError(gettext("Please correct the profile fields."), fields=errors)
 
 
 def user_signup(
@@ -64,7 +67,9 @@ def user_signup(
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise DomainError("Enter a valid e-mail address.", fields={"email": exc.messages}) from None
+        raise DomainError(
+            gettext("Enter a valid e-mail address."), fields={"email": exc.messages}
+        ) from None
     profile = {
         "display_name": display_name.strip(),
         "time_zone": time_zone,
@@ -111,6 +116,16 @@ def profile_update(*, user: User, **fields) -> User:
     return user
 
 
+def profile_language_set(*, user: User, language: str) -> bool:
+    """Keep the language chosen in the switcher on the profile; an unknown code changes
+    nothing (the switcher is a public form). Returns whether the profile changed."""
+    if language not in dict(settings.LANGUAGES) or language == user.preferred_language:
+        return False
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
+    return True
+
+
 # API tokens and sessions ---------------------------------------------------------------------
 
 TOKEN_PREFIX = "mac_"
@@ -134,13 +149,16 @@ def api_token_create(
     name = " ".join(name.split()) if isinstance(name, str) else ""
     if len(name) > TOKEN_NAME_MAX or not name.isprintable():
         raise DomainError(
-            f"A token name has at most {TOKEN_NAME_MAX} characters.",
+            gettext("A token name has at most %(n)s characters.") % {"n": TOKEN_NAME_MAX},
             fields={"name": [f"At most {TOKEN_NAME_MAX} characters, no control characters."]},
         )
     if lifetime is None:
         lifetime = timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
     if lifetime <= timedelta(0):
-        raise DomainError("A token must live for some time.", fields={"lifetime": ["Too short."]})
+        raise DomainError(
+            gettext("A token must live for some time."),
+            fields={"lifetime": [gettext("Too short.")]},
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -207,7 +225,7 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(user=user, pk=token_id).first()
         if token is None:
-            raise NotFound("No such token.")
+            raise NotFound(gettext("No such token."))
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
@@ -355,7 +373,7 @@ def onboarding_lock(*, user: User) -> Onboarding:
 
 def _refuse_if_complete(onboarding: Onboarding) -> None:
     if onboarding.completed_at is not None:
-        raise Conflict("Onboarding is already complete.", code="onboarding_complete")
+        raise Conflict(gettext("Onboarding is already complete."), code="onboarding_complete")
 
 
 def onboarding_answer(*, user: User, question_id: str, option_id: str) -> Onboarding:
@@ -364,9 +382,9 @@ def onboarding_answer(*, user: User, question_id: str, option_id: str) -> Onboar
     if quiz.option_for(question_id, option_id) is None:
         known = question_id in quiz.QUESTIONS_BY_ID
         raise DomainError(
-            "Unknown option for this question." if known else "Unknown question.",
+            gettext("Unknown option for this question.") if known else "Unknown question.",
             code="unknown_option" if known else "unknown_question",
-            fields={"option" if known else "question": ["Not one of the choices."]},
+            fields={"option" if known else "question": [gettext("Not one of the choices.")]},
         )
     with transaction.atomic():
         onboarding = onboarding_lock(user=user)
@@ -386,7 +404,8 @@ def companion_create(*, user: User) -> Companion:
         onboarding = onboarding_lock(user=user)
         if quiz.next_question(onboarding.answers) is not None:
             raise DomainError(
-                f"Answer all {quiz.QUESTION_COUNT} questions first.", code="unanswered"
+                gettext("Answer all %(n)s questions first.") % {"n": quiz.QUESTION_COUNT},
+                code="unanswered",
             )
         personality = quiz.personality_from_answers(onboarding.answers)
         companion, _ = Companion.objects.update_or_create(
@@ -409,7 +428,7 @@ def companion_create(*, user: User) -> Companion:
 def companion_get(*, user: User) -> Companion:
     companion = Companion.objects.filter(user=user).first()
     if companion is None:
-        raise NotFound("There is no companion yet; take the personality test first.")
+        raise NotFound(gettext("There is no companion yet; take the personality test first."))
     return companion
 
 
@@ -417,11 +436,13 @@ def clean_companion_name(name) -> str:
     name = " ".join(name.split()) if isinstance(name, str) else ""
     if not name:
         raise DomainError(
-            "Give your companion a name.", code="invalid_name", fields={"name": ["Required."]}
+            gettext("Give your companion a name."),
+            code="invalid_name",
+            fields={"name": [gettext("Required.")]},
         )
     if len(name) > COMPANION_NAME_MAX or not name.isprintable():
         raise DomainError(
-            f"A name has at most {COMPANION_NAME_MAX} letters.",
+            gettext("A name has at most %(n)s letters.") % {"n": COMPANION_NAME_MAX},
             code="invalid_name",
             fields={"name": [f"At most {COMPANION_NAME_MAX} characters, no control characters."]},
         )
@@ -439,18 +460,21 @@ def companion_rename(*, user: User, name: str) -> Companion:
 
 def onboarding_choose_interests(*, user: User, interests: list[str]) -> Onboarding:
     if not isinstance(interests, list | tuple) or not all(isinstance(i, str) for i in interests):
-        raise DomainError("Interests are a list of names.", fields={"interests": ["A list."]})
+        raise DomainError(
+            gettext("Interests are a list of names."), fields={"interests": [gettext("A list.")]}
+        )
     unknown = sorted(set(interests) - set(quiz.INTERESTS_BY_SLUG))
     if unknown:
         raise DomainError(
-            "Unknown interest.",
+            gettext("Unknown interest."),
             code="unknown_interest",
             fields={"interests": [f"Choose from: {', '.join(quiz.INTERESTS_BY_SLUG)}."]},
         )
     chosen = quiz.sorted_interests(interests)
     if not quiz.MIN_INTERESTS <= len(chosen) <= quiz.MAX_INTERESTS:
         raise DomainError(
-            f"Pick between {quiz.MIN_INTERESTS} and {quiz.MAX_INTERESTS} interests.",
+            gettext("Pick between %(min)s and %(max)s interests.")
+            % {"min": quiz.MIN_INTERESTS, "max": quiz.MAX_INTERESTS},
             code="interest_count",
             fields={"interests": [f"Pick {quiz.MIN_INTERESTS} to {quiz.MAX_INTERESTS}."]},
         )
@@ -490,13 +514,14 @@ def onboarding_complete(*, user: User, now: datetime | None = None) -> Onboardin
             return onboarding
         if quiz.next_question(onboarding.answers) is not None:
             raise DomainError(
-                f"Answer all {quiz.QUESTION_COUNT} questions first.", code="unanswered"
+                gettext("Answer all %(n)s questions first.") % {"n": quiz.QUESTION_COUNT},
+                code="unanswered",
             )
         if not onboarding.interests:
             raise DomainError(
-                "Pick at least one interest first.",
+                gettext("Pick at least one interest first."),
                 code="no_interests",
-                fields={"interests": ["Pick at least one."]},
+                fields={"interests": [gettext("Pick at least one.")]},
             )
         companion = companion_create(user=user)
         onboarding.welcome_gift = quiz.gift_for(onboarding.interests)

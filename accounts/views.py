@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from accounts.erasure import (
     account_deletion_cancel,
@@ -35,6 +36,7 @@ from accounts.selectors import api_tokens_for_user, demo_user
 from accounts.services import (
     api_token_create,
     api_token_revoke,
+    profile_language_set,
     profile_update,
     user_password_changed,
     user_sign_out_everywhere,
@@ -58,6 +60,8 @@ def signup(request):
                 password=data["password"],
                 display_name=data["display_name"],
                 time_zone=data["zone"],
+                # The language the visitor reads the site in (the switcher or the browser).
+                preferred_language=request.LANGUAGE_CODE,
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -110,6 +114,17 @@ def profile(request):
     return render(
         request, "accounts/profile.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+@require_POST
+def language_set(request):
+    """The header's language switcher: Django's set_language (the cookie that a visitor's
+    pages follow, and the redirect back) that also keeps a signed-in person's choice on their
+    profile, since their pages follow the profile."""
+    response = set_language(request)
+    if request.user.is_authenticated:
+        profile_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

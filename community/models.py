@@ -12,6 +12,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from pgvector.django import HnswIndex, VectorField
 
 from macaron.models import TimeStampedModel
@@ -31,9 +32,9 @@ class Blueprint(TimeStampedModel):
     (shown as by a former member) or as an anonymised removed tombstone, as the author chose."""
 
     class Visibility(models.TextChoices):
-        PRIVATE = "private"
-        UNLISTED = "unlisted"
-        PUBLIC = "public"
+        PRIVATE = "private", _("Private")
+        UNLISTED = "unlisted", _("Unlisted")
+        PUBLIC = "public", _("Public")
 
     class Status(models.TextChoices):
         ACTIVE = "active"
@@ -186,11 +187,11 @@ class Collaborator(TimeStampedModel):
 
 class Report(TimeStampedModel):
     class Reason(models.TextChoices):
-        SPAM = "spam"
-        HARMFUL = "harmful"
-        PERSONAL_DATA = "personal_data"
-        OFFENSIVE = "offensive"
-        OTHER = "other"
+        SPAM = "spam", _("Spam")
+        HARMFUL = "harmful", _("Harmful")
+        PERSONAL_DATA = "personal_data", _("Personal Data")
+        OFFENSIVE = "offensive", _("Offensive")
+        OTHER = "other", _("Other")
 
     class State(models.TextChoices):
         OPEN = "open"

@@ -5,6 +5,7 @@ with the link for an unlisted one, and moderators (the `community.moderate_commu
 permission, through a group or directly, or staff)."""
 
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm, remove_perm
 
 from community.models import Blueprint
@@ -50,21 +51,23 @@ def can_edit(user, blueprint: Blueprint) -> bool:
 
 def require_edit(user, blueprint: Blueprint) -> None:
     if not can_edit(user, blueprint):
-        raise PermissionDenied("Only the author and collaborators can change this blueprint.")
+        raise PermissionDenied(
+            gettext("Only the author and collaborators can change this blueprint.")
+        )
     if blueprint.is_removed:
-        raise Conflict("This blueprint was removed.")
+        raise Conflict(gettext("This blueprint was removed."))
 
 
 def require_owner(user, blueprint: Blueprint) -> None:
     if not is_owner(user, blueprint):
-        raise PermissionDenied("Only the author can do this.")
+        raise PermissionDenied(gettext("Only the author can do this."))
     if blueprint.is_removed:
-        raise Conflict("This blueprint was removed.")
+        raise Conflict(gettext("This blueprint was removed."))
 
 
 def require_moderator(user) -> None:
     if not is_moderator(user):
-        raise PermissionDenied("Only moderators can do this.")
+        raise PermissionDenied(gettext("Only moderators can do this."))
 
 
 def collaborator_grant(*, user, blueprint: Blueprint) -> None:

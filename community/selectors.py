@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Avg, Count, F, Func, Q, QuerySet, TextField, Value
 from django.utils import timezone
+from django.utils.translation import gettext
 from pgvector.django import CosineDistance
 
 from community.models import ActiveDay, Blueprint, BlueprintVersion, Import, Rating, Report, Score
@@ -41,7 +42,7 @@ def blueprint_for_viewer(*, user, slug: str) -> Blueprint:
     """One blueprint by its link; someone else's private (or hidden) one is "not found"."""
     blueprint = Blueprint.objects.select_related("author", "parent").filter(slug=slug).first()
     if blueprint is None or not blueprint_viewable(user=user, blueprint=blueprint):
-        raise NotFound("No such blueprint.")
+        raise NotFound(gettext("No such blueprint."))
     return blueprint
 
 
@@ -63,7 +64,9 @@ def blueprints_ranked(
     """Listed blueprints by the latest stored scores (trending page order for "trending":
     exploration slots included), or newest first for "new"."""
     if sort not in SORTS:
-        raise NotFound(f"Unknown order; use one of {', '.join(SORTS)}.")
+        raise NotFound(
+            gettext("Unknown order; use one of %(orders)s.") % {"orders": ", ".join(SORTS)}
+        )
     listed = blueprints_listed().select_related("author")
     if category:
         listed = listed.filter(category=category.lower())
@@ -268,7 +271,7 @@ def blueprint_versions(*, blueprint: Blueprint) -> QuerySet[BlueprintVersion]:
 def blueprint_version(*, blueprint: Blueprint, version: str) -> BlueprintVersion:
     found = blueprint.versions.filter(version=version).first()
     if found is None:
-        raise NotFound("No such version.")
+        raise NotFound(gettext("No such version."))
     return found
 
 
@@ -360,7 +363,7 @@ def rating_for(*, user, blueprint: Blueprint) -> Rating | None:
 def reports_open(*, moderator) -> QuerySet[Report]:
     """The moderators' queue, oldest first."""
     if not is_moderator(moderator):
-        raise PermissionDenied("Only moderators can see reports.")
+        raise PermissionDenied(gettext("Only moderators can see reports."))
     return (
         Report.objects.filter(state=Report.State.OPEN)
         .select_related("blueprint")
@@ -370,10 +373,10 @@ def reports_open(*, moderator) -> QuerySet[Report]:
 
 def report_for_moderator(*, moderator, report_id: int) -> Report:
     if not is_moderator(moderator):
-        raise PermissionDenied("Only moderators can act on reports.")
+        raise PermissionDenied(gettext("Only moderators can act on reports."))
     report = Report.objects.select_related("blueprint__author").filter(pk=report_id).first()
     if report is None:
-        raise NotFound("No such report.")
+        raise NotFound(gettext("No such report."))
     return report
 
 

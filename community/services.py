@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from accounts.hooks import ErasureOptions
 from community import permissions, ranking
@@ -77,15 +78,15 @@ def _now(now: datetime | None) -> datetime:
 def _rate_limit(queryset, *, field: str, limit: tuple[int, timedelta], now: datetime, what: str):
     count, window = limit
     if queryset.filter(**{f"{field}__gt": now - window}).count() >= count:
-        raise RateLimited(f"Too many {what}; please try again later.")
+        raise RateLimited(gettext("Too many %(what)s; please try again later.") % {"what": what})
 
 
 def _parse_version(version: str) -> tuple[int, int, int]:
     match = SEMVER_RE.match(version or "")
     if not match:
         raise DomainError(
-            "A version is three numbers like 1.2.0.",
-            fields={"version": ["Not a semantic version."]},
+            gettext("A version is three numbers like 1.2.0."),
+            fields={"version": [gettext("Not a semantic version.")]},
         )
     return int(match.group(1)), int(match.group(2)), int(match.group(3))
 
@@ -107,34 +108,40 @@ class Listing:
 def _clean_listing(listing: Listing) -> Listing:
     title = (listing.title or "").strip()
     if not title:
-        raise DomainError("A title is required.", fields={"title": ["Required."]})
+        raise DomainError(gettext("A title is required."), fields={"title": [gettext("Required.")]})
     if len(title) > TITLE_MAX:
         raise TooLarge(
-            f"The title is longer than {TITLE_MAX} characters.", fields={"title": ["Too long."]}
+            gettext("The title is longer than %(n)s characters.") % {"n": TITLE_MAX},
+            fields={"title": [gettext("Too long.")]},
         )
     if len(listing.description or "") > DESCRIPTION_MAX:
         raise TooLarge(
-            f"The description is longer than {DESCRIPTION_MAX} characters.",
-            fields={"description": ["Too long."]},
+            gettext("The description is longer than %(n)s characters.") % {"n": DESCRIPTION_MAX},
+            fields={"description": [gettext("Too long.")]},
         )
     tags = tuple(dict.fromkeys(tag.strip().lower() for tag in listing.tags if tag and tag.strip()))
     if len(tags) > TAGS_MAX or any(len(tag) > TAG_MAX for tag in tags):
         raise DomainError(
-            f"At most {TAGS_MAX} tags of at most {TAG_MAX} characters.",
-            fields={"tags": ["Invalid."]},
+            gettext("At most %(tags)s tags of at most %(chars)s characters.")
+            % {"tags": TAGS_MAX, "chars": TAG_MAX},
+            fields={"tags": [gettext("Invalid.")]},
         )
     if listing.visibility not in Blueprint.Visibility.values:
         raise DomainError(
-            "Visibility is private, unlisted or public.", fields={"visibility": ["Invalid."]}
+            gettext("Visibility is private, unlisted or public."),
+            fields={"visibility": [gettext("Invalid.")]},
         )
     if not COLOR_RE.match(listing.cover_color or ""):
-        raise DomainError("The cover colour is like #3b82f6.", fields={"cover_color": ["Invalid."]})
+        raise DomainError(
+            gettext("The cover colour is like #3b82f6."),
+            fields={"cover_color": [gettext("Invalid.")]},
+        )
     if (
         len(listing.cover_icon or "") > 8
         or len(listing.category or "") > 40
         or len(listing.language or "") > 8
     ):
-        raise DomainError("Icon, category or language too long.")
+        raise DomainError(gettext("Icon, category or language too long."))
     return Listing(
         title=title,
         description=(listing.description or "").strip(),
@@ -150,7 +157,9 @@ def _clean_listing(listing: Listing) -> Listing:
 def _prepare_spec(*, user, spec: dict, confirmed: bool) -> dict:
     """Validate, strip personal reminder times, and refuse personal data unless confirmed."""
     if not isinstance(spec, dict):
-        raise DomainError("The spec is a JSON object.", fields={"spec": ["Not an object."]})
+        raise DomainError(
+            gettext("The spec is a JSON object."), fields={"spec": [gettext("Not an object.")]}
+        )
     spec = spec_validate(spec_strip_personal(spec))
     if not confirmed:
         findings = privacy_findings(user=user, spec=spec)
@@ -185,7 +194,9 @@ def _parse_release(*, version: str, changelog: str) -> tuple[int, int, int]:
     """The version's numbers, once the version and the changelog are checked."""
     numbers = _parse_version(version)
     if len(changelog or "") > 2000:
-        raise TooLarge("The changelog is too long.", fields={"changelog": ["Too long."]})
+        raise TooLarge(
+            gettext("The changelog is too long."), fields={"changelog": [gettext("Too long.")]}
+        )
     return numbers
 
 
@@ -233,7 +244,7 @@ def blueprint_publish(
     when the spec's text matches the author's own memories or personal data."""
     now = _now(now)
     if source is not None and getattr(source, "user_id", None) != user.id:
-        raise PermissionDenied("You can only publish your own sub-agents.")
+        raise PermissionDenied(gettext("You can only publish your own sub-agents."))
     listing = _clean_listing(listing)
     numbers = _parse_release(version=version, changelog=changelog)
     _check_publish_rate(user=user, now=now)
@@ -281,7 +292,7 @@ def blueprint_share(
     """Publish one of the person's tools. A tool imported from the community is published as
     a fork of the blueprint it came from, so its lineage is kept."""
     if getattr(installation, "user_id", None) != user.id:
-        raise PermissionDenied("You can only publish your own sub-agents.")
+        raise PermissionDenied(gettext("You can only publish your own sub-agents."))
     origin = (
         Import.objects.select_related("blueprint")
         .filter(user=user, installation_id=installation.id)
@@ -299,7 +310,7 @@ def blueprint_share(
 def blueprint_latest_version(*, blueprint: Blueprint) -> BlueprintVersion:
     version = blueprint.versions.order_by("-major", "-minor", "-patch").first()
     if version is None:
-        raise NotFound("This blueprint has no version.")
+        raise NotFound(gettext("This blueprint has no version."))
     return version
 
 
@@ -325,7 +336,8 @@ def blueprint_version_publish(
         latest = blueprint_latest_version(blueprint=locked)
         if numbers <= (latest.major, latest.minor, latest.patch):
             raise DomainError(
-                f"The new version must be greater than {latest.version}.",
+                gettext("The new version must be greater than %(version)s.")
+                % {"version": latest.version},
                 code="version_not_increasing",
                 fields={"version": [f"Must be greater than {latest.version}."]},
             )
@@ -356,9 +368,9 @@ def blueprint_fork(
     """A new blueprint whose parent is `blueprint` (root: the lineage's root), starting from a
     copy of its latest spec or from `spec` (the forker's edit)."""
     if not _viewable(user=user, blueprint=blueprint):
-        raise PermissionDenied("You cannot fork a private blueprint of someone else.")
+        raise PermissionDenied(gettext("You cannot fork a private blueprint of someone else."))
     if blueprint.is_removed:
-        raise Conflict("This blueprint was removed and cannot be forked.")
+        raise Conflict(gettext("This blueprint was removed and cannot be forked."))
     latest = blueprint_latest_version(blueprint=blueprint)
     listing = listing or Listing(
         title=f"{blueprint.title} (fork)"[:TITLE_MAX],
@@ -403,12 +415,13 @@ def blueprint_import(
     sends no consent list accepts the spec as shown)."""
     now = _now(now)
     if not _viewable(user=user, blueprint=blueprint) or blueprint.is_removed:
-        raise NotFound("No such blueprint.")
+        raise NotFound(gettext("No such blueprint."))
     if version is None:
         version = blueprint_latest_version(blueprint=blueprint)
     elif version.blueprint_id != blueprint.id:
         raise DomainError(
-            "That version belongs to another blueprint.", fields={"version": ["Wrong blueprint."]}
+            gettext("That version belongs to another blueprint."),
+            fields={"version": [gettext("Wrong blueprint.")]},
         )
     _rate_limit(
         Import.objects.filter(user=user),
@@ -423,7 +436,9 @@ def blueprint_import(
             .filter(user=user, blueprint=blueprint, uninstalled_at__isnull=True)
             .exists()
         ):
-            raise Conflict("You already have this blueprint installed.", code="already_imported")
+            raise Conflict(
+                gettext("You already have this blueprint installed."), code="already_imported"
+            )
         consented = _consent(version=version, allowed_domains=allowed_domains)
         installation = install_version(user=user, version=version, reads=consented)
         record = Import.objects.create(
@@ -450,8 +465,9 @@ def _consent(*, version: BlueprintVersion, allowed_domains: list[str] | None) ->
     unknown = sorted(set(allowed_domains) - set(asked))
     if unknown:
         raise DomainError(
-            f"This sub-agent does not ask to read {', '.join(unknown)}.",
-            fields={"allowed_domains": ["Not asked for."]},
+            gettext("This sub-agent does not ask to read %(domains)s.")
+            % {"domains": ", ".join(unknown)},
+            fields={"allowed_domains": [gettext("Not asked for.")]},
         )
     return [domain for domain in asked if domain in allowed_domains]
 
@@ -463,7 +479,7 @@ def _import_of_installation(*, user, installation_id: int) -> Import:
         .first()
     )
     if record is None:
-        raise NotFound("This tool did not come from the community.")
+        raise NotFound(gettext("This tool did not come from the community."))
     return record
 
 
@@ -476,7 +492,7 @@ def import_upgrade(*, user, installation_id: int, now: datetime | None = None) -
         record = _import_of_installation(user=user, installation_id=installation_id)
         latest = blueprint_latest_version(blueprint=record.blueprint)
         if latest.pk == record.version_id:
-            raise Conflict("This tool already has the latest version.", code="up_to_date")
+            raise Conflict(gettext("This tool already has the latest version."), code="up_to_date")
         installation_upgrade(
             user=user,
             installation_id=installation_id,
@@ -537,10 +553,13 @@ def collaborator_invite(*, user, blueprint: Blueprint, email: str) -> Collaborat
     invited = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
     if invited is None:
         raise DomainError(
-            "No active account uses this e-mail.", fields={"email": ["No such account."]}
+            gettext("No active account uses this e-mail."),
+            fields={"email": [gettext("No such account.")]},
         )
     if invited.pk == user.pk:
-        raise DomainError("You are the author already.", fields={"email": ["That is you."]})
+        raise DomainError(
+            gettext("You are the author already."), fields={"email": [gettext("That is you.")]}
+        )
     with transaction.atomic():
         collaborator, _created = Collaborator.objects.get_or_create(
             blueprint=blueprint, user=invited, defaults={"invited_by": user}
@@ -565,7 +584,7 @@ def collaborator_remove(*, user, blueprint: Blueprint, collaborator_id: int) -> 
     permissions.require_owner(user, blueprint)
     collaborator = Collaborator.objects.filter(pk=collaborator_id, blueprint=blueprint).first()
     if collaborator is None:
-        raise NotFound("No such collaborator.")
+        raise NotFound(gettext("No such collaborator."))
     with transaction.atomic():
         permissions.collaborator_revoke(user=collaborator.user, blueprint=blueprint)
         collaborator.delete()
@@ -588,11 +607,16 @@ def rating_set(
     kept but never counts."""
     now = _now(now)
     if not _viewable(user=user, blueprint=blueprint) or blueprint.is_removed:
-        raise NotFound("No such blueprint.")
+        raise NotFound(gettext("No such blueprint."))
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
-        raise DomainError("A rating is a whole number from 1 to 5.", fields={"value": ["1 to 5."]})
+        raise DomainError(
+            gettext("A rating is a whole number from 1 to 5."),
+            fields={"value": [gettext("1 to 5.")]},
+        )
     if len(comment or "") > COMMENT_MAX:
-        raise TooLarge("The comment is too long.", fields={"comment": ["Too long."]})
+        raise TooLarge(
+            gettext("The comment is too long."), fields={"comment": [gettext("Too long.")]}
+        )
     _rate_limit(
         Rating.objects.filter(user=user),
         field="updated_at",
@@ -621,14 +645,15 @@ def report_create(
 ) -> Report:
     now = _now(now)
     if not _viewable(user=user, blueprint=blueprint):
-        raise NotFound("No such blueprint.")
+        raise NotFound(gettext("No such blueprint."))
     if reason not in Report.Reason.values:
         raise DomainError(
-            f"A reason is one of {', '.join(Report.Reason.values)}.",
-            fields={"reason": ["Unknown."]},
+            gettext("A reason is one of %(reasons)s.")
+            % {"reasons": ", ".join(Report.Reason.values)},
+            fields={"reason": [gettext("Unknown.")]},
         )
     if len(note or "") > NOTE_MAX:
-        raise TooLarge("The note is too long.", fields={"note": ["Too long."]})
+        raise TooLarge(gettext("The note is too long."), fields={"note": [gettext("Too long.")]})
     _rate_limit(
         Report.objects.filter(reporter=user),
         field="created_at",
@@ -651,7 +676,7 @@ def usage_record(
 ) -> None:
     """One cheap insert; aggregation happens later in Celery."""
     if kind not in UsageEvent.Kind.values or count < 1:
-        raise DomainError("Unknown usage event.")
+        raise DomainError(gettext("Unknown usage event."))
     UsageEvent.objects.create(
         user_id=user_id, blueprint_id=blueprint_id, kind=kind, count=count, at=_now(at)
     )
@@ -676,7 +701,7 @@ def report_resolve(*, moderator, report: Report, resolution: str) -> Report:
     author's account is deactivated and all their listings hidden)."""
     _moderator(moderator)
     if resolution not in ("dismissed", "hidden", "suspended"):
-        raise DomainError("Resolution is dismissed, hidden or suspended.")
+        raise DomainError(gettext("Resolution is dismissed, hidden or suspended."))
     with transaction.atomic():
         if resolution == "hidden":
             listing_hide(moderator=moderator, blueprint=report.blueprint)
@@ -693,7 +718,7 @@ def author_suspend(*, moderator, author) -> int:
     """Deactivate the account and hide all its listings; returns how many were hidden."""
     _moderator(moderator)
     if author.pk == moderator.pk:
-        raise DomainError("You cannot suspend yourself.")
+        raise DomainError(gettext("You cannot suspend yourself."))
     with transaction.atomic():
         type(author).objects.filter(pk=author.pk).update(is_active=False)
         return Blueprint.objects.filter(author=author).update(hidden=True)

@@ -28,7 +28,7 @@ from community.ranking import spec_diff_size
 from macaron.errors import DomainError, NotFound, PermissionDenied
 from macaron.i18n import active_language
 from macaron.sealed import sealed_preload
-from subagents.builder.diff import goal_text, reminder_text
+from subagents.builder.diff import goal_text, reminder_text, view_text
 from subagents.forms import EntryForm
 from subagents.selectors import installation_detail
 from subagents.services import spec_revise
@@ -114,7 +114,7 @@ def _preview(spec: dict) -> dict:
     return {
         "form": form,
         "goals": [goal_text(goal) for goal in spec.get("goals", [])],
-        "views": [view["type"] for view in spec.get("views", [])],
+        "views": [view_text(view) for view in spec.get("views", [])],
         "reminders": [reminder_text(reminder) for reminder in spec.get("reminders", [])],
         "reads": services.spec_reads(spec),
     }

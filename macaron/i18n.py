@@ -3,14 +3,15 @@ only adapts it to data that is shown in a language other than the active one (th
 preferred language, chosen per call rather than per request).
 
 `_("English text")` marks the string for `makemessages` (xgettext knows `_`) and returns a
-`Translated`: `text["ja"]` is the catalogue's translation, `text["en"]` the English source.
+`Translated`: `text["ja"]` (or "ko") is the catalogue's translation, `text["en"]` the English source.
 """
 
 from collections.abc import Iterator, Mapping
 
+from django.conf import settings
 from django.utils import translation
 
-LANGUAGES = ("en", "ja")
+LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 
 
 def active_language() -> str:

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from macaron.errors import DomainError, NotFound, RateLimited
@@ -38,15 +39,17 @@ SHOWN_MESSAGES = 200  # the latest messages of a conversation shown on its page
 
 class ConversationSearchForm(forms.Form):
     q = forms.CharField(
-        label="Search conversations",
+        label=gettext_lazy("Search conversations"),
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "peanuts, Lisbon, …"}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": gettext_lazy("peanuts, Lisbon, …")}
+        ),
     )
 
 
 class RenameForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=MAX_TITLE_CHARS)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=MAX_TITLE_CHARS)
 
 
 def _detail_or_404(user, conversation_id: int):

@@ -11,10 +11,11 @@ from memory.models import Memory
 from memory.privacy.policies import MAX_RETENTION_DAYS
 from memory.privacy.policies import rules as level_rules
 from memory.retrieval.domains import DOMAINS
+from memory.retrieval.labels import DOMAIN_LABELS
 from memory.retrieval.search import MAX_QUERY_CHARS
 from memory.services import MAX_MEMORY_CHARS
 
-DOMAIN_CHOICES = [(domain, domain.capitalize()) for domain in DOMAINS]
+DOMAIN_CHOICES = [(domain, DOMAIN_LABELS.get(domain, domain)) for domain in DOMAINS]
 MAX_ID = 2**63 - 1
 MAX_BULK_IDS = 1_000
 
@@ -28,22 +29,22 @@ class DateInput(forms.DateInput):
 
 class MemoryFilterForm(forms.Form):
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=MAX_QUERY_CHARS,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "What did I say about…"}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("What did I say about…")}),
     )
     domain = forms.ChoiceField(
-        label="Topic", required=False, choices=[("", "Any topic"), *DOMAIN_CHOICES]
+        label=_("Topic"), required=False, choices=[("", _("Any topic")), *DOMAIN_CHOICES]
     )
-    since = forms.DateField(label="From", required=False, widget=DateInput())
-    until = forms.DateField(label="Until", required=False, widget=DateInput())
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("Until"), required=False, widget=DateInput())
 
     def clean(self):
         data = super().clean()
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
-            self.add_error("until", "The end date is before the start date.")
+            self.add_error("until", _("The end date is before the start date."))
         return data
 
     def selector_filters(self) -> dict:
@@ -58,12 +59,16 @@ class MemoryFilterForm(forms.Form):
 
 class MemoryCreateForm(forms.Form):
     text = forms.CharField(
-        label="Something to remember",
+        label=_("Something to remember"),
         max_length=MAX_MEMORY_CHARS,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "My sister's birthday is 3 June"}),
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("My sister's birthday is 3 June")}
+        ),
     )
-    privacy = forms.ChoiceField(choices=Memory.Privacy.choices, initial=Memory.Privacy.NORMAL)
-    pinned = forms.BooleanField(label="Pin it", required=False)
+    privacy = forms.ChoiceField(
+        label=_("Privacy"), choices=Memory.Privacy.choices, initial=Memory.Privacy.NORMAL
+    )
+    pinned = forms.BooleanField(label=_("Pin it"), required=False)
 
 
 class PolicyForm(forms.Form):
@@ -126,13 +131,16 @@ class PolicyForm(forms.Form):
 
 class MemoryEditForm(PolicyForm):
     text = forms.CharField(
-        label="What I remember",
+        label=_("What I remember"),
         max_length=MAX_MEMORY_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    pinned = forms.BooleanField(label="Pinned (never fades)", required=False)
+    pinned = forms.BooleanField(label=_("Pinned (never fades)"), required=False)
     domains = forms.MultipleChoiceField(
-        label="Topics", required=False, choices=DOMAIN_CHOICES, widget=forms.CheckboxSelectMultiple
+        label=_("Topics"),
+        required=False,
+        choices=DOMAIN_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
     )
     field_order = [
         "text",
@@ -166,7 +174,7 @@ class PrivacyForm(forms.Form):
 
 class IdListField(forms.Field):
     widget = forms.MultipleHiddenInput
-    default_error_messages = {"invalid": "Choose memories from the list."}
+    default_error_messages = {"invalid": _("Choose memories from the list.")}
 
     def to_python(self, value):
         if not value:

@@ -16,6 +16,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from pgvector.django import VectorField
 
 # DataKey is defined beside the vault (macaron/models.py) and stays memory_datakey.
@@ -115,17 +116,20 @@ class ReplyMemory(models.Model):
 
 class Memory(TimeStampedModel):
     class Kind(models.TextChoices):
-        FACT = "fact"
-        PREFERENCE = "preference"
-        EVENT = "event"
-        PLAN = "plan"
-        CONFIG = "config"
-        EPISODE = "episode"
+        FACT = "fact", _("Fact")
+        PREFERENCE = "preference", _("Preference")
+        EVENT = "event", _("Event")
+        PLAN = "plan", _("Plan")
+        CONFIG = "config", _("Config")
+        EPISODE = "episode", _("Episode")
 
     class Privacy(models.TextChoices):
-        NORMAL = "normal"
-        PRIVATE = "private"  # never shared with sub-agents
-        SECRET = "secret"  # needs re-authentication; never shown to sub-agents or staff
+        NORMAL = "normal", _("Normal")
+        PRIVATE = "private", _("Private")  # never shared with sub-agents
+        SECRET = (
+            "secret",
+            _("Secret"),
+        )  # needs re-authentication; never shown to sub-agents or staff
 
     class Source(models.TextChoices):
         CHAT = "chat"
@@ -287,11 +291,11 @@ class AuditEvent(models.Model):
     refuses UPDATE and DELETE except for the two pruning paths (compaction, erasure)."""
 
     class Actor(models.TextChoices):
-        PERSON = "person", "person"
-        COMPANION = "companion", "companion"
-        SUBAGENT = "subagent", "sub-agent"
-        STAFF = "staff", "staff"
-        SYSTEM = "system", "system"
+        PERSON = "person", _("person")
+        COMPANION = "companion", _("companion")
+        SUBAGENT = "subagent", _("sub-agent")
+        STAFF = "staff", _("staff")
+        SYSTEM = "system", _("system")
 
     stream = models.CharField(max_length=40)
     sequence = models.BigIntegerField()
@@ -393,10 +397,10 @@ class TransferJob(TimeStampedModel):
         IMPORT = "import"
 
     class Status(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     public_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(

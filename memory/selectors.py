@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import F, Prefetch, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from macaron.errors import NotFound
 from macaron.text import lexical_terms
@@ -322,16 +323,17 @@ def memory_detail(
     shown locked if not `refuse_locked`."""
     memory = _memories(user).filter(pk=memory_id).first()
     if memory is None:
-        raise NotFound("No such memory.")
+        raise NotFound(gettext("No such memory."))
     decision = may_read(memory, reader)
     if not decision:
         readable([memory], reader, subject_user_id=user.id)  # audits the denial
         if not decision.locked:
-            raise NotFound("No such memory.")
+            raise NotFound(gettext("No such memory."))
         if not refuse_locked:
             return _to_view(memory, cipher_for(user.id), locked=True)
         raise StepUpRequired(
-            "This memory needs you to confirm your password first.", code="step_up_required"
+            gettext("This memory needs you to confirm your password first."),
+            code="step_up_required",
         )
     return _to_view(memory, cipher_for(user.id))
 

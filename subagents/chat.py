@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from macaron.errors import DomainError, NotFound
 from macaron.llm import LLMError, get_provider
@@ -512,11 +513,13 @@ def _locked_lines(rows: list[ChatMessage], reader: Reader) -> set[int]:
 def tool_chat_send(*, user, installation_id: int, text: str, now=None) -> ChatReply:
     """The person writes to a tool: log what the words name, or answer the question."""
     if not isinstance(text, str) or not text.strip():
-        raise DomainError("Write a message.", fields={"text": ["Write a message."]})
+        raise DomainError(
+            gettext("Write a message."), fields={"text": [gettext("Write a message.")]}
+        )
     if len(text) > MAX_CHAT_CHARS:
         raise DomainError(
             f"The message is too long (limit {MAX_CHAT_CHARS} characters).",
-            fields={"text": ["Too long."]},
+            fields={"text": [gettext("Too long.")]},
         )
     text = text.strip()
     installation = installation_get(
@@ -580,9 +583,9 @@ def tool_chat_undo(*, user, message_id: int) -> ChatLine:
         user=user, pk=message_id, role=ChatMessage.Role.TOOL
     ).first()
     if message is None:
-        raise NotFound("No such message.")
+        raise NotFound(gettext("No such message."))
     if message.entry_id is None:
-        raise DomainError("There is nothing to undo.", code="nothing_to_undo")
+        raise DomainError(gettext("There is nothing to undo."), code="nothing_to_undo")
     language = _language(cipher_for(user.id).decrypt(message.text_ct), user.preferred_language)
     with transaction.atomic():
         if Entry.objects.filter(user=user, pk=message.entry_id).exists():

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from macaron.errors import NotFound
 from macaron.timezones import user_zone
@@ -46,7 +47,7 @@ def installation_get(*, user, installation_id: int, include_uninstalled: bool = 
         rows = rows.filter(uninstalled_at__isnull=True)
     installation = rows.first()
     if installation is None:
-        raise NotFound("No such tool.")
+        raise NotFound(gettext("No such tool."))
     return installation
 
 
@@ -263,7 +264,7 @@ class EntryPage:
 def entry_get(*, user, entry_id: int) -> Entry:
     entry = Entry.objects.filter(user=user, pk=entry_id).select_related("installation").first()
     if entry is None:
-        raise NotFound("No such entry.")
+        raise NotFound(gettext("No such entry."))
     return entry
 
 
@@ -284,10 +285,11 @@ def entry_detail(
     if not decision:
         readable([entry_facts(entry)], reader, subject_user_id=user.id, kind="entry")
         if not decision.locked:
-            raise NotFound("No such entry.")
+            raise NotFound(gettext("No such entry."))
         if refuse_locked:
             raise StepUpRequired(
-                "This entry needs you to confirm your password first.", code="step_up_required"
+                gettext("This entry needs you to confirm your password first."),
+                code="step_up_required",
             )
     return _entry_item(
         entry, cipher_for(user.id), user_zone(user), spec["fields"], locked=not decision
@@ -746,7 +748,7 @@ def routed_request_text(*, user, routed_id: int) -> str:
 
     routed = RoutedRequest.objects.filter(user=user, pk=routed_id).first()
     if routed is None:
-        raise NotFound("No such request.")
+        raise NotFound(gettext("No such request."))
     return cipher_for(user.id).decrypt(routed.text_ct)
 
 

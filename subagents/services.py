@@ -76,8 +76,8 @@ def _client_token(token: str) -> str:
     token = (token or "").strip()
     if not CLIENT_TOKEN.match(token):
         raise DomainError(
-            "The client token must be up to 64 letters, digits, - or _.",
-            fields={"client_token": ["Invalid token."]},
+            _("The client token must be up to 64 letters, digits, - or _."),
+            fields={"client_token": [_("Invalid token.")]},
         )
     return token
 
@@ -97,7 +97,7 @@ def installation_create(
     if not isinstance(source, str) or not SOURCE.match(source):
         raise DomainError(
             'The source must be "builder", "catalogue:<slug>" or "community:<slug>@<version>".',
-            fields={"source": ["Unknown source."]},
+            fields={"source": [_("Unknown source.")]},
         )
     token = _client_token(client_token)
     if token:
@@ -154,12 +154,18 @@ def catalogue_install(
 
 def _goal_overrides(spec: dict, goals: dict) -> dict[str, float]:
     if not isinstance(goals, dict):
-        raise DomainError("goals must map goal numbers to targets.", fields={"goals": ["Invalid."]})
+        raise DomainError(
+            _("goals must map goal numbers to targets."),
+            fields={"goals": [_("Invalid.")]},
+        )
     clean: dict[str, float] = {}
     for index, target in goals.items():
         position = int(index) if str(index).isdigit() else -1
         if not 0 <= position < len(spec["goals"]):
-            raise DomainError(f"There is no goal {index}.", fields={"goals": [f"No goal {index}."]})
+            raise DomainError(
+                _("There is no goal %(n)s.") % {"n": index},
+                fields={"goals": [_("No goal %(n)s.") % {"n": index}]},
+            )
         if isinstance(target, bool) or not isinstance(target, int | float):
             try:
                 target = float(str(target).replace(",", "."))
@@ -180,14 +186,16 @@ def _goal_overrides(spec: dict, goals: dict) -> dict[str, float]:
 def _reminder_overrides(spec: dict, reminders: dict) -> dict[str, list[str]]:
     if not isinstance(reminders, dict):
         raise DomainError(
-            "reminders must map reminder numbers to times.", fields={"reminders": ["Invalid."]}
+            _("reminders must map reminder numbers to times."),
+            fields={"reminders": [_("Invalid.")]},
         )
     clean: dict[str, list[str]] = {}
     for index, times in reminders.items():
         position = int(index) if str(index).isdigit() else -1
         if not 0 <= position < len(spec["reminders"]):
             raise DomainError(
-                f"There is no reminder {index}.", fields={"reminders": [f"No reminder {index}."]}
+                _("There is no reminder %(n)s.") % {"n": index},
+                fields={"reminders": [_("No reminder %(n)s.") % {"n": index}]},
             )
         if isinstance(times, str):
             times = [part.strip() for part in times.split(",") if part.strip()]
@@ -227,7 +235,9 @@ def installation_settings_update(
                 **_reminder_overrides(spec, reminders),
             }
         if paused is not None and not isinstance(paused, bool):
-            raise DomainError("paused must be true or false.", fields={"paused": ["Invalid."]})
+            raise DomainError(
+                _("paused must be true or false."), fields={"paused": [_("Invalid.")]}
+            )
         installation.settings = settings
         if paused is not None:
             installation.paused = paused
@@ -290,7 +300,7 @@ def _occurred_at(value: Any, zone, now: datetime) -> datetime:
                 fields={"occurred_at": [_("Enter a date and time as YYYY-MM-DDTHH:MM.")]},
             ) from None
     if not isinstance(value, datetime):
-        raise EntryError(_("When: not a date and time."), fields={"occurred_at": ["Invalid."]})
+        raise EntryError(_("When: not a date and time."), fields={"occurred_at": [_("Invalid.")]})
     if timezone.is_naive(value):
         value = value.replace(tzinfo=zone)
     if value > now + FUTURE_SLACK or value.year < 1900:
@@ -377,7 +387,7 @@ def entry_update(
     with transaction.atomic():
         entry = Entry.objects.select_for_update().filter(user=user, pk=entry_id).first()
         if entry is None:
-            raise NotFound("No such entry.")
+            raise NotFound(_("No such entry."))
         spec = installation_spec(Installation.objects.get(pk=entry.installation_id))
         clean = entry_values_clean(spec=spec, values=values, zone=zone)
         if occurred_at not in (None, ""):
@@ -391,7 +401,7 @@ def entry_delete(*, user, entry_id: int) -> None:
     """Delete one of the person's entries; someone else's id is NotFound."""
     deleted, _details = Entry.objects.filter(user=user, pk=entry_id).delete()
     if not deleted:
-        raise NotFound("No such entry.")
+        raise NotFound(_("No such entry."))
 
 
 def tool_opened(*, user, installation_id: int) -> Installation:
@@ -489,7 +499,7 @@ def installation_upgrade(
     each entry's values (subagents.upgrade). The spec before stays for `installation_rollback`."""
     spec = spec_validate(spec)
     if not isinstance(source, str) or not SOURCE.match(source):
-        raise DomainError("Unknown source.", fields={"source": ["Unknown source."]})
+        raise DomainError(_("Unknown source."), fields={"source": [_("Unknown source.")]})
     with transaction.atomic():
         installation = _locked(user=user, installation_id=installation_id)
         if installation.uninstalled_at is not None:
@@ -553,14 +563,15 @@ def entry_policy_update(
     """The person changes an entry's privacy level or rules (validated like a memory's)."""
     if privacy is not None and privacy not in ENTRY_LEVELS:
         raise DomainError(
-            f"Unknown privacy level; use one of {', '.join(ENTRY_LEVELS)}.",
-            fields={"privacy": ["Unknown level."]},
+            _("Unknown privacy level; use one of %(levels)s.")
+            % {"levels": ", ".join(ENTRY_LEVELS)},
+            fields={"privacy": [_("Unknown level.")]},
         )
     clean = validate_policy(policy) if policy is not None else None
     with transaction.atomic():
         entry = Entry.objects.select_for_update().filter(user=user, pk=entry_id).first()
         if entry is None:
-            raise NotFound("No such entry.")
+            raise NotFound(_("No such entry."))
         if privacy is not None:
             entry.privacy = privacy
         if clean is not None:

@@ -210,7 +210,7 @@ API_JSON_MAX_BYTES = int(env("API_JSON_MAX_BYTES", str(1024 * 1024)))
 API_JSON_MAX_DEPTH = int(env("API_JSON_MAX_DEPTH", "32"))
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("ja", "日本語")]
+LANGUAGES = [("en", "English"), ("ja", "日本語"), ("ko", "한국어")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

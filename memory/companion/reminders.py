@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from macaron.errors import NotFound
-from macaron.i18n import _
+from macaron.i18n import LANGUAGES, _
 from macaron.timeexpr import TimeRange
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
@@ -143,20 +143,25 @@ _DISPLAY_FIELDS = (
 )
 
 
+# Year, month, day and the range sign of the CJK date order, per language.
+CJK_DATE_PARTS = {"ja": ("年", "月", "日", "〜"), "ko": ("년 ", "월 ", "일", " ~ ")}
+
+
 def _date_label(days: TimeRange, language: str) -> str:
-    if language != "ja":
+    if language not in CJK_DATE_PARTS:
         return days.label()
+    year, month, day_sign, until = CJK_DATE_PARTS[language]
     start, end = days.start, days.end
 
     def day(d: date) -> str:
-        return f"{d.year}年{d.month}月{d.day}日"
+        return f"{d.year}{year}{d.month}{month}{d.day}{day_sign}"
 
     if start == end:
         return day(start)
     whole_month = start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]
     if whole_month and (start.year, start.month) == (end.year, end.month):
-        return f"{start.year}年{start.month}月"
-    return f"{day(start)}〜{day(end)}"
+        return f"{start.year}{year}{start.month}{month}".rstrip()
+    return f"{day(start)}{until}{day(end)}"
 
 
 def _compose(text: str, when: str, language: str) -> str:
@@ -164,7 +169,7 @@ def _compose(text: str, when: str, language: str) -> str:
 
 
 def _item(reminder: Reminder, cipher, *, user) -> ReminderItem:
-    language = "ja" if user.preferred_language == "ja" else "en"
+    language = user.preferred_language if user.preferred_language in LANGUAGES else "en"
     memory = reminder.memory
     if memory.privacy == Memory.Privacy.SECRET:
         text = SECRET_TEXT[language]

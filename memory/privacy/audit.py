@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from memory.models import AuditEvent, AuditStream
@@ -22,36 +23,36 @@ from memory.privacy.chain import SYSTEM_STREAM, person_stream, record_hash
 
 
 class AuditAction(models.TextChoices):
-    RETRIEVE = "retrieve", "retrieve"
-    FORGET = "forget", "forget"
-    TRASH = "trash", "moved to the trash"
-    RESTORE = "restore", "restored from the trash"
-    ERASE = "erase", "erase"
-    CONVERSATION_DELETE = "conversation_delete", "conversation delete"
-    CHAT_ROUTE = "chat_route", "chat route"
-    EXPORT_DOWNLOAD = "export_download", "export download"
-    IMPORT = "import", "import"
+    RETRIEVE = "retrieve", _("retrieve")
+    FORGET = "forget", _("forget")
+    TRASH = "trash", _("moved to the trash")
+    RESTORE = "restore", _("restored from the trash")
+    ERASE = "erase", _("erase")
+    CONVERSATION_DELETE = "conversation_delete", _("conversation delete")
+    CHAT_ROUTE = "chat_route", _("chat route")
+    EXPORT_DOWNLOAD = "export_download", _("export download")
+    IMPORT = "import", _("import")
     # Compaction of old read events (memory.privacy.retention)
-    READ_SUMMARY = "read_summary", "read summary"
-    COMPACTION = "compaction", "compaction"
+    READ_SUMMARY = "read_summary", _("read summary")
+    COMPACTION = "compaction", _("compaction")
     # Security events
-    LOGIN = "login", "login"
-    LOGIN_FAILED = "login_failed", "login failed"
-    LOGOUT = "logout", "logout"
-    LOGOUT_EVERYWHERE = "logout_everywhere", "log out everywhere"
-    PASSWORD_CHANGE = "password_change", "password change"
-    TOKEN_CREATE = "token_create", "token created"
-    TOKEN_USE = "token_use", "token used"
-    TOKEN_REVOKE = "token_revoke", "token revoked"
-    KEY_ROTATE = "key_rotate", "key rotation"
-    KEY_SHRED = "key_shred", "data key destroyed"
-    EXPORT = "export", "export"
-    PERMISSION_CHANGE = "permission_change", "permission change"
+    LOGIN = "login", _("login")
+    LOGIN_FAILED = "login_failed", _("login failed")
+    LOGOUT = "logout", _("logout")
+    LOGOUT_EVERYWHERE = "logout_everywhere", _("log out everywhere")
+    PASSWORD_CHANGE = "password_change", _("password change")
+    TOKEN_CREATE = "token_create", _("token created")
+    TOKEN_USE = "token_use", _("token used")
+    TOKEN_REVOKE = "token_revoke", _("token revoked")
+    KEY_ROTATE = "key_rotate", _("key rotation")
+    KEY_SHRED = "key_shred", _("data key destroyed")
+    EXPORT = "export", _("export")
+    PERMISSION_CHANGE = "permission_change", _("permission change")
     # The staff console (memory.staff): a page looked at, a reasoned read of content, and a
     # read a memory's policy refused.
-    STAFF_VIEW = "staff_view", "staff console view"
-    BREAK_GLASS = "break_glass", "break-glass read"
-    POLICY_DENY = "policy_deny", "policy denial"
+    STAFF_VIEW = "staff_view", _("staff console view")
+    BREAK_GLASS = "break_glass", _("break-glass read")
+    POLICY_DENY = "policy_deny", _("policy denial")
 
 
 Actor = AuditEvent.Actor

@@ -66,7 +66,7 @@ class AuditSearchForm(forms.Form):
     actor_type = forms.ChoiceField(
         label=_("Actor type"),
         required=False,
-        choices=[("", "—")] + [(value, value) for value in AuditEvent.Actor.values],
+        choices=[("", "—"), *AuditEvent.Actor.choices],
     )
     subject_id = _id_field(_("Person id"))
     action = forms.ChoiceField(

@@ -38,7 +38,7 @@
       var again = document.createElement("button");
       again.type = "button";
       again.className = "link retry";
-      again.textContent = "Try again";
+      again.textContent = gettext("Try again");
       again.addEventListener("click", retry);
       errorBox.appendChild(again);
     }
@@ -74,7 +74,7 @@
     if (!memories || !memories.length) return;
     var list = document.createElement("ul");
     list.className = "remembered";
-    list.setAttribute("aria-label", "What I remembered");
+    list.setAttribute("aria-label", gettext("What I remembered"));
     memories.forEach(function (memory) {
       var chip = document.createElement("li");
       chip.className = "remembered-chip";
@@ -83,7 +83,7 @@
       var summary = document.createElement("summary");
       var label = document.createElement("span");
       label.className = "remembered-label";
-      label.textContent = "remembered";
+      label.textContent = gettext("remembered");
       summary.appendChild(label);
       summary.appendChild(document.createTextNode(" " + truncate(memory.text, 48)));
       var full = document.createElement("p");
@@ -91,7 +91,7 @@
       full.textContent = memory.text;
       var actions = document.createElement("span");
       actions.className = "remembered-actions";
-      [["up", "👍", "Helpful"], ["down", "👎", "Not helpful"]].forEach(function (spec) {
+      [["up", "👍", gettext("Helpful")], ["down", "👎", gettext("Not helpful")]].forEach(function (spec) {
         var button = document.createElement("button");
         button.type = "button";
         button.className = "link feedback";
@@ -103,7 +103,7 @@
       });
       var edit = document.createElement("a");
       edit.href = chat.dataset.edit.replace("/0/", "/" + memory.id + "/");
-      edit.textContent = "Edit";
+      edit.textContent = gettext("Edit");
       actions.appendChild(edit);
       details.appendChild(summary);
       details.appendChild(full);
@@ -122,7 +122,7 @@
     var badge = document.createElement("span");
     badge.className = "routed-badge";
     badge.dataset.intent = routed.intent;
-    badge.title = "Handed to a sub-agent";
+    badge.title = gettext("Handed to a sub-agent");
     badge.textContent = "→ " + routed.intent;
     item.insertBefore(badge, item.firstChild);
     routedLinks(item, routed.links || []);
@@ -227,7 +227,9 @@
         mine.remove();
         if (!input.value) input.value = text;
         showError(
-          body && body.error ? body.error.message : "Your message could not be sent (" + response.status + ")."
+          body && body.error
+            ? body.error.message
+            : interpolate(gettext("Your message could not be sent (%s)."), [response.status])
         );
         return;
       }
@@ -240,7 +242,7 @@
             if (heading) heading.textContent = data.conversation_title;
             var titleField = document.getElementById("id_title");
             if (titleField && !titleField.value) titleField.value = data.conversation_title;
-            document.title = data.conversation_title + " · Chat · Macaron";
+            document.title = data.conversation_title + " · " + gettext("Chat") + " · Macaron";
           }
         } else if (name === "memories") {
           memories = data.memories;
@@ -265,7 +267,7 @@
         }
       });
     } catch (problem) {
-      failure = { message: "The connection was interrupted." };
+      failure = { message: gettext("The connection was interrupted.") };
     } finally {
       busy = false;
       send.disabled = false;
@@ -277,7 +279,7 @@
         reply.classList.remove("streaming");
         reply.classList.add("failed");
       }
-      showError((failure && failure.message) || "Your companion did not answer.", retry);
+      showError((failure && failure.message) || gettext("Your companion did not answer."), retry);
     }
   }
 
@@ -286,14 +288,17 @@
     if (busy) return;
     var text = input.value.trim();
     if (!text) {
-      showError("Write something first.");
+      showError(gettext("Write something first."));
       input.focus();
       return;
     }
     if (text.length > maxChars) {
       showError(
-        "That message is too long (" + text.length.toLocaleString() + " characters; the limit is " +
-          maxChars.toLocaleString() + "). Split it into shorter messages."
+        interpolate(
+          gettext("That message is too long (%(length)s characters; the limit is %(limit)s). Split it into shorter messages."),
+          { length: text.length.toLocaleString(document.documentElement.lang), limit: maxChars.toLocaleString(document.documentElement.lang) },
+          true
+        )
       );
       return;
     }
@@ -332,7 +337,7 @@
       chip.dataset.feedback = button.dataset.signal;
     } catch (problem) {
       button.disabled = false;
-      showError("Your feedback could not be saved. Please try again.");
+      showError(gettext("Your feedback could not be saved. Please try again."));
     }
   });
 

@@ -93,8 +93,13 @@
       });
     groups.select("title").text(function (d) {
       var n = d.data;
-      return (n.title || n.status) + " · " + n.active_users_7d + " active · " +
-        (n.rating ? n.rating + "★" : "no rating") + " · " + n.forks + " forks";
+      var lang = document.documentElement.lang;
+      return [
+        n.title || (n.status === "removed" ? removedLabel : privateLabel),
+        interpolate(ngettext("%s active", "%s active", n.active_users_7d), [n.active_users_7d.toLocaleString(lang)]),
+        n.rating ? n.rating.toLocaleString(lang) + "★" : gettext("no rating"),
+        interpolate(ngettext("%s fork", "%s forks", n.forks), [n.forks.toLocaleString(lang)]),
+      ].join(" · ");
     });
     groups.on("click", function (event, d) {
       if (event.detail > 1) return;

@@ -2,28 +2,67 @@
 
 from typing import Any
 
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 SCALARS = ("name", "description", "icon", "color", "language", "persona")
 FIELD_ATTRS = ("label", "type", "unit", "choices", "min", "max", "required", "default", "help")
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+AGGREGATES = {
+    "sum": gettext_lazy("sum"),
+    "count": gettext_lazy("count"),
+    "average": gettext_lazy("average"),
+    "min": gettext_lazy("min"),
+    "max": gettext_lazy("max"),
+    "last": gettext_lazy("last"),
+}
+PERIODS = {
+    "day": gettext_lazy("day"),
+    "week": gettext_lazy("week"),
+    "month": gettext_lazy("month"),
+    "year": gettext_lazy("year"),
+}
+VIEWS = {
+    "line": gettext_lazy("line chart"),
+    "bar": gettext_lazy("bar chart"),
+    "pie": gettext_lazy("pie chart"),
+    "total": gettext_lazy("total"),
+    "progress": gettext_lazy("progress"),
+}
+
+
+def view_text(view: dict) -> str:
+    return str(VIEWS.get(view["type"], view["type"]))
 
 
 def goal_text(goal: dict) -> str:
-    unit = f" {goal['unit']}" if goal.get("unit") else ""
-    direction = "at least" if goal["direction"] == "at_least" else "at most"
-    return f"{goal['aggregate']} of {goal['field']} {direction} {goal['target']}{unit} per {goal['period']}"
+    """A goal in words, in the active language (the field and unit as the spec names them)."""
+    values = {
+        "aggregate": AGGREGATES.get(goal["aggregate"], goal["aggregate"]),
+        "field": goal["field"],
+        "target": goal["target"],
+        "unit": f" {goal['unit']}" if goal.get("unit") else "",
+        "period": PERIODS.get(goal["period"], goal["period"]),
+    }
+    if goal["direction"] == "at_least":
+        return _("%(aggregate)s of %(field)s at least %(target)s%(unit)s per %(period)s") % values
+    return _("%(aggregate)s of %(field)s at most %(target)s%(unit)s per %(period)s") % values
 
 
 def reminder_text(reminder: dict) -> str:
     schedule = reminder["schedule"]
     times = ", ".join(schedule["times"])
     if schedule["kind"] == "weekly":
-        days = ", ".join(WEEKDAY_NAMES[d] for d in schedule.get("weekdays", []))
-        when = f"every {days} at {times}"
+        days = ", ".join(str(WEEKDAYS_ABBR[d]) for d in schedule.get("weekdays", []))
+        when = _("every %(days)s at %(times)s") % {"days": days, "times": times}
     elif schedule["kind"] == "interval":
-        when = f"every {schedule.get('every_days')} days at {times}"
+        when = _("every %(n)s days at %(times)s") % {
+            "n": schedule.get("every_days"),
+            "times": times,
+        }
     else:
-        when = f"every day at {times}"
-    return f"{when}: “{reminder['message']}”"
+        when = _("every day at %(times)s") % {"times": times}
+    return _("%(when)s: “%(message)s”") % {"when": when, "message": reminder["message"]}
 
 
 def _change(path: str, change: str, old: Any, new: Any, text: str) -> dict:

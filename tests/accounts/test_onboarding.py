@@ -56,14 +56,16 @@ def conversation_messages(user, conversation_id) -> list[tuple[str, str]]:
 # The test itself (pure) ---------------------------------------------------------------------
 
 
-def test_ten_questions_with_three_or_four_options_in_both_languages():
+def test_ten_questions_with_three_or_four_options_in_every_language():
     assert len(quiz.QUESTIONS) == 10
     assert len({q.id for q in quiz.QUESTIONS}) == 10
     for question in quiz.QUESTIONS:
         assert 3 <= len(question.options) <= 4
-        assert set(question.text) == set(question.memory) == {"en", "ja"}
+        assert set(question.text) == set(question.memory) == {"en", "ja", "ko"}
+        assert len({question.text[language] for language in ("en", "ja", "ko")}) == 3
         for option in question.options:
-            assert set(option.text) == {"en", "ja"}
+            assert set(option.text) == {"en", "ja", "ko"}
+            assert len({option.text[language] for language in ("en", "ja", "ko")}) == 3
             assert option.scores and set(option.scores) <= set(quiz.TRAITS)
 
 

@@ -82,10 +82,10 @@ def test_page_lists_memories_with_provenance(web, user):
         'You told me this on <time datetime="2024-05-08T12:00:00+00:00">8 May 2024</time>' in body
     )
     assert "You added this on" in body
-    assert '<span class="chip">fitness</span>' in body
-    assert '<span class="chip">health</span>' in body
-    assert '<span class="badge">event</span>' in body
-    assert '<span class="badge privacy-private">private</span>' in body
+    assert '<span class="chip">Fitness</span>' in body
+    assert '<span class="chip">Health</span>' in body
+    assert '<span class="badge">Event</span>' in body
+    assert '<span class="badge privacy-private">Private</span>' in body
     assert body.count('<span class="badge pin-mark">pinned</span>') == 1
     assert body.index("I am allergic to peanuts") < body.index("I ran a marathon")  # newest first
 

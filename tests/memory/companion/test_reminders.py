@@ -248,6 +248,16 @@ def test_notifications_speak_the_persons_language(clock):
     assert item.text == f"お忘れなく：{PARTY}（2026年5月8日）"
 
 
+def test_notifications_speak_korean(clock):
+    person = UserFactory(time_zone="Asia/Seoul", preferred_language="ko")
+    reminder = party_reminder(person, clock)
+    reminders_raise_due(now=reminder.due_at)
+
+    [item] = notifications_for(user=person)
+
+    assert (item.when, item.text) == ("2026년 5월 8일", f"잊지 마세요: {PARTY} — 2026년 5월 8일")
+
+
 def test_a_secret_memory_is_reminded_without_its_text(clock):
     person = UserFactory(time_zone="Asia/Tokyo")
     conversation = conversation_create(user=person)
