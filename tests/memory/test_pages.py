@@ -338,7 +338,7 @@ def test_set_unknown_privacy_changes_nothing(web, user):
 def test_edit_page_shows_and_saves(web, user):
     memory = said(
         user,
-        "Remember that I am allergic to peanuts",
+        "I am allergic to peanuts",
         datetime(2024, 5, 8, 9, 30, tzinfo=UTC),
         external_id="tg-41",
     )
@@ -346,7 +346,7 @@ def test_edit_page_shows_and_saves(web, user):
     page = web.get(f"{PAGE}{memory.id}/edit/?next=/memories/%3Fdomain%3Dhealth")
     assert page.status_code == 200
     body = page.content.decode()
-    assert "Remember that I am allergic to peanuts</textarea>" in body
+    assert "I am allergic to peanuts</textarea>" in body
     assert "8 May 2024, 09:30" in body
     assert "(tg-41)" in body
     assert 'value="/memories/?domain=health"' in body
