@@ -391,6 +391,9 @@ def _dense(
         vector=keyed,
         limit=POOL // 2,
         current_count=total,
+        # A large person's own index filtered by language may come back short; an exact scan of
+        # all their rows for a few optional candidates is not worth it.
+        exact_fallback=False,
     ):
         if memory_id not in seen:
             ids.append(memory_id)
