@@ -41,7 +41,7 @@ from memory.privacy.audit import AuditAction, audit_record, audit_stream_lock
 from memory.privacy.chain import person_stream
 from memory.privacy.policies import default_policy, default_privacy, validate_policy
 from memory.retrieval.domains import domain_prototypes_warm_up, tag_domains
-from memory.retrieval.languages import language_group
+from memory.retrieval.languages import text_language_group
 from memory.retrieval.lexical import term_stats_add, term_stats_remove, term_stats_shift
 from memory.retrieval.vector_index import dense_candidates, dense_nearest_each
 
@@ -122,9 +122,7 @@ def reply_context(previous: str, statement: str = "") -> str:
     (on the cross-lingual dev set, plain dense recall@1 fell from 0.35 to 0.10)."""
     if not previous:
         return ""
-    if statement and language_group(detect_language(previous)) != language_group(
-        detect_language(statement)
-    ):
+    if statement and text_language_group(previous) != text_language_group(statement):
         return ""
     return previous[-CONTEXT_CHARS:]
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from macaron.embeddings import get_embedder
 from macaron.errors import DomainError
-from macaron.text import count_tokens, detect_language, lexical_terms, named_entities
+from macaron.text import count_tokens, lexical_terms, named_entities
 from macaron.timeexpr import TimeRange, resolve_time
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
@@ -37,6 +37,7 @@ from memory.retrieval.languages import (
     language_centroids,
     language_group,
     neutral_similarities,
+    text_language_group,
 )
 from memory.retrieval.lexical import document_frequencies
 from memory.retrieval.scoring import decayed_strength
@@ -365,6 +366,7 @@ def _dense(
     vector: np.ndarray,
     query_language: str,
     total: int,
+    centroids: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
 ) -> DenseHits:
     """The dense channel, ranked by language-neutral similarity (`languages`).
 
@@ -409,7 +411,7 @@ def _dense(
         for memory_id, raw, language in cursor.fetchall()
     }
     ids = [memory_id for memory_id in ids if memory_id in found]
-    passage_centroids, query_centroids = language_centroids()
+    passage_centroids, query_centroids = centroids
     similarities = neutral_similarities(
         keyed,
         query_language,
@@ -560,6 +562,7 @@ def retrieve(
         raise DomainError(f"Unknown purpose {purpose!r}.")
     filters = filters or Filters()
     now = now or timezone.now()
+    centroids = language_centroids()  # built once per process (served ones: at start-up)
     started = clock.perf_counter()
     vector = query_vector if query_vector is not None else get_embedder().embed_query(query)
     embedded = clock.perf_counter()
@@ -568,7 +571,7 @@ def retrieve(
     time_range = resolve_time(query, now, tz=tz)  # the person's "yesterday"
     window = _window(time_range, tz)
     cipher = cipher_for(user.id)
-    query_language = language_group(detect_language(query))
+    query_language = text_language_group(query)
     query_tokens = cipher.blind_tokens(lexical_terms(query))
     expansion_tokens = [cipher.blind_token(t) for t in expansion_terms(query)]
     # People, places and things the query names ("What did Anna say…"): memories that
@@ -587,6 +590,7 @@ def retrieve(
             vector=vector,
             query_language=query_language,
             total=total,
+            centroids=centroids,
         )
         lexical = _lexical(
             cursor, user.id, where, params, query_tokens, total, expansion=expansion_tokens
