@@ -411,6 +411,11 @@ def _dense(
         for memory_id, raw, language in cursor.fetchall()
     }
     ids = [memory_id for memory_id in ids if memory_id in found]
+    other = {m for m in ids if language_group(found[m][1]) != query_language}
+    if not other:
+        # All in the question's language: plain cosine, as measured best on LoCoMo (centring
+        # there cost recall@10, see README).
+        return DenseHits(ids=ids)
     passage_centroids, query_centroids = centroids
     similarities = neutral_similarities(
         keyed,
@@ -421,20 +426,21 @@ def _dense(
         {lang: vector_key(cipher, c) for lang, c in query_centroids.items()},
     )
     return DenseHits(
-        ids=[ids[i] for i in np.argsort(-similarities, kind="stable")],
-        other_language={m for m in ids if language_group(found[m][1]) != query_language},
+        ids=[ids[i] for i in np.argsort(-similarities, kind="stable")], other_language=other
     )
 
 
 def _fuse(dense: DenseHits, lexical: LexicalHits, weights: Weights) -> dict[int, float]:
-    """Reciprocal rank fusion, per language. A lexical rank counts in proportion to the share
-    of the query the memory matched, so a match on a name alone cannot push noise above the
-    dense match; a memory in another language than the query, which the lexical channel cannot
-    see, takes part of its dense rank in place of a lexical one (CROSS_LANGUAGE_STAND_IN)."""
+    """Reciprocal rank fusion, per language. When candidates are in other languages than the
+    question, a lexical rank counts in proportion to the share of the query the memory matched,
+    so a match on a name alone cannot push noise above the dense match, and a memory in another
+    language, which the lexical channel cannot see, takes part of its dense rank in place of a
+    lexical one (CROSS_LANGUAGE_STAND_IN). All in one language, it is plain RRF (LoCoMo)."""
     fused: dict[int, float] = {}
     lexical_part: dict[int, float] = {}
+    mixed = bool(dense.other_language)
     for rank, memory_id in enumerate(lexical.ids):
-        share = lexical.coverage.get(memory_id, 1.0)
+        share = lexical.coverage.get(memory_id, 1.0) if mixed else 1.0
         lexical_part[memory_id] = weights.lexical * share / (RRF_K + rank + 1)
     for rank, memory_id in enumerate(dense.ids):
         fused[memory_id] = weights.dense / (RRF_K + rank + 1)
