@@ -24,6 +24,7 @@ class MemoryConfig(AppConfig):
         from memory.privacy.erasure import user_erase
         from memory.privacy.security import key_rotation_record, security_record
         from memory.retrieval.domains import domain_prototypes_warm_up
+        from memory.retrieval.languages import language_centroids_warm_up
         from memory.transfer.jobs import user_transfers_erase
         from memory.transfer.sections import MEMORY_TRANSFER
 
@@ -38,3 +39,4 @@ class MemoryConfig(AppConfig):
         # Built with the embedding model when a process starts, not on the first message.
         embedding_warm_up_register(domain_prototypes_warm_up)
         embedding_warm_up_register(router_warm_up)
+        embedding_warm_up_register(language_centroids_warm_up)

@@ -32,6 +32,7 @@ class CompanionContext:
     # When each memory was said (the person's local date), aligned with `memories`; may be
     # shorter or hold None where unknown.
     memory_dates: tuple[date | None, ...] = ()
+    today: date | None = None  # the person's local date, so "next month" means something
 
     def dated_memories(self) -> list[tuple[str, date | None]]:
         dates = self.memory_dates
@@ -107,10 +108,14 @@ def system_prompt(context: CompanionContext) -> str:
     lines = [f"You are {context.companion_name}, a personal companion to {person}."]
     if context.traits:
         lines.append(f"Your personality: {', '.join(context.traits)}.")
+    if context.today:
+        lines.append(f"Today is {context.today:%A} {context.today.isoformat()}.")
     lines.append(f"Always answer in {language}.")
     lines.append(
-        "Keep replies short, warm and natural. Mention something you remember only when it is "
-        "relevant, and end with a question when it keeps the conversation going."
+        "Keep replies short, warm and natural. When they ask about something they told you, "
+        "answer it in your first sentence from what you remember, and say so plainly when you "
+        "do not remember it. Mention something you remember only when it is relevant, and end "
+        "with a question when it keeps the conversation going."
     )
     if context.interests:
         lines.append(f"Their interests: {', '.join(context.interests)}.")

@@ -223,6 +223,7 @@ def companion_context(
     memories: tuple[str, ...] = (),
     text: str = "",
     memory_dates: tuple[date | None, ...] = (),
+    today: date | None = None,
 ) -> CompanionContext:
     """Who the companion is (the onboarding's Companion when there is one) and what it recalls."""
     try:
@@ -245,6 +246,7 @@ def companion_context(
         memories=memories,
         interests=tuple(getattr(onboarding, "interests", None) or ()),
         memory_dates=memory_dates,
+        today=today,
     )
 
 
@@ -503,7 +505,13 @@ def reply_preview(*, user, text: str, now: datetime | None = None) -> str:
     """The reply the companion would give to `text` as a new turn: the same recall, context
     and provider as a turn, with nothing stored or reinforced (memory_eval --reply)."""
     _, memories, _, dates = _recall(user, text, now=now, reinforce=False)
-    context = companion_context(user=user, memories=memories, text=text, memory_dates=dates)
+    context = companion_context(
+        user=user,
+        memories=memories,
+        text=text,
+        memory_dates=dates,
+        today=local_time(now or timezone.now(), user).date(),
+    )
     window = [{"role": "user", "content": text}]
     return "".join(get_provider().stream_chat(window, context=context)).strip()
 
@@ -615,7 +623,11 @@ def turn_prepare(turn: PreparedTurn) -> PreparedTurn:
     cipher = cipher_for(turn.user.id)
     turn.window = _window(turn.conversation_id, turn.message, cipher)
     turn.context = companion_context(
-        user=turn.user, memories=context, text=text, memory_dates=dates
+        user=turn.user,
+        memories=context,
+        text=text,
+        memory_dates=dates,
+        today=local_time(timezone.now(), turn.user).date(),
     )
     turn.prepared = True
     return turn

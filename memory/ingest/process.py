@@ -114,7 +114,7 @@ def messages_process(
         text = ciphers[row.user_id].decrypt(row.text_ct)
         found = candidates_for(text, local_time(row.sent_at, users[row.user_id]))
         for candidate in found:
-            candidate.context = reply_context(previous.get(row.id, ""))
+            candidate.context = reply_context(previous.get(row.id, ""), candidate.text)
             pending[row.user_id].append((row, candidate))
     everything = [item for items in pending.values() for item in items]
     vectors, model_name = remember_embed(everything)  # one batch, no transaction open

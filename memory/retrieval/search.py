@@ -1,7 +1,8 @@
 """The read path: one `retrieve()` for the companion, sub-agents, the API and the benchmark.
 
-Hybrid: a pgvector channel (cosine) and a lexical channel over the keyed blind index (BM25 on
-HMAC'd tokens, no plaintext at rest), fused by reciprocal rank fusion, re-scored by
+Hybrid: a pgvector channel (language-neutral cosine: `languages`) and a lexical channel over the
+keyed blind index (BM25 on HMAC'd tokens, no plaintext at rest), fused per language by
+reciprocal rank fusion (`_fuse`), re-scored by
 importance / strength / recency / domain gate / time match, diversified with maximal marginal
 relevance and cut to a context budget. Time expressions in the query become a time filter
 (soft by default: in-range memories are preferred; `filters.strict_time` makes it hard).
@@ -31,6 +32,13 @@ from memory.privacy.chain import person_stream
 from memory.privacy.policies import PolicyFacts, Reader, ReaderKind, readable
 from memory.retrieval.domains import tag_domains
 from memory.retrieval.expansion import EXPANSION_WEIGHT, expansion_terms
+from memory.retrieval.languages import (
+    CENTRED_LANGUAGES,
+    language_centroids,
+    language_group,
+    neutral_similarities,
+    text_language_group,
+)
 from memory.retrieval.lexical import document_frequencies
 from memory.retrieval.scoring import decayed_strength
 from memory.retrieval.vector_index import current_memory_count, dense_candidates
@@ -40,6 +48,11 @@ MAX_QUERY_CHARS = 2_000
 MAX_K = 100
 POOL = 60  # candidates per channel; independent of k so that top-k is a prefix of top-(k+n)
 RRF_K = 10  # small: the top of each channel counts most (measured: README, memory benchmark)
+# The lexical channel cannot see a memory in another language than the query (no shared
+# terms but names and numbers), so such a memory's dense rank stands in for its lexical one, at
+# half weight: same-language memories stay preferred, but a cross-language memory the dense
+# channel ranks high is not buried under same-language ones matched by a name alone.
+CROSS_LANGUAGE_STAND_IN = 0.5
 LEXICAL_CANDIDATE_CAP = 2_000
 LEXICAL_POSTINGS = 400  # rows fetched by the rarest terms; commoner terms only add to scores
 COUNT_CAP = 20_000
@@ -158,6 +171,15 @@ def _where(user_id: int, filters: Filters, window: Window | None) -> tuple[str, 
     return " AND ".join(clauses), params
 
 
+@dataclass
+class LexicalHits:
+    """The lexical channel's ranking, and for each hit the share of the query it matched
+    (`_lexical`)."""
+
+    ids: list[int] = field(default_factory=list)
+    coverage: dict[int, float] = field(default_factory=dict)
+
+
 def _lexical(
     cursor,
     user_id: int,
@@ -166,15 +188,20 @@ def _lexical(
     tokens: list[int],
     total: int,
     expansion: Sequence[int] = (),
-) -> list[int]:
+) -> LexicalHits:
     """BM25 over the blind index. Rows are fetched by the rarest terms first (up to
     LEXICAL_CANDIDATE_CAP postings), so a term shared by thousands of memories costs nothing;
     every query term still counts in the score of the rows fetched. Expansion terms (sub-topics)
-    count at EXPANSION_WEIGHT."""
+    count at EXPANSION_WEIGHT.
+
+    Each hit's coverage is the IDF it matched over the query's whole IDF, where a query term no
+    memory holds counts at the highest IDF: a question in English about a memory said in
+    Korean matches it, if at all, only by a name shared with many memories, and that should
+    not weigh like a match on what the question asks."""
     weight = {t: EXPANSION_WEIGHT for t in expansion} | {t: 1.0 for t in tokens}
     df = document_frequencies(cursor, user_id=user_id, tokens=list(weight)) if weight else {}
     if not df:
-        return []
+        return LexicalHits()
     selective: list[int] = []
     postings = 0
     for token in sorted(df, key=df.__getitem__):
@@ -189,13 +216,20 @@ def _lexical(
     )
     n = max(total, 1)
     idf = {t: weight[t] * math.log(1 + max(0.0, n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+    unseen = math.log(1 + (n + 0.5) / 0.5)
+    whole = sum(idf.get(t, unseen) for t in set(tokens)) or 1.0
     scored = []
     for memory_id, row_tokens, length in cursor.fetchall():
         norm = BM25_K1 * (1 - BM25_B + BM25_B * (length or AVG_TOKENS) / AVG_TOKENS)
-        score = sum(idf[t] * (BM25_K1 + 1) / (1 + norm) for t in idf.keys() & set(row_tokens))
-        scored.append((score, memory_id))
+        matched = idf.keys() & set(row_tokens)
+        score = sum(idf[t] * (BM25_K1 + 1) / (1 + norm) for t in matched)
+        scored.append((score, memory_id, min(1.0, sum(idf[t] for t in matched) / whole)))
     scored.sort(reverse=True)
-    return [memory_id for _, memory_id in scored[:POOL]]
+    top = scored[:POOL]
+    return LexicalHits(
+        ids=[memory_id for _, memory_id, _ in top],
+        coverage={memory_id: share for _, memory_id, share in top},
+    )
 
 
 CANDIDATE_SQL = """
@@ -306,11 +340,117 @@ def _audit_and_reinforce(
         )
 
 
-def _fuse(channels: list[tuple[list[int], float]]) -> dict[int, float]:
+@dataclass
+class DenseHits:
+    """The dense channel's ranking, and which of its memories are in another language than the
+    query (the lexical channel cannot see those)."""
+
+    ids: list[int] = field(default_factory=list)
+    other_language: set[int] = field(default_factory=set)
+
+
+def _cross_language_clause(query_language: str) -> tuple[str, list]:
+    """SQL selecting memories measured against another language's centroid than the query."""
+    if query_language == language_group("und"):  # the fallback group holds every other code
+        return "language = ANY(%s)", [
+            [lang for lang in CENTRED_LANGUAGES if lang != query_language]
+        ]
+    return "language <> %s", [query_language]
+
+
+def _dense(
+    cursor,
+    *,
+    user_id: int,
+    cipher,
+    where: str,
+    params: list,
+    vector: np.ndarray,
+    query_language: str,
+    total: int,
+    centroids: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
+) -> DenseHits:
+    """The dense channel, ranked by language-neutral similarity (`languages`).
+
+    Candidates are the nearest memories by plain cosine plus the nearest in other languages
+    than the query's: plain cosine favours the query's language, so with many memories in it
+    the others would never be candidates."""
+    keyed = vector_key(cipher, vector)  # the stored vectors are keyed: so is the query
+    ids = dense_candidates(
+        cursor,
+        user_id=user_id,
+        where=where,
+        params=params,
+        vector=keyed,
+        limit=POOL,
+        current_count=total,
+    )
+    cross_sql, cross_params = _cross_language_clause(query_language)
+    seen = set(ids)
+    for memory_id in dense_candidates(
+        cursor,
+        user_id=user_id,
+        where=f"{where} AND {cross_sql}",
+        params=[*params, *cross_params],
+        vector=keyed,
+        limit=POOL // 2,
+        current_count=total,
+        # A large person's own index filtered by language may come back short; an exact scan of
+        # all their rows for a few optional candidates is not worth it.
+        exact_fallback=False,
+    ):
+        if memory_id not in seen:
+            ids.append(memory_id)
+    if not ids:
+        return DenseHits()
+    cursor.execute(
+        "SELECT id, vector_send(embedding), language FROM memory_memory "
+        "WHERE user_id = %s AND id = ANY(%s)",
+        [user_id, ids],
+    )
+    found = {
+        memory_id: (np.frombuffer(raw, dtype=">f4", offset=4).astype(np.float32), language)
+        for memory_id, raw, language in cursor.fetchall()
+    }
+    ids = [memory_id for memory_id in ids if memory_id in found]
+    other = {m for m in ids if language_group(found[m][1]) != query_language}
+    if not other:
+        # All in the question's language: plain cosine, as measured best on LoCoMo (centring
+        # there cost recall@10, see README).
+        return DenseHits(ids=ids)
+    passage_centroids, query_centroids = centroids
+    similarities = neutral_similarities(
+        keyed,
+        query_language,
+        np.stack([found[memory_id][0] for memory_id in ids]),
+        [found[memory_id][1] for memory_id in ids],
+        {lang: vector_key(cipher, c) for lang, c in passage_centroids.items()},
+        {lang: vector_key(cipher, c) for lang, c in query_centroids.items()},
+    )
+    return DenseHits(
+        ids=[ids[i] for i in np.argsort(-similarities, kind="stable")], other_language=other
+    )
+
+
+def _fuse(dense: DenseHits, lexical: LexicalHits, weights: Weights) -> dict[int, float]:
+    """Reciprocal rank fusion, per language. When candidates are in other languages than the
+    question, a lexical rank counts in proportion to the share of the query the memory matched,
+    so a match on a name alone cannot push noise above the dense match, and a memory in another
+    language, which the lexical channel cannot see, takes part of its dense rank in place of a
+    lexical one (CROSS_LANGUAGE_STAND_IN). All in one language, it is plain RRF (LoCoMo)."""
     fused: dict[int, float] = {}
-    for ranked, weight in channels:
-        for rank, memory_id in enumerate(ranked):
-            fused[memory_id] = fused.get(memory_id, 0.0) + weight / (RRF_K + rank + 1)
+    lexical_part: dict[int, float] = {}
+    mixed = bool(dense.other_language)
+    for rank, memory_id in enumerate(lexical.ids):
+        share = lexical.coverage.get(memory_id, 1.0) if mixed else 1.0
+        lexical_part[memory_id] = weights.lexical * share / (RRF_K + rank + 1)
+    for rank, memory_id in enumerate(dense.ids):
+        fused[memory_id] = weights.dense / (RRF_K + rank + 1)
+        if memory_id in dense.other_language:
+            stand_in = CROSS_LANGUAGE_STAND_IN * weights.lexical / (RRF_K + rank + 1)
+            lexical_part[memory_id] = max(lexical_part.get(memory_id, 0.0), stand_in)
+    for memory_id, part in lexical_part.items():
+        fused[memory_id] = fused.get(memory_id, 0.0) + part
     return fused
 
 
@@ -430,6 +570,7 @@ def retrieve(
         raise DomainError(f"Unknown purpose {purpose!r}.")
     filters = filters or Filters()
     now = now or timezone.now()
+    centroids = language_centroids()  # built once per process (served ones: at start-up)
     started = clock.perf_counter()
     vector = query_vector if query_vector is not None else get_embedder().embed_query(query)
     embedded = clock.perf_counter()
@@ -438,6 +579,7 @@ def retrieve(
     time_range = resolve_time(query, now, tz=tz)  # the person's "yesterday"
     window = _window(time_range, tz)
     cipher = cipher_for(user.id)
+    query_language = text_language_group(query)
     query_tokens = cipher.blind_tokens(lexical_terms(query))
     expansion_tokens = [cipher.blind_token(t) for t in expansion_terms(query)]
     # People, places and things the query names ("What did Anna say…"): memories that
@@ -448,19 +590,21 @@ def retrieve(
     with connection.cursor() as cursor:
         # BM25's IDF needs the order of magnitude, not an exact count of 100,000 rows.
         total = current_memory_count(cursor, user.id, cap=COUNT_CAP)
-        dense = dense_candidates(
+        dense = _dense(
             cursor,
             user_id=user.id,
+            cipher=cipher,
             where=where,
             params=params,
-            vector=keyed_query,  # the stored vectors are keyed: so is the query
-            limit=POOL,
-            current_count=total,
+            vector=vector,
+            query_language=query_language,
+            total=total,
+            centroids=centroids,
         )
         lexical = _lexical(
             cursor, user.id, where, params, query_tokens, total, expansion=expansion_tokens
         )
-        fused = _fuse([(dense, weights.dense), (lexical, weights.lexical)])
+        fused = _fuse(dense, lexical, weights)
         shortlist = sorted(fused, key=fused.__getitem__, reverse=True)[: max(RESCORED, 3 * k)]
         rows = _candidates(cursor, user.id, shortlist)
         query_domains = set(tag_domains(query, vector))

@@ -79,12 +79,15 @@ def dense_candidates(
     vector: np.ndarray,
     limit: int,
     current_count: int | None = None,
+    exact_fallback: bool = True,
 ) -> list[int]:
     """Ids of the `limit` memories nearest to `vector` (cosine) among those `where` selects.
 
     `where` must start with the literal `user_id = <id>` clause (see `retrieval._where`).
     A `current_count` well below the threshold skips looking for an index that cannot exist
-    (indexes are dropped below half the threshold)."""
+    (indexes are dropped below half the threshold). Without `exact_fallback`, a person's own
+    index that comes back short stays short (for optional extra candidates, where an exact scan
+    of a large person's rows would cost more than they are worth)."""
     literal = vector_literal(vector)
     small = current_count is not None and current_count < settings.MEMORY_USER_INDEX_THRESHOLD // 2
     if small or _index_state(cursor, index_name(user_id)) != "valid":
@@ -98,7 +101,11 @@ def dense_candidates(
             [*params, literal],
         )
         ids = [row[0] for row in cursor.fetchall()]
-    if len(ids) < limit and _matching_at_least(cursor, where, params, limit) > len(ids):
+    if (
+        exact_fallback
+        and len(ids) < limit
+        and _matching_at_least(cursor, where, params, limit) > len(ids)
+    ):
         return _exact(cursor, where, params, literal, limit)
     return ids
 

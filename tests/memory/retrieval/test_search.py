@@ -33,7 +33,7 @@ def test_lexical_channel_fetches_rare_terms_first(user, monkeypatch):
     where, params = _where(user.id, Filters(), None)
     with connection.cursor() as cursor:
         ranked = retrieval._lexical(cursor, user.id, where, params, tokens, total=9)
-    assert ranked[0] == target.id
+    assert ranked.ids[0] == target.id
 
 
 def test_reply_is_found_by_the_question_it_answers(user):
@@ -134,8 +134,8 @@ def test_expansion_surfaces_a_sub_topic_memory_in_the_lexical_channel(user):
         expanded = retrieval._lexical(
             cursor, user.id, where, params, tokens, total=3, expansion=expansion
         )
-    assert target.id not in plain
-    assert expanded[0] == target.id
+    assert target.id not in plain.ids
+    assert expanded.ids[0] == target.id
 
 
 def test_what_the_companion_says_is_stored_but_not_remembered_as_a_fact(user):
@@ -184,3 +184,25 @@ def test_a_memory_in_japanese_is_found_by_an_english_question(user):
     result = retrieve(user=user, query="Do I go running in the morning?", k=1)
     assert [item.id for item in result.items] == [target.id]
     assert result.items[0].language == "ja"
+
+
+def test_lexical_coverage_is_the_share_of_the_query_a_memory_matched(user):
+    names_only = memory_create(user=user, text="Hana said the film was far too long")
+    both = memory_create(user=user, text="Hana moved to Lisbon in the spring")
+    memory_create(user=user, text="Hana brought cake to the office")
+    cipher = cipher_for(user.id)
+    where, params = _where(user.id, Filters(), None)
+
+    def hits(query: str):
+        tokens = sorted({cipher.blind_token(t) for t in lexical_terms(query)})
+        with connection.cursor() as cursor:
+            return retrieval._lexical(cursor, user.id, where, params, tokens, total=3)
+
+    lisbon = hits("Did Hana move to Lisbon?")
+    assert lisbon.ids[0] == both.id
+    assert lisbon.coverage[both.id] > 3 * lisbon.coverage[names_only.id]
+    # "piano" is in no memory: it still counts in the whole, so a match on the name alone
+    # covers little of the question.
+    piano = hits("Does Hana play the piano?")
+    assert piano.coverage[names_only.id] < 0.2
+    assert sorted(piano.ids) == sorted(piano.coverage) and len(piano.ids) == 3
