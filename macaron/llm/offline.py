@@ -573,9 +573,15 @@ def compose_reply(messages: list[ChatMessage], context: CompanionContext) -> str
     if _is_question(text, language) and not ADVICE_RE.search(text):
         # About the world rather than the person, one shared word ("France") is not enough.
         least = 1 if SELF_RE.search(text) else min(2, len(_terms(text)))
-        found = _relevant_memory(context.dated_memories(), text, least=least)
+        memories = context.dated_memories()
+        found = _relevant_memory(memories, text, least=least)
         if found is not None:
             parts.append(_answer(found[0], found[1], turn))
+            follow_up = turn.pick(QUESTIONS[language]["answer"], "follow")
+        elif SELF_RE.search(text) and memories and _script(memories[0][0]) != _script(text):
+            # No word can be shared across languages: the memory retrieval ranked first by
+            # meaning, said in another language, is quoted as it was said.
+            parts.append(_answer_across(memories[0][0], memories[0][1], turn))
             follow_up = turn.pick(QUESTIONS[language]["answer"], "follow")
         elif SELF_RE.search(text):
             parts.append(turn.pick(UNKNOWN[language], "unknown") or UNKNOWN[language][0])
@@ -770,6 +776,37 @@ def _answer(memory: str, when: date | None, turn: _Turn) -> str:
         fact = reflect(_bare(memory))
         said = f"on {when.day} {MONTHS_EN[when.month - 1]}" if when else "before"
     return template.format(fact=fact, Fact=_capitalise(fact), when=said)
+
+
+ACROSS = {
+    "en": "You told me {when}, in your words: “{memory}”.",
+    "ja": "{when}こう教えてくれました：「{memory}」",
+    "ko": "{when} 이렇게 말해 줬어요: “{memory}”",
+}
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+KANA = re.compile(r"[\u3040-\u30ff]")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _script(text: str) -> str:
+    """The writing system of a text: Korean, Japanese, other Han, or Latin and the rest."""
+    if HANGUL.search(text):
+        return "ko"
+    if KANA.search(text):
+        return "ja"
+    return "han" if HAN.search(text) else "latin"
+
+
+def _answer_across(memory: str, when: date | None, turn: _Turn) -> str:
+    """A memory in another language than the question, quoted verbatim with when it was said."""
+    language = turn.language
+    if language == "ja":
+        said = f"{when.month}月{when.day}日に" if when else "前に"
+    elif language == "ko":
+        said = f"{when.month}월 {when.day}일에" if when else "전에"
+    else:
+        said = f"on {when.day} {MONTHS_EN[when.month - 1]}" if when else "before"
+    return ACROSS[language].format(when=said, memory=_bare(memory))
 
 
 def _bare(memory: str) -> str:

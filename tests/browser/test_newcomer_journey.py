@@ -2,7 +2,8 @@
 about allergies, a friend's birthday next month, a trip, work, a hobby and a fact said in
 Japanese; questions about each. What is stored is exactly what the person said about
 themselves, each question's reply holds the answer, and the reminders land on the right days
-in the person's time zone."""
+in the person's time zone. (The rest of the journey: the Japanese and Korean pages without
+English in tests/test_translations.py, the lived-in demo in tests/browser/test_demo_flow.py.)"""
 
 import re
 import time
@@ -90,7 +91,7 @@ def test_a_newcomer_tells_asks_and_is_reminded(live_server, page, password, cele
     ]
     for question, answers in questions:
         reply = send(page, question)
-        first_sentence = re.split(r"(?<=[.?])\s", reply.strip())[0]
+        first_sentence = re.split(r"(?<=[.!?])\s", reply.strip())[0]
         assert any(answer in first_sentence for answer in answers), (question, reply)
     reply = send(page, "How many cats do I have?")
     assert "猫" in reply, reply

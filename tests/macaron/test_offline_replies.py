@@ -51,6 +51,31 @@ def test_what_i_do_for_work_is_a_question_about_the_person_not_advice():
     assert first_sentence(text).startswith("You work as a nurse")
 
 
+def test_a_fact_said_in_japanese_is_quoted_to_an_english_question():
+    memories = ("私は猫を二匹飼っています。", *MEMORIES)
+    text = reply("How many cats do I have?", memories=memories, memory_dates=(date(2026, 12, 1),))
+
+    assert (
+        first_sentence(text)
+        == "You told me on 1 December, in your words: “私は猫を二匹飼っています”."
+    )
+
+
+def test_an_english_fact_is_quoted_to_a_korean_question():
+    text = reply(
+        "내 알레르기가 뭐였지?", language="ko", memories=MEMORIES[1:], memory_dates=DATES[1:]
+    )
+
+    assert text.startswith("11월 30일에 이렇게 말해 줬어요: “I'm allergic to peanuts”")
+
+
+def test_a_same_language_memory_sharing_no_word_is_not_an_answer():
+    text = reply("How many cats do I have?", memories=MEMORIES, memory_dates=DATES)
+
+    assert text.startswith(tuple(u.split("{")[0] for u in UNKNOWN["en"]))
+    assert "hiking" not in text
+
+
 def test_nothing_relevant_remembered_is_said_honestly():
     text = reply("What's my favourite film?", memories=MEMORIES, memory_dates=DATES)
 
