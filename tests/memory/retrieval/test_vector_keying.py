@@ -12,7 +12,9 @@ from macaron.embeddings import get_embedder
 from macaron.vault import cipher_for
 from macaron.vectorkey import VECTOR_KEY_VERSION, _rotation, vector_key
 from memory.models import Memory
+from memory.retrieval import search
 from memory.retrieval.domains import tag_domains
+from memory.retrieval.languages import language_centroids
 from memory.retrieval.search import retrieve
 from memory.services import memories_vectors_key, memory_create, user_erase
 from tests.factories import UserFactory
@@ -86,7 +88,7 @@ def ranking(person, query: str, vector: np.ndarray) -> list[int]:
     return [item.id for item in result.items]
 
 
-def test_search_ranks_as_it_did_on_vectors_in_clear_and_the_migration_keys_them():
+def test_search_ranks_as_it_did_on_vectors_in_clear_and_the_migration_keys_them(monkeypatch):
     person, other = UserFactory(), UserFactory()
     memories = [memory_create(user=person, text=text) for text in FACTS]
     for text in FACTS[:3]:
@@ -102,11 +104,22 @@ def test_search_ranks_as_it_did_on_vectors_in_clear_and_the_migration_keys_them(
     queries = [get_embedder().embed_query(query) for query in QUERIES]
     assert all(tag_domains(query) for query in QUERIES)  # the query vector only searches
     # What the code before keying returned: the query in clear against vectors in clear
-    # (retrieve keys the query it is given, so it is handed the query's preimage).
-    in_clear = [
-        ranking(person, query, (rotation.T @ vector).astype(np.float32))
-        for query, vector in zip(QUERIES, queries, strict=True)
-    ]
+    # (retrieve keys the query it is given, so it is handed the query's preimage; the same for
+    # the language centroids it measures against).
+    passages, questions = language_centroids()
+    with monkeypatch.context() as clear:
+        clear.setattr(
+            search,
+            "language_centroids",
+            lambda: tuple(
+                {lang: (rotation.T @ c).astype(np.float32) for lang, c in table.items()}
+                for table in (passages, questions)
+            ),
+        )
+        in_clear = [
+            ranking(person, query, (rotation.T @ vector).astype(np.float32))
+            for query, vector in zip(QUERIES, queries, strict=True)
+        ]
 
     rotated = memories_vectors_key(batch_size=3)
     keyed = [ranking(person, q, v) for q, v in zip(QUERIES, queries, strict=True)]
