@@ -263,6 +263,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The profile's language choices and the API's are the same set: one name for them.
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "accounts.api.views.LANGUAGE_CODES"},
 }
 
 CACHES = {

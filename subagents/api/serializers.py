@@ -6,11 +6,16 @@ from macaron.api import JsonObjectField, StrictSerializer
 from memory.api.serializers import choice
 from memory.models import Memory
 
+# A client token as given (blank is the other branch): letters, digits, - or _, as the service checks.
+CLIENT_TOKEN_GIVEN = r"^[A-Za-z0-9_-]{1,64}$"
+
 
 class InstallationCreateInput(StrictSerializer):
     spec = JsonObjectField()
     source = serializers.CharField(max_length=120)
-    client_token = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    client_token = serializers.RegexField(
+        CLIENT_TOKEN_GIVEN, max_length=64, required=False, allow_blank=True
+    )
 
 
 class InstallationOutput(serializers.Serializer):
@@ -53,7 +58,9 @@ class ToolSettingsInput(StrictSerializer):
 class EntryCreateInput(StrictSerializer):
     values = JsonObjectField()
     occurred_at = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    client_token = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    client_token = serializers.RegexField(
+        CLIENT_TOKEN_GIVEN, max_length=64, required=False, allow_blank=True
+    )
 
 
 class EntryUpdateInput(StrictSerializer):

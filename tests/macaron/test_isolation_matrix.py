@@ -42,6 +42,8 @@ PUBLIC = {
     "accounts/password/reset/<uidb64>/<token>/": "the link from the e-mail; the token is the key",
     "accounts/password/reset/complete/": "a static confirmation",
     "accounts/signup/": "the sign-up page",
+    "accounts/language/": "the language switcher: sets the visitor's language cookie, no data",
+    "jsi18n/": "the interface's translated JS strings, the same for everyone",
     "api/v1/auth/signup/": "sign-up, answers the same whether or not the e-mail exists",
     "api/v1/auth/token/": "log in for a token",
     "community/": "public listing of published blueprints",

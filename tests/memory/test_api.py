@@ -311,14 +311,14 @@ def test_detail_shows_provenance(auth_api, user):
     conversation = conversation_create(user=user)
     memory, first = said(
         user,
-        "Remember that I am allergic to peanuts",
+        "I am allergic to peanuts",
         datetime(2024, 5, 8, 9, 30, tzinfo=UTC),
         external_id="tg-41",
         conversation=conversation,
     )
     again, second = said(
         user,
-        "Remember that I am allergic to peanuts",
+        "I am allergic to peanuts",
         datetime(2024, 6, 1, 18, 0, tzinfo=UTC),
         external_id="tg-97",
         conversation=conversation,
@@ -329,7 +329,7 @@ def test_detail_shows_provenance(auth_api, user):
 
     assert response.status_code == 200
     body = response.json()
-    assert body["text"] == "Remember that I am allergic to peanuts"
+    assert body["text"] == "I am allergic to peanuts"
     assert body["source"] == "chat"
     assert body["valid_from"] == "2024-05-08T09:30:00Z"
     assert body["sources"] == [

@@ -114,7 +114,6 @@ def test_api_patch_raises_protection_and_the_entry_locks(user, tool):
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({}, "non_field_errors"),
         ({"privacy": "public"}, "privacy"),
         ({"privacy": 1}, "privacy"),
         ({"policy": "reauth"}, "policy"),
