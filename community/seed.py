@@ -141,25 +141,7 @@ def _publish_and_use(*, rng: random.Random, authors, users, now: datetime) -> in
             parent, parent_at = rng.choice(pool)
             author = rng.choice([a for a in authors if a.pk != parent.author_id])
             at = min(now - timedelta(days=1), parent_at + timedelta(days=rng.uniform(1, 6)))
-            spec = _forked(
-                services.blueprint_latest_version(blueprint=parent).spec,
-                rng,
-                parent.depth + 1,
-                author.display_name,
-            )
-            fork = services.blueprint_fork(
-                user=author,
-                blueprint=parent,
-                spec=spec,
-                listing=_listing(
-                    spec,
-                    title=spec["name"],
-                    tags=list(parent.tags),
-                    category=parent.category,
-                ),
-                confirmed=True,
-                now=at,
-            )
+            fork, spec = _seed_fork(author=author, parent=parent, rng=rng, at=at)
             published.append((fork, at))
             if index % 7 == 0:
                 services.blueprint_version_publish(
@@ -214,6 +196,27 @@ def _imports_and_use(*, rng: random.Random, users, published, now: datetime) -> 
     UsageEvent.objects.bulk_create(events, batch_size=2000)
 
 
+def _seed_fork(*, author, parent: Blueprint, rng: random.Random, at: datetime):
+    """`author` forks `parent` with a tweak of their own at `at`; returns the fork and its spec."""
+    spec = _forked(
+        services.blueprint_latest_version(blueprint=parent).spec,
+        rng,
+        parent.depth + 1,
+        author.display_name,
+    )
+    fork = services.blueprint_fork(
+        user=author,
+        blueprint=parent,
+        spec=spec,
+        listing=_listing(
+            spec, title=spec["name"], tags=list(parent.tags), category=parent.category
+        ),
+        confirmed=True,
+        now=at,
+    )
+    return fork, spec
+
+
 def _demo_person(*, person, rng: random.Random, authors, users, now: datetime) -> None:
     """The demo person's place in the community: two weeks ago Alex imported the community's
     most imported tool and forked a fitness or health tool with their own tweak; since then a
@@ -231,22 +234,7 @@ def _demo_person(*, person, rng: random.Random, authors, users, now: datetime) -
         services.blueprint_import(
             user=person, blueprint=favourite, now=forked_at - timedelta(days=1)
         )
-        spec = _forked(
-            services.blueprint_latest_version(blueprint=parent).spec,
-            rng,
-            parent.depth + 1,
-            person.display_name,
-        )
-        fork = services.blueprint_fork(
-            user=person,
-            blueprint=parent,
-            spec=spec,
-            listing=_listing(
-                spec, title=spec["name"], tags=list(parent.tags), category=parent.category
-            ),
-            confirmed=True,
-            now=forked_at,
-        )
+        fork, _ = _seed_fork(author=person, parent=parent, rng=rng, at=forked_at)
         events = []
         for n, user in enumerate(users[:DEMO_FORK_USERS]):
             imported = forked_at + timedelta(days=1 + n, hours=n)

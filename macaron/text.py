@@ -227,6 +227,16 @@ ENGLISH_MARKERS = frozenset(
 )
 
 
+def writing_system(text: str) -> str:
+    """The script a text is written in, without a language detector: "ko" (any hangul), "ja"
+    (any kana), "han" (Chinese characters only) or "latin" (everything else)."""
+    if HANGUL.search(text):
+        return "ko"
+    if HIRAGANA_KATAKANA.search(text):
+        return "ja"
+    return "han" if HAN.search(text) else "latin"
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code, `und` when unsure. Scripts decide Japanese and Korean (hangul, kana; Han
     alone is Chinese only with Chinese function words or simplified forms); Latin-script text is

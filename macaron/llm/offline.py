@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from macaron.text import content_words, extractive_summary, split_sentences, stem
+from macaron.text import content_words, extractive_summary, split_sentences, stem, writing_system
 
 from .base import (
     ChatMessage,
@@ -578,7 +578,11 @@ def compose_reply(messages: list[ChatMessage], context: CompanionContext) -> str
         if found is not None:
             parts.append(_answer(found[0], found[1], turn))
             follow_up = turn.pick(QUESTIONS[language]["answer"], "follow")
-        elif SELF_RE.search(text) and memories and _script(memories[0][0]) != _script(text):
+        elif (
+            SELF_RE.search(text)
+            and memories
+            and writing_system(memories[0][0]) != writing_system(text)
+        ):
             # No word can be shared across languages: the memory retrieval ranked first by
             # meaning, said in another language, is quoted as it was said.
             parts.append(_answer_across(memories[0][0], memories[0][1], turn))
@@ -768,14 +772,20 @@ def _answer(memory: str, when: date | None, turn: _Turn) -> str:
     template = turn.pick(ANSWERS[language], "answer") or ANSWERS[language][0]
     if language == "ja":
         fact = _fact_ja(memory)
-        said = f"{when.month}月{when.day}日に" if when else "前に"
     elif language == "ko":
         fact = _bare(SUBJECT_KO.sub("", memory.strip()))
-        said = f"{when.month}월 {when.day}일에" if when else "전에"
     else:
         fact = reflect(_bare(memory))
-        said = f"on {when.day} {MONTHS_EN[when.month - 1]}" if when else "before"
-    return template.format(fact=fact, Fact=_capitalise(fact), when=said)
+    return template.format(fact=fact, Fact=_capitalise(fact), when=_said_on(when, language))
+
+
+def _said_on(when: date | None, language: str) -> str:
+    """When the person said it, as the answers put it ("on 30 November", "11月30日に")."""
+    if language == "ja":
+        return f"{when.month}月{when.day}日に" if when else "前に"
+    if language == "ko":
+        return f"{when.month}월 {when.day}일에" if when else "전에"
+    return f"on {when.day} {MONTHS_EN[when.month - 1]}" if when else "before"
 
 
 ACROSS = {
@@ -783,30 +793,12 @@ ACROSS = {
     "ja": "{when}こう教えてくれました：「{memory}」",
     "ko": "{when} 이렇게 말해 줬어요: “{memory}”",
 }
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-KANA = re.compile(r"[\u3040-\u30ff]")
-HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _script(text: str) -> str:
-    """The writing system of a text: Korean, Japanese, other Han, or Latin and the rest."""
-    if HANGUL.search(text):
-        return "ko"
-    if KANA.search(text):
-        return "ja"
-    return "han" if HAN.search(text) else "latin"
 
 
 def _answer_across(memory: str, when: date | None, turn: _Turn) -> str:
     """A memory in another language than the question, quoted verbatim with when it was said."""
     language = turn.language
-    if language == "ja":
-        said = f"{when.month}月{when.day}日に" if when else "前に"
-    elif language == "ko":
-        said = f"{when.month}월 {when.day}일에" if when else "전에"
-    else:
-        said = f"on {when.day} {MONTHS_EN[when.month - 1]}" if when else "before"
-    return ACROSS[language].format(when=said, memory=_bare(memory))
+    return ACROSS[language].format(when=_said_on(when, language), memory=_bare(memory))
 
 
 def _bare(memory: str) -> str:

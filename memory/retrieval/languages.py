@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 
 from macaron.embeddings import get_embedder
-from macaron.text import HANGUL, HIRAGANA_KATAKANA
+from macaron.text import writing_system
 
 # The same statements in each language (one topic per line across the three lists).
 PARALLEL_STATEMENTS: dict[str, tuple[str, ...]] = {
@@ -132,11 +132,8 @@ def text_language_group(text: str) -> str:
     """`language_group(detect_language(text))` from the script alone: only Japanese and Korean
     have centroids of their own, and the script tells them apart, so no language detector
     (several milliseconds a call) runs on the read path or for a reply's context."""
-    if HANGUL.search(text):
-        return "ko"
-    if HIRAGANA_KATAKANA.search(text):
-        return "ja"
-    return FALLBACK
+    script = writing_system(text)
+    return script if script in ("ja", "ko") else FALLBACK
 
 
 @cache

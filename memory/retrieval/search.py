@@ -365,17 +365,17 @@ def _dense(
     cipher,
     where: str,
     params: list,
-    vector: np.ndarray,
+    keyed: np.ndarray,
     query_language: str,
     total: int,
     centroids: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
 ) -> DenseHits:
-    """The dense channel, ranked by language-neutral similarity (`languages`).
+    """The dense channel for the query vector under the person's key (`keyed`), ranked by
+    language-neutral similarity (`languages`).
 
     Candidates are the nearest memories by plain cosine plus the nearest in other languages
     than the query's: plain cosine favours the query's language, so with many memories in it
     the others would never be candidates."""
-    keyed = vector_key(cipher, vector)  # the stored vectors are keyed: so is the query
     ids = dense_candidates(
         cursor,
         user_id=user_id,
@@ -586,7 +586,7 @@ def retrieve(
     # mention them are preferred.
     entity_tokens = {cipher.blind_token(t) for t in lexical_terms(" ".join(named_entities(query)))}
     where, params = _where(user.id, filters, window)
-    keyed_query = vector_key(cipher, vector)
+    keyed_query = vector_key(cipher, vector)  # the stored vectors are keyed: so is the query
     with connection.cursor() as cursor:
         # BM25's IDF needs the order of magnitude, not an exact count of 100,000 rows.
         total = current_memory_count(cursor, user.id, cap=COUNT_CAP)
@@ -596,7 +596,7 @@ def retrieve(
             cipher=cipher,
             where=where,
             params=params,
-            vector=vector,
+            keyed=keyed_query,
             query_language=query_language,
             total=total,
             centroids=centroids,

@@ -6,6 +6,7 @@ from macaron.text import (
     search_terms,
     split_sentences,
     text_windows,
+    writing_system,
 )
 
 
@@ -78,3 +79,10 @@ def test_text_windows_cut_unpunctuated_text_by_tokens_and_characters():
     ]
     spaced = "abcdefghi " * 100
     assert {len(w) for w in text_windows(spaced, max_tokens=80, max_chars=55)} == {49}
+
+
+def test_writing_system_tells_the_scripts_apart():
+    assert writing_system("私は猫を二匹飼っています。") == "ja"
+    assert writing_system("저는 간호사예요") == "ko"
+    assert writing_system("我喜欢猫") == "han"
+    assert writing_system("I like green tea 🍵") == "latin"
