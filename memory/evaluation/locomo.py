@@ -22,6 +22,7 @@ from memory.evaluation.metrics import (
     answer_recall,
     evidence_ids,
     normalise_dia_id,
+    session_any_hit,
 )
 from memory.ingest.store import messages_ingest
 from memory.ingest.write import MessageIn, conversation_create
@@ -221,13 +222,16 @@ def evaluate(
                 all_hit = 1.0 if evidence and evidence <= covered_k else 0.0
                 answer = answer_recall(qa.answer, " ".join(i.context_text() for i in top))
                 tokens = sum(item.tokens for item in top)
+                session_hit = session_any_hit(
+                    [item.external_ids for item in result.items], evidence
+                )
                 if not evidence:
                     continue
                 scored = [by_category.setdefault(qa.category, Scores())]
                 scored += [overall] if qa.category != 5 else []
                 said = reply_preview(user=user, text=qa.question, now=end) if reply else ""
                 for scores in scored:
-                    scores.add(covered_at, all_hit, answer, tokens)
+                    scores.add(covered_at, all_hit, answer, tokens, session_hit)
                     if reply:
                         scores.add_reply(answer_recall(qa.answer, said), count_tokens(said))
         finally:
