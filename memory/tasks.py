@@ -7,7 +7,7 @@ from accounts.hooks import purgers_run
 from memory.companion.reminders import reminders_raise_due
 from memory.episodes.tasks import compress_conversation
 from memory.ingest.expiry import memories_purge_expired
-from memory.ingest.tasks import process_messages, sweep_unprocessed
+from memory.ingest.tasks import encode_late_vectors, process_messages, sweep_unprocessed
 from memory.ingest.trash import memories_trash_purge
 from memory.ingest.write import memories_reembed
 from memory.privacy.retention import audit_reads_compact
@@ -20,6 +20,7 @@ __all__ = [
     "build_export",
     "compress_conversation",
     "decay_strength",
+    "encode_late_vectors",
     "ensure_user_vector_index",
     "expire_transfers",
     "process_messages",

@@ -302,6 +302,10 @@ EMBEDDING_MODEL = env("EMBEDDING_MODEL", "")
 # with the machine loaded, a query took 851 ms with the defaults (all cores, spinning) and
 # 98-102 ms with one thread that sleeps while it waits (OMP_WAIT_POLICY=PASSIVE).
 EMBEDDING_THREADS = int(env("EMBEDDING_THREADS", "1"))
+# Retrieval's second stage (README, "The second stage"): late interaction over English memories'
+# token vectors rereads the head of the first stage's order. RERANKER=off: first stage only.
+RERANKER_ENABLED = env("RERANKER", "late-interaction") != "off"
+RERANKER_THREADS = int(env("RERANKER_THREADS", "1"))
 
 # Envelope encryption (README, "Keys, erasure and backups"): MASTER_KEY is the root key (base64,
 # 32 bytes); it wraps the master keys of the keyring file, which wrap every person's data key.
@@ -374,6 +378,12 @@ CELERY_BEAT_SCHEDULE["memory-sweep-unprocessed"] = {
     "task": "memory.sweep_unprocessed",
     "schedule": 60.0,
     "options": {"expires": 55},
+}
+# Second-stage token vectors that an import, an edit or a lost task left uncomputed.
+CELERY_BEAT_SCHEDULE["memory-encode-late-vectors"] = {
+    "task": "memory.encode_late_vectors",
+    "schedule": 600.0,
+    "options": {"expires": 590},
 }
 CELERY_BEAT_SCHEDULE["memory-raise-reminders"] = {
     "task": "memory.raise_due_reminders",

@@ -24,6 +24,7 @@ from memory.evaluation.metrics import (
     normalise_dia_id,
     session_any_hit,
 )
+from memory.ingest.late import memories_late_encode
 from memory.ingest.store import messages_ingest
 from memory.ingest.write import MessageIn, conversation_create
 from memory.privacy.erasure import user_erase
@@ -190,6 +191,7 @@ def evaluate(
                     schedule_compression=False,
                 )
                 conversation_compress(conversation_id=conversation.id)
+                memories_late_encode(user_id=user.id)  # what the worker does after a batch
                 end = messages[-1].sent_at
                 bar.update(len(messages))
             bar.close()

@@ -4,7 +4,9 @@ import logging
 
 from celery import shared_task
 
+from memory.ingest.late import memories_late_encode
 from memory.ingest.process import BATCH_SIZE, messages_process, messages_unprocessed
+from memory.models import Message
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +20,19 @@ SWEEP_AFTER_S = 30  # a message still unprocessed this long after it was stored 
     soft_time_limit=240,
 )
 def process_messages(message_ids: list[int]) -> int:
-    return messages_process(message_ids=message_ids, fill=True)
+    done = messages_process(message_ids=message_ids, fill=True)
+    if done:
+        people = Message.objects.filter(pk__in=message_ids).values_list("user_id", flat=True)
+        for user_id in set(people):
+            encode_late_vectors.apply_async(args=[user_id], retry=False)
+    return done
+
+
+@shared_task(name="memory.encode_late_vectors", acks_late=True, time_limit=900, soft_time_limit=840)
+def encode_late_vectors(user_id: int | None = None) -> int:
+    """Token vectors for the second stage: a person's new memories right after they are
+    written, and (with no person, from beat) whatever an import, an edit or a lost task left."""
+    return memories_late_encode(user_id=user_id)
 
 
 @shared_task(name="memory.sweep_unprocessed", time_limit=120, soft_time_limit=100)

@@ -540,6 +540,7 @@ def memory_update(
                 term_stats_add(user_id=user.id, tokens=memory.lexical_tokens)
             memory.token_count = count_tokens(text)
             memory.language = detect_language(text)
+            memory.late_ct = None  # recomputed for the new text in the background
             memory.domains = tag_domains(text, vector)
             slot = slot_of(text)
             memory.slot_key = cipher.keyed_hash(slot) if slot else None

@@ -4,7 +4,7 @@ Hybrid: a pgvector channel (language-neutral cosine: `languages`) and a lexical 
 keyed blind index (BM25 on HMAC'd tokens, no plaintext at rest), fused per language by
 reciprocal rank fusion (`_fuse`), re-scored by
 importance / strength / recency / domain gate / time match, diversified with maximal marginal
-relevance and cut to a context budget. Time expressions in the query become a time filter
+relevance, its English head reread by late interaction (`rerank`), and cut to a context budget. Time expressions in the query become a time filter
 (soft by default: in-range memories are preferred; `filters.strict_time` makes it hard).
 Every call writes an audit event and reinforces what it returned.
 """
@@ -40,6 +40,8 @@ from memory.retrieval.languages import (
     text_language_group,
 )
 from memory.retrieval.lexical import document_frequencies
+from memory.retrieval.rerank import HEAD as RERANK_HEAD
+from memory.retrieval.rerank import rerank, reranks
 from memory.retrieval.scoring import decayed_strength
 from memory.retrieval.vector_index import current_memory_count, dense_candidates
 
@@ -74,6 +76,7 @@ class Weights:
     pinned: float = 0.2
     entity: float = 0.3
     mmr_lambda: float = 0.8
+    rerank: float = 2.0  # the second stage's share (`rerank`); 0 = the first stage only
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -120,7 +123,8 @@ class RetrievalResult:
     items: list[RetrievedMemory]
     time_range: TimeRange | None
     embed_ms: float
-    search_ms: float
+    search_ms: float  # everything after the query embedding, the second stage included
+    rerank_ms: float = 0.0
 
     @property
     def context_tokens(self) -> int:
@@ -623,7 +627,23 @@ def retrieve(
             scores[memory_id] = base * (1 + boost)
         order = sorted(scores, key=scores.__getitem__, reverse=True)[: max(POOL, 3 * k)]
         vectors = {memory_id: rows[memory_id]["embedding"] for memory_id in order}
-        chosen = _mmr(order, scores, vectors, k, weights.mmr_lambda)
+        second_stage = reranks(query_language, weights.rerank)
+        depth = max(k, RERANK_HEAD) if second_stage else k
+        chosen = _mmr(order, scores, vectors, depth, weights.mmr_lambda)
+        reranked = None
+        if second_stage:
+            reranked = rerank(
+                cursor,
+                cipher=cipher,
+                user_id=user.id,
+                query=query,
+                order=chosen,
+                first_stage=scores,
+                languages={m: rows[m]["language"] for m in chosen},
+                weight=weights.rerank,
+            )
+            chosen = reranked.order
+        chosen = chosen[:k]
 
         _add_sources(cursor, rows, chosen)
         unit_query = keyed_query / (float(np.linalg.norm(keyed_query)) or 1.0)
@@ -653,6 +673,7 @@ def retrieve(
         time_range=time_range,
         embed_ms=(embedded - started) * 1000,
         search_ms=(searched - embedded) * 1000,
+        rerank_ms=reranked.ms if reranked else 0.0,
     )
 
 

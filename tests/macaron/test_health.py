@@ -66,6 +66,7 @@ def test_healthz_all_ok_with_a_real_worker(staff, celery_worker):
     assert body["checks"]["broker"]["transport"] == "redis"
     assert body["checks"]["worker"] == {"ok": True}
     assert body["checks"]["embedding"]["ok"] is True
+    assert body["checks"]["reranker"]["available"] is True
 
 
 def test_healthz_503_when_broker_down(staff, monkeypatch):

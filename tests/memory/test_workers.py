@@ -18,8 +18,9 @@ from memory.services import (
     memories_decay,
     memory_create,
     messages_ingest,
+    messages_store,
 )
-from memory.tasks import compress_conversation, decay_strength
+from memory.tasks import compress_conversation, decay_strength, encode_late_vectors
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -177,3 +178,19 @@ def test_decay_is_idempotent_at_the_same_now():
     assert Memory.objects.get(pk=memories[0].pk).strength == pytest.approx(
         math.exp(-60 / 30), rel=1e-3
     )
+
+
+def test_the_worker_stores_token_vectors_after_it_processes_a_persons_messages(celery_worker):
+    person = UserFactory()
+    conversation = conversation_create(user=person)
+    messages_store(  # the worker processes them
+        user=person,
+        conversation=conversation,
+        messages=[
+            MessageIn(text=TOPICS[1], sent_at=START),
+            MessageIn(text=TOPICS[2], sent_at=START),
+        ],
+    )
+    english = Memory.objects.filter(user=person, language="en")
+    wait_for(lambda: english.exists() and not english.filter(late_ct__isnull=True).exists())
+    assert encode_late_vectors.delay(person.id).get(timeout=30) == 0  # nothing left to do
