@@ -61,6 +61,7 @@ test: $(STAMP) browser lint
 bench: $(STAMP)
 	$(BIN)/python manage.py memory_bench
 	$(BIN)/python manage.py chat_bench
+	$(BIN)/python manage.py retrieval_bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

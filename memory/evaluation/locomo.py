@@ -144,6 +144,72 @@ def load_dataset(path: Path) -> list[Sample]:
     return samples
 
 
+def eval_user() -> User:
+    return User.objects.create_user(
+        f"eval-{uuid.uuid4().hex[:12]}@eval.invalid", None, display_name="eval"
+    )
+
+
+def ingest_sample(
+    user, sample: Sample, *, progress: bool = True, late_vectors: bool = True
+) -> datetime:
+    """Every session through the real ingestion (and episode compression, and the second stage's
+    token vectors, as the worker does after a batch); returns the moment of the last message, the
+    questions' "now"."""
+    conversation = conversation_create(user=user, title=f"LoCoMo {sample.sample_id}")
+    turn_count = sum(len(s.turns) for s in sample.sessions)
+    bar = tqdm(
+        total=turn_count, desc=f"ingest {sample.sample_id}", disable=not progress, unit="turn"
+    )
+    end = sample.sessions[-1].at
+    for session in sample.sessions:
+        if not session.turns:
+            continue
+        messages = [
+            MessageIn(
+                text=turn.message_text(),
+                sent_at=session.at + timedelta(seconds=i),
+                external_id=normalise_dia_id(turn.dia_id),
+            )
+            for i, turn in enumerate(session.turns)
+        ]
+        messages_ingest(
+            user=user, conversation=conversation, messages=messages, schedule_compression=False
+        )
+        conversation_compress(conversation_id=conversation.id)
+        if late_vectors:
+            memories_late_encode(user_id=user.id)
+        end = messages[-1].sent_at
+        bar.update(len(messages))
+    bar.close()
+    return end
+
+
+def score_items(items: list, qa: Question, k: int) -> tuple | None:
+    """What one question's ranked memories score, as `Scores.add` takes it (None: the question
+    has no evidence to score)."""
+    evidence = evidence_ids(qa.evidence)
+    if not evidence:
+        return None
+    covered_at = {}
+    for n in RECALL_AT:
+        covered = {e for item in items[:n] for e in item.external_ids}
+        covered_at[n] = len(evidence & covered) / len(evidence)
+    top = items[:k]
+    all_hit = 1.0 if evidence <= {e for item in top for e in item.external_ids} else 0.0
+    answer = answer_recall(qa.answer, " ".join(i.context_text() for i in top))
+    tokens = sum(item.tokens for item in top)
+    session_hit = session_any_hit([item.external_ids for item in items], evidence)
+    return covered_at, all_hit, answer, tokens, session_hit
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
 def evaluate(
     samples: list[Sample],
     *,
@@ -159,44 +225,12 @@ def evaluate(
     turns_total, ingest_seconds = 0, 0.0
     depth = max(k, max(RECALL_AT))
     for sample in samples:
-        user = User.objects.create_user(
-            f"eval-{uuid.uuid4().hex[:12]}@eval.invalid", None, display_name="eval"
-        )
+        user = eval_user()
         try:
-            conversation = conversation_create(user=user, title=f"LoCoMo {sample.sample_id}")
-            turn_count = sum(len(s.turns) for s in sample.sessions)
-            bar = tqdm(
-                total=turn_count,
-                desc=f"ingest {sample.sample_id}",
-                disable=not progress,
-                unit="turn",
-            )
             started = clock.perf_counter()
-            end = sample.sessions[-1].at
-            for session in sample.sessions:
-                if not session.turns:
-                    continue
-                messages = [
-                    MessageIn(
-                        text=turn.message_text(),
-                        sent_at=session.at + timedelta(seconds=i),
-                        external_id=normalise_dia_id(turn.dia_id),
-                    )
-                    for i, turn in enumerate(session.turns)
-                ]
-                messages_ingest(
-                    user=user,
-                    conversation=conversation,
-                    messages=messages,
-                    schedule_compression=False,
-                )
-                conversation_compress(conversation_id=conversation.id)
-                memories_late_encode(user_id=user.id)  # what the worker does after a batch
-                end = messages[-1].sent_at
-                bar.update(len(messages))
-            bar.close()
+            end = ingest_sample(user, sample, progress=progress)
             ingest_seconds += clock.perf_counter() - started
-            turns_total += turn_count
+            turns_total += sum(len(s.turns) for s in sample.sessions)
 
             for qa in tqdm(
                 sample.questions,
@@ -214,37 +248,19 @@ def evaluate(
                 )
                 latencies.append(result.embed_ms + result.search_ms)
                 search_latencies.append(result.search_ms)
-                evidence = evidence_ids(qa.evidence)
-                covered_at = {}
-                for n in RECALL_AT:
-                    covered = {e for item in result.items[:n] for e in item.external_ids}
-                    covered_at[n] = len(evidence & covered) / len(evidence) if evidence else 0.0
-                top = result.items[:k]
-                covered_k = {e for item in top for e in item.external_ids}
-                all_hit = 1.0 if evidence and evidence <= covered_k else 0.0
-                answer = answer_recall(qa.answer, " ".join(i.context_text() for i in top))
-                tokens = sum(item.tokens for item in top)
-                session_hit = session_any_hit(
-                    [item.external_ids for item in result.items], evidence
-                )
-                if not evidence:
+                scored = score_items(result.items, qa, k)
+                if scored is None:
                     continue
-                scored = [by_category.setdefault(qa.category, Scores())]
-                scored += [overall] if qa.category != 5 else []
+                scored_in = [by_category.setdefault(qa.category, Scores())]
+                scored_in += [overall] if qa.category != 5 else []
                 said = reply_preview(user=user, text=qa.question, now=end) if reply else ""
-                for scores in scored:
-                    scores.add(covered_at, all_hit, answer, tokens, session_hit)
+                for scores in scored_in:
+                    scores.add(*scored)
                     if reply:
                         scores.add_reply(answer_recall(qa.answer, said), count_tokens(said))
         finally:
             if not keep_users:
                 user_erase(user=user, reason="memory_eval throwaway user")
-
-    def percentile(values: list[float], q: float) -> float | None:
-        if not values:
-            return None
-        ordered = sorted(values)
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
     return {
         "overall": overall.report(k),
