@@ -304,7 +304,10 @@ EMBEDDING_MODEL = env("EMBEDDING_MODEL", "")
 EMBEDDING_THREADS = int(env("EMBEDDING_THREADS", "1"))
 # Retrieval's second stage (README, "The second stage"): late interaction over English memories'
 # token vectors rereads the head of the first stage's order. RERANKER=off: first stage only.
-RERANKER_ENABLED = env("RERANKER", "late-interaction") != "off"
+RERANKER = env("RERANKER", "late-interaction")
+if RERANKER not in ("late-interaction", "off"):
+    raise ImproperlyConfigured("RERANKER must be late-interaction or off.")
+RERANKER_ENABLED = RERANKER != "off"
 RERANKER_THREADS = int(env("RERANKER_THREADS", "1"))
 
 # Envelope encryption (README, "Keys, erasure and backups"): MASTER_KEY is the root key (base64,

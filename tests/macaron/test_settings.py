@@ -59,3 +59,9 @@ def test_development_default_has_debug_and_console_email():
         result.stdout.strip().splitlines()[-1]
         == "True django.core.mail.backends.console.EmailBackend"
     )
+
+
+def test_an_unknown_reranker_is_refused_at_start_up():
+    result = run_manage("check", RERANKER="cross-encoder")
+    assert result.returncode != 0
+    assert "RERANKER must be late-interaction or off" in result.stderr
