@@ -25,6 +25,7 @@ from memory.evaluation.metrics import (
 )
 from memory.ingest.store import messages_ingest
 from memory.ingest.write import MessageIn, conversation_create
+from memory.learning.policy import Policy
 from memory.privacy.erasure import user_erase
 from memory.retrieval.search import retrieve
 
@@ -142,6 +143,42 @@ def load_dataset(path: Path) -> list[Sample]:
     return samples
 
 
+def eval_user() -> User:
+    return User.objects.create_user(
+        f"eval-{uuid.uuid4().hex[:12]}@eval.invalid", None, display_name="eval"
+    )
+
+
+def ingest_sample(user, sample: Sample, *, progress: bool = True) -> datetime:
+    """Every session through the real ingestion (and episode compression); returns the moment
+    of the last message, the questions' "now"."""
+    conversation = conversation_create(user=user, title=f"LoCoMo {sample.sample_id}")
+    turn_count = sum(len(s.turns) for s in sample.sessions)
+    bar = tqdm(
+        total=turn_count, desc=f"ingest {sample.sample_id}", disable=not progress, unit="turn"
+    )
+    end = sample.sessions[-1].at
+    for session in sample.sessions:
+        if not session.turns:
+            continue
+        messages = [
+            MessageIn(
+                text=turn.message_text(),
+                sent_at=session.at + timedelta(seconds=i),
+                external_id=normalise_dia_id(turn.dia_id),
+            )
+            for i, turn in enumerate(session.turns)
+        ]
+        messages_ingest(
+            user=user, conversation=conversation, messages=messages, schedule_compression=False
+        )
+        conversation_compress(conversation_id=conversation.id)
+        end = messages[-1].sent_at
+        bar.update(len(messages))
+    bar.close()
+    return end
+
+
 def evaluate(
     samples: list[Sample],
     *,
@@ -149,51 +186,22 @@ def evaluate(
     progress: bool = True,
     keep_users: bool = False,
     reply: bool = False,
+    policy: Policy | None = None,
 ) -> dict:
     """Recall figures per category; with `reply`, also the companion's reply to each question
-    (the chat's own recall, context and provider) and how much of the gold answer it holds."""
+    (the chat's own recall, context and provider) and how much of the gold answer it holds.
+    `policy` scores the candidates (None: the active global policy)."""
     overall, by_category = Scores(), {c: Scores() for c in CATEGORIES}
     latencies, search_latencies = [], []
     turns_total, ingest_seconds = 0, 0.0
     depth = max(k, max(RECALL_AT))
     for sample in samples:
-        user = User.objects.create_user(
-            f"eval-{uuid.uuid4().hex[:12]}@eval.invalid", None, display_name="eval"
-        )
+        user = eval_user()
         try:
-            conversation = conversation_create(user=user, title=f"LoCoMo {sample.sample_id}")
-            turn_count = sum(len(s.turns) for s in sample.sessions)
-            bar = tqdm(
-                total=turn_count,
-                desc=f"ingest {sample.sample_id}",
-                disable=not progress,
-                unit="turn",
-            )
             started = clock.perf_counter()
-            end = sample.sessions[-1].at
-            for session in sample.sessions:
-                if not session.turns:
-                    continue
-                messages = [
-                    MessageIn(
-                        text=turn.message_text(),
-                        sent_at=session.at + timedelta(seconds=i),
-                        external_id=normalise_dia_id(turn.dia_id),
-                    )
-                    for i, turn in enumerate(session.turns)
-                ]
-                messages_ingest(
-                    user=user,
-                    conversation=conversation,
-                    messages=messages,
-                    schedule_compression=False,
-                )
-                conversation_compress(conversation_id=conversation.id)
-                end = messages[-1].sent_at
-                bar.update(len(messages))
-            bar.close()
+            end = ingest_sample(user, sample, progress=progress)
             ingest_seconds += clock.perf_counter() - started
-            turns_total += turn_count
+            turns_total += sum(len(s.turns) for s in sample.sessions)
 
             for qa in tqdm(
                 sample.questions,
@@ -208,6 +216,7 @@ def evaluate(
                     budget=None,
                     purpose="evaluation",
                     now=end,
+                    policy=policy,
                 )
                 latencies.append(result.embed_ms + result.search_ms)
                 search_latencies.append(result.search_ms)
@@ -250,4 +259,5 @@ def evaluate(
         },
         "ingest_turns_per_s": round(turns_total / ingest_seconds, 2) if ingest_seconds else None,
         "questions": overall.report(k)["questions"],
+        "policy": policy.name if policy is not None else "active",
     }
