@@ -9,6 +9,10 @@ from django.utils import timezone
 from memory.learning.features import FEATURE_SET_VERSION, pack
 from memory.models import RetrievalLog
 
+# Reads whose memories can earn a reward; the person's own searches of their memory page and
+# evaluation replays are not logged.
+LOGGED_PURPOSES = frozenset({"companion", "subagent", "api"})
+
 
 def retrieval_log(
     *,

@@ -29,7 +29,7 @@ from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from macaron.vectorkey import vector_key
 from memory.learning.features import FeatureContext, feature_matrix
-from memory.learning.log import retrieval_log
+from memory.learning.log import LOGGED_PURPOSES, retrieval_log
 from memory.learning.policy import Policy
 from memory.learning.registry import policy_for
 from memory.privacy.audit import Actor, AuditAction, audit_record, audit_stream_lock
@@ -641,7 +641,7 @@ def retrieve(
             detail=reader,
         )
         logged = None
-        if purpose not in NON_REINFORCING:
+        if purpose in LOGGED_PURPOSES:
             ranked = sorted(range(len(candidates)), key=lambda i: -scores[candidates[i]])
             logged = retrieval_log(
                 user_id=user.id,

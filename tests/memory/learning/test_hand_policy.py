@@ -2,6 +2,7 @@
 
 import pytest
 
+from memory.learning.policy import HAND
 from memory.retrieval.search import retrieve
 from tests.memory.learning.fixture import NOW, QUERIES, fixture_person
 
@@ -114,7 +115,9 @@ GOLDEN: dict[str, list[tuple[str, float]]] = {
 
 
 def ranking(user, query: str) -> list[tuple[str, float]]:
-    result = retrieve(user=user, query=query, k=8, budget=None, purpose="evaluation", now=NOW)
+    result = retrieve(
+        user=user, query=query, k=8, budget=None, purpose="evaluation", now=NOW, policy=HAND
+    )
     return [(item.text, round(item.score, 9)) for item in result.items]
 
 
