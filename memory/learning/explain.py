@@ -8,13 +8,14 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from memory.learning.features import F, unpack
+from memory.learning.features import FEATURE_SET_VERSION, F, unpack
 from memory.learning.registry import global_policy
 from memory.models import Memory, MemorySource, RetrievalLog, RewardEvent
 
 # What a feature that moved a memory up means, said to the person.
 FEATURE_WORDS = {
     "dense": lambda: _("it was close in meaning to what you said"),
+    "dense_rank": lambda: _("it was close in meaning to what you said"),
     "lexical": lambda: _("it shared words with what you said"),
     "coverage": lambda: _("it shared words with what you said"),
     "time_match": lambda: _("it was about the time you asked about"),
@@ -44,7 +45,9 @@ def _last_use(user_id: int, wanted: set[int]) -> dict[int, list[str]]:
     """The features that moved each memory up the last time a logged read showed it."""
     policy = global_policy()
     found: dict[int, list[str]] = {}
-    logs = RetrievalLog.objects.filter(user_id=user_id).order_by("-created_at", "-id")
+    logs = RetrievalLog.objects.filter(user_id=user_id, feature_set=FEATURE_SET_VERSION).order_by(
+        "-created_at", "-id"
+    )
     for log in logs.only("candidate_ids", "shown_ids", "features")[:LOGS_SCANNED]:
         hits = wanted.intersection(log.shown_ids) - set(found)
         if not hits:

@@ -22,6 +22,7 @@ FEATURES: tuple[str, ...] = (
     "dense",  # cosine similarity to the query
     "lexical",  # the lexical channel's reciprocal rank (1 at the top, 0 when absent)
     "coverage",  # share of the query's IDF the memory matched
+    "dense_rank",  # the dense channel's reciprocal rank (1 at the top, 0 when absent)
     "language",  # in the query's language group
     "recall",  # log(1 + times recalled)
     "episode",  # an episode summary rather than a single fact
@@ -35,7 +36,7 @@ FEATURES: tuple[str, ...] = (
 )
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 F = len(FEATURES)
-FEATURE_SET_VERSION = 1  # bump when FEATURES changes: logged matrices say which they follow
+FEATURE_SET_VERSION = 2  # bump when FEATURES changes: logged matrices say which they follow
 RRF_SCALE = 11.0  # RRF_K + 1: the lexical top rank scores 1
 AGE_SCALE = math.log1p(3650)
 
@@ -55,6 +56,10 @@ class FeatureContext:
     fused: dict[int, float]
     lexical_ids: Sequence[int]
     coverage: dict[int, float]
+    dense_ids: Sequence[int]
+    # The lexical channel cannot see a memory in another language than the query: its lexical
+    # features stand in as retrieval's fusion does (this share of its dense rank; coverage).
+    stand_in: float
     strength: Callable[[dict, datetime], float]
     language_group: Callable[[str], str]
     rerank: dict[int, float] = field(default_factory=dict)
@@ -76,10 +81,19 @@ def feature_matrix(
     if not ids:
         return matrix
     lexical_rank = {memory_id: rank for rank, memory_id in enumerate(context.lexical_ids)}
+    dense_rank = {memory_id: rank for rank, memory_id in enumerate(context.dense_ids)}
     for i, memory_id in enumerate(ids):
         row = rows[memory_id]
         age_days = max(0.0, (context.now - row["valid_from"]).total_seconds() / 86400)
         rank = lexical_rank.get(memory_id)
+        near = dense_rank.get(memory_id)
+        dense_rr = 0.0 if near is None else RRF_SCALE / (RRF_SCALE + near)
+        same_language = context.language_group(row["language"]) == context.query_language
+        lexical = 0.0 if rank is None else RRF_SCALE / (RRF_SCALE + rank)
+        coverage = context.coverage.get(memory_id, 0.0)
+        if not same_language:
+            lexical = max(lexical, context.stand_in * dense_rr)
+            coverage = max(coverage, context.stand_in)
         matrix[i] = (
             row["importance"],
             context.strength(row, context.now),
@@ -89,9 +103,10 @@ def feature_matrix(
             1.0 if row["pinned"] else 0.0,
             1.0 if context.entity_tokens & set(row["lexical_tokens"]) else 0.0,
             0.0,  # dense: below, for all rows at once
-            0.0 if rank is None else RRF_SCALE / (RRF_SCALE + rank),
-            context.coverage.get(memory_id, 0.0),
-            1.0 if context.language_group(row["language"]) == context.query_language else 0.0,
+            lexical,
+            coverage,
+            dense_rr,
+            1.0 if same_language else 0.0,
             math.log1p(row["recall_count"]),
             1.0 if row["kind"] == "episode" else 0.0,
             1.0 if row["kind"] == "preference" else 0.0,

@@ -57,8 +57,9 @@ def person_policy_fit(*, user_id: int) -> PersonPolicy:
     """Refit the person's adjustment from all their (latest MAX_EVENTS) reward events: the
     same events give the same adjustment, so a retried or repeated run changes nothing."""
     examples, last = _examples(user_id)
-    delta = fit_person(examples)
-    adjustment = {name: round(float(delta[i]), 6) for i, name in enumerate(FEATURES) if delta[i]}
+    # stored to 6 places, truncated toward zero so the stored one stays inside the bound too
+    delta = np.trunc(fit_person(examples) * 1e6) / 1e6
+    adjustment = {name: float(delta[i]) for i, name in enumerate(FEATURES) if delta[i]}
     with transaction.atomic():
         policy, _ = PersonPolicy.objects.select_for_update().get_or_create(user_id=user_id)
         policy.adjustment = adjustment

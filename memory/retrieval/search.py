@@ -608,6 +608,8 @@ def retrieve(
                 fused=fused,
                 lexical_ids=lexical.ids,
                 coverage=lexical.coverage,
+                dense_ids=dense.ids,
+                stand_in=CROSS_LANGUAGE_STAND_IN,
                 strength=_strength,
                 language_group=language_group,
             ),

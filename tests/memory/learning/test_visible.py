@@ -113,3 +113,15 @@ def test_a_memory_never_used_has_no_reason(user):
     assert memory_reasons(user_id=user.id, memory_ids=[memory.id]) == {}
     other = UserFactory()
     assert memory_reasons(user_id=other.id, memory_ids=[memory.id]) == {}
+
+
+def test_with_little_said_by_the_person_the_reason_is_what_moved_it_up(user):
+    cat = memory_create(user=user, text="I adopted a grey cat called Pepper")
+    memory_create(user=user, text="I keep bees in the garden")
+    retrieve(user=user, query="Tell me about my grey cat Pepper", k=1)
+    reason = memory_reasons(user_id=user.id, memory_ids=[cat.id])[cat.id]
+    assert reason[:1].isupper() and reason.endswith(".")
+    assert any(
+        words in reason
+        for words in ("close in meaning", "shared words", "named someone", "recently")
+    )
