@@ -160,3 +160,21 @@ def test_the_message_after_a_reply_rewards_its_chips_once(user, text, signal):
     )
     event = RewardEvent.objects.get(memory=memory, signal=signal)
     assert event.source == signal and event.retrieval_id == retrieved
+
+
+def test_a_subagent_task_done_with_a_preference_rewards_it_once(user, auth_api):
+    from memory.companion.chat import conversation_start
+    from tests.memory.companion.test_router import ALLERGY, messages_url
+
+    allergy = memory_create(user=user, text=ALLERGY)
+    conversation = conversation_start(user=user)
+    for _ in range(2):  # the retried send is replayed, not handed over again
+        response = auth_api.post(
+            messages_url(conversation.id),
+            {"text": "plan my meals for next week", "client_id": "plan-1"},
+            format="json",
+        )
+        assert response.status_code in (200, 201)
+    event = RewardEvent.objects.get(memory=allergy, signal="completed")
+    assert event.source == "subagent" and event.reward == 1.0
+    assert event.retrieval is not None and allergy.id in event.retrieval.shown_ids
