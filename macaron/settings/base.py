@@ -357,6 +357,11 @@ CELERY_BEAT_SCHEDULE["memory-learning-prune-logs"] = {
     "schedule": 24 * 3600.0,
     "options": {"expires": 23 * 3600},
 }
+CELERY_BEAT_SCHEDULE["memory-learning-fade"] = {
+    "task": "memory.learning_fade",
+    "schedule": 24 * 3600.0,
+    "options": {"expires": 23 * 3600},
+}
 CELERY_BEAT_SCHEDULE["memory-learning-fit-people"] = {
     "task": "memory.learning_fit_people",
     "schedule": 15 * 60.0,

@@ -5,15 +5,26 @@ fitted and compared on what was recorded, replaying the rest of retrieve() (the 
 policy's scores, maximal marginal relevance, the cut): `simulate(HAND)` gives the same figures
 as `evaluate()` with the hand policy, which the tests check."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 from tqdm import tqdm
 
+from accounts.models import User
 from memory.evaluation.locomo import Sample, eval_user, ingest_sample
 from memory.evaluation.metrics import CATEGORIES, RECALL_AT, evidence_ids
+from memory.learning.features import INDEX
 from memory.learning.fit import Pairs, fit_prior
+from memory.learning.gate import (
+    GATE_COLUMNS,
+    fades,
+    fit_gate,
+    gate_row,
+    gate_threshold,
+    protected,
+)
 from memory.learning.policy import HAND, Policy
 from memory.models import Memory, MemorySource
 from memory.privacy.erasure import user_erase
@@ -51,20 +62,28 @@ class Corpus:
     vectors: dict[int, np.ndarray] = field(default_factory=dict)
     sources: dict[int, list[str]] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
+    # every memory's store-time facts (`learning.gate`), and the conversation it belongs to
+    memories: dict[int, dict] = field(default_factory=dict)
 
 
-def collect(samples: list[Sample], *, progress: bool = True) -> Corpus:
-    """Ingest each sample into a throwaway person, retrieve once per question, record."""
+def collect(
+    samples: list[Sample],
+    *,
+    progress: bool = True,
+    visit: Callable[[int, User, Sample, datetime], None] | None = None,
+) -> Corpus:
+    """Ingest each sample into a throwaway person, retrieve once per question, record.
+    `visit(index, person, sample, end)` runs on each ingested person before it is erased (the
+    bench times retrieve() there rather than ingesting again)."""
     corpus = Corpus()
     for index, sample in enumerate(samples):
         corpus.samples.append(sample.sample_id)
         user = eval_user()
         try:
             end = ingest_sample(user, sample, progress=progress)
-            for memory_id, embedding in Memory.objects.filter(user=user).values_list(
-                "id", "embedding"
-            ):
-                corpus.vectors[memory_id] = np.asarray(embedding, dtype=np.float32)
+            for row in Memory.objects.filter(user=user).values("id", "embedding", *GATE_COLUMNS):
+                corpus.vectors[row["id"]] = np.asarray(row.pop("embedding"), dtype=np.float32)
+                corpus.memories[row["id"]] = row | {"conversation": index}
             for memory_id, external_id in MemorySource.objects.filter(
                 memory__user=user
             ).values_list("memory_id", "external_id"):
@@ -91,6 +110,8 @@ def collect(samples: list[Sample], *, progress: bool = True) -> Corpus:
                     [1.0 if evidence & set(corpus.sources.get(m, ())) else 0.0 for m in ids]
                 )
                 corpus.questions.append(Question(index, qa.category, evidence, ids, matrix, labels))
+            if visit is not None:
+                visit(index, user, sample, end)
         finally:
             user_erase(user=user, reason="memory_learn throwaway user")
     return corpus
@@ -200,3 +221,137 @@ def _pooled(corpus: Corpus, policies: dict[int, Policy]) -> dict:
     merged["overall"] = pool(None)
     merged["by_category"] = {c: pool(c) for c in categories}
     return merged
+
+
+TARGET_GAIN = 0.03  # recall@10 in cross-validation (issue #13)
+CATEGORY_SLACK = 0.02
+
+
+def verdict(cv: dict) -> dict:
+    """Whether the learned policy measured better than hand in cross-validation."""
+    hand, learned = cv["hand"], cv["learned"]
+    gain = learned["overall"]["recall@10"] - hand["overall"]["recall@10"]
+    worst = min(
+        (learned["by_category"][c]["recall@10"] - hand["by_category"][c]["recall@10"])
+        for c in hand["by_category"]
+        if c in learned["by_category"] and hand["by_category"][c].get("recall@10") is not None
+    )
+    return {
+        "recall@10_gain": round(gain, 4),
+        "worst_category_change": round(worst, 4),
+        "better_than_hand": bool(gain > 0 and worst >= -CATEGORY_SLACK),
+        "meets_target": bool(gain >= TARGET_GAIN and worst >= -CATEGORY_SLACK),
+    }
+
+
+def cv_table(cv: dict) -> str:
+    lines = [f"{'held out':<14}{'hand r@10':>10}{'learned r@10':>14}"]
+    for fold in cv["folds"]:
+        lines.append(
+            f"{fold['held_out']:<14}{fold['hand']['recall@10']:>10.4f}"
+            f"{fold['learned']['recall@10']:>14.4f}"
+        )
+    lines.append(f"{'pooled':<14}{'r@1':>7}{'r@5':>7}{'r@10':>7}   (hand / learned)")
+    for name in ("hand", "learned"):
+        o = cv[name]["overall"]
+        lines.append(f"{name:<14}{o['recall@1']:>7.4f}{o['recall@5']:>7.4f}{o['recall@10']:>7.4f}")
+    for category, block in cv["hand"]["by_category"].items():
+        other = cv["learned"]["by_category"].get(category, {})
+        lines.append(
+            f"  cat {category:<16} r@10 {block['recall@10']:.4f} -> "
+            f"{other.get('recall@10', float('nan')):.4f}  ({block['questions']} q)"
+        )
+    return "\n".join(lines)
+
+
+# The forget gate on the dev set -----------------------------------------------------------
+
+
+def useful_memories(corpus: Corpus) -> set[int]:
+    """Memories that were later recalled and useful: a candidate holding a question's evidence."""
+    return {
+        memory_id
+        for question in corpus.questions
+        for memory_id, label in zip(question.ids, question.labels, strict=True)
+        if label > 0
+    }
+
+
+def fit_gate_on(corpus: Corpus, conversations: set[int]) -> tuple[np.ndarray, float]:
+    """The forget gate's weights and threshold, fitted on these conversations' memories."""
+    useful = useful_memories(corpus)
+    ids = [m for m, row in corpus.memories.items() if row["conversation"] in conversations]
+    matrix = np.stack([gate_row(corpus.memories[m]) for m in ids])
+    labels = np.array([1.0 if m in useful else 0.0 for m in ids])
+    weights = fit_gate(matrix, labels)
+    return weights, gate_threshold(weights, matrix, labels)
+
+
+def _faded_replay(question: Question, faded: set[int]) -> Question:
+    """The question as retrieve() would see it with those memories faded (strength 0)."""
+    matrix = question.matrix.copy()
+    rows = [i for i, m in enumerate(question.ids) if m in faded]
+    matrix[rows, INDEX["strength"]] = 0.0
+    return Question(
+        question.conversation,
+        question.category,
+        question.evidence,
+        question.ids,
+        matrix,
+        question.labels,
+    )
+
+
+def _without(question: Question, faded: set[int]) -> Question:
+    keep = [i for i, m in enumerate(question.ids) if m not in faded]
+    return Question(
+        question.conversation,
+        question.category,
+        question.evidence,
+        [question.ids[i] for i in keep],
+        question.matrix[keep],
+        question.labels[keep],
+    )
+
+
+def gate_report(corpus: Corpus, policy: Policy) -> dict:
+    """Leave one conversation out: fit the gate on the others, let the held-out conversation's
+    memories fade as it says; memories kept, and recall before and after under `policy`."""
+    everyone = set(range(len(corpus.samples)))
+    faded: set[int] = set()
+    thresholds = []
+    for held in sorted(everyone):
+        weights, threshold = fit_gate_on(corpus, everyone - {held})
+        thresholds.append(threshold)
+        rows = [(m, r) for m, r in corpus.memories.items() if r["conversation"] == held]
+        verdict = fades([r for _, r in rows], weights, threshold)
+        faded |= {m for (m, _), fade in zip(rows, verdict, strict=True) if fade}
+    after = Corpus(
+        questions=[_faded_replay(q, faded) for q in corpus.questions],
+        vectors=corpus.vectors,
+        sources=corpus.sources,
+        samples=corpus.samples,
+        memories=corpus.memories,
+    )
+    removed = Corpus(
+        questions=[_without(q, faded) for q in corpus.questions],
+        vectors=corpus.vectors,
+        sources=corpus.sources,
+        samples=corpus.samples,
+        memories=corpus.memories,
+    )
+    protected_faded = sum(1 for m in faded if protected(corpus.memories[m]))
+    return {
+        "memories": len(corpus.memories),
+        "kept": len(corpus.memories) - len(faded),
+        "faded": len(faded),
+        "protected_faded": protected_faded,
+        "useful_faded": len(faded & useful_memories(corpus)),
+        "before": simulate(corpus, policy)["overall"],
+        "after": simulate(after, policy)["overall"],
+        # had the faded ones been dropped instead (what a hard forget would cost, at most)
+        "after_if_dropped": simulate(removed, policy)["overall"],
+        "after_by_category": simulate(after, policy)["by_category"],
+        "before_by_category": simulate(corpus, policy)["by_category"],
+        "thresholds": [round(t, 4) for t in thresholds],
+    }

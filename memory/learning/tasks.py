@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from memory.learning.gate import people_fade
 from memory.learning.log import retrieval_logs_prune
 from memory.learning.person import people_with_new_rewards, person_policy_fit
 
@@ -23,3 +24,10 @@ def fit_person_policies() -> int:
 @shared_task(name="memory.learning_prune_logs", acks_late=True, time_limit=1800)
 def prune_retrieval_logs() -> int:
     return retrieval_logs_prune()
+
+
+@shared_task(name="memory.learning_fade", acks_late=True, time_limit=1800)
+def fade_memories() -> int:
+    """Beat: let memories the forget gate does not expect to help fade (never pinned or
+    important ones)."""
+    return people_fade()

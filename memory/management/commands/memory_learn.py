@@ -5,49 +5,19 @@ from pathlib import Path
 
 from django.core.management import BaseCommand, CommandError
 
-from memory.evaluation.learn import collect, cross_validate, learn, simulate
+from memory.evaluation.learn import (
+    collect,
+    cross_validate,
+    cv_table,
+    fit_gate_on,
+    gate_report,
+    learn,
+    simulate,
+    verdict,
+)
 from memory.evaluation.locomo import DatasetError, load_dataset
+from memory.learning.gate import GATE_FEATURES
 from memory.learning.policy import HAND
-
-TARGET_GAIN = 0.03  # recall@10 in cross-validation (issue #13)
-CATEGORY_SLACK = 0.02
-
-
-def verdict(cv: dict) -> dict:
-    """Whether the learned policy measured better than hand in cross-validation."""
-    hand, learned = cv["hand"], cv["learned"]
-    gain = learned["overall"]["recall@10"] - hand["overall"]["recall@10"]
-    worst = min(
-        (learned["by_category"][c]["recall@10"] - hand["by_category"][c]["recall@10"])
-        for c in hand["by_category"]
-        if c in learned["by_category"] and hand["by_category"][c].get("recall@10") is not None
-    )
-    return {
-        "recall@10_gain": round(gain, 4),
-        "worst_category_change": round(worst, 4),
-        "better_than_hand": bool(gain > 0 and worst >= -CATEGORY_SLACK),
-        "meets_target": bool(gain >= TARGET_GAIN and worst >= -CATEGORY_SLACK),
-    }
-
-
-def table(cv: dict) -> str:
-    lines = [f"{'held out':<14}{'hand r@10':>10}{'learned r@10':>14}"]
-    for fold in cv["folds"]:
-        lines.append(
-            f"{fold['held_out']:<14}{fold['hand']['recall@10']:>10.4f}"
-            f"{fold['learned']['recall@10']:>14.4f}"
-        )
-    lines.append(f"{'pooled':<14}{'r@1':>7}{'r@5':>7}{'r@10':>7}   (hand / learned)")
-    for name in ("hand", "learned"):
-        o = cv[name]["overall"]
-        lines.append(f"{name:<14}{o['recall@1']:>7.4f}{o['recall@5']:>7.4f}{o['recall@10']:>7.4f}")
-    for category, block in cv["hand"]["by_category"].items():
-        other = cv["learned"]["by_category"].get(category, {})
-        lines.append(
-            f"  cat {category:<16} r@10 {block['recall@10']:.4f} -> "
-            f"{other.get('recall@10', float('nan')):.4f}  ({block['questions']} q)"
-        )
-    return "\n".join(lines)
 
 
 class Command(BaseCommand):
@@ -70,12 +40,22 @@ class Command(BaseCommand):
             "--corpus", type=Path, help="Reuse candidates recorded by --save-corpus (no ingest)."
         )
         parser.add_argument("--save-corpus", type=Path)
+        parser.add_argument(
+            "--gate-out",
+            type=Path,
+            help="Also fit the forget gate on all conversations and write it here, with its "
+            "leave-one-conversation-out report.",
+        )
 
-    def handle(self, *args, dataset, out, cv, no_progress, corpus, save_corpus, **options):
+    def handle(
+        self, *args, dataset, out, cv, no_progress, corpus, save_corpus, gate_out=None, **options
+    ):
         try:
             samples = [s for path in dataset for s in load_dataset(path)]
         except DatasetError as exc:
             raise CommandError(str(exc)) from None
+        if cv and corpus is None and len(samples) < 2:
+            raise CommandError("--cv needs at least two conversations.")
         if corpus is not None:
             try:
                 recorded = pickle.loads(corpus.read_bytes())
@@ -106,7 +86,7 @@ class Command(BaseCommand):
                 "folds": result["folds"],
             }
             effect.update(verdict(result))
-            self.stdout.write(table(result))
+            self.stdout.write(cv_table(result))
         else:
             effect["better_than_hand"] = False  # not measured on held-out conversations
         data = policy.to_json() | {"effect": effect}
@@ -115,3 +95,16 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot write {out}: {exc}") from None
         self.stdout.write(f"wrote {out} ({data['name']}, {len(recorded.questions)} questions)")
+        if gate_out is not None:
+            weights, threshold = fit_gate_on(recorded, set(range(len(recorded.samples))))
+            report = gate_report(recorded, policy)
+            gate = {
+                "weights": {name: float(w) for name, w in zip(GATE_FEATURES, weights, strict=True)},
+                "threshold": threshold,
+                "effect": report,
+            }
+            gate_out.write_text(json.dumps(gate, indent=2) + "\n", encoding="utf-8")
+            self.stdout.write(
+                f"wrote {gate_out}: kept {report['kept']}/{report['memories']}, r@10 "
+                f"{report['before']['recall@10']} -> {report['after']['recall@10']}"
+            )
