@@ -58,6 +58,7 @@ test: $(STAMP) browser lint
 bench: $(STAMP)
 	$(BIN)/python manage.py memory_bench
 	$(BIN)/python manage.py chat_bench
+	$(BIN)/python manage.py learning_bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
