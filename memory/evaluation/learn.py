@@ -191,6 +191,7 @@ def cross_validate(corpus: Corpus, progress: bool = True) -> dict:
         "folds": folds,
         "hand": simulate(corpus, HAND),
         "learned": pooled_learned,
+        "policies": held_policies,  # each conversation's, fitted without it
     }
 
 
@@ -314,9 +315,10 @@ def _without(question: Question, faded: set[int]) -> Question:
     )
 
 
-def gate_report(corpus: Corpus, policy: Policy) -> dict:
+def gate_report(corpus: Corpus, policy: Policy | dict[int, Policy]) -> dict:
     """Leave one conversation out: fit the gate on the others, let the held-out conversation's
-    memories fade as it says; memories kept, and recall before and after under `policy`."""
+    memories fade as it says; memories kept, and recall before and after under `policy` (one
+    for all, or each conversation's own: `cross_validate`'s, fitted without it)."""
     everyone = set(range(len(corpus.samples)))
     faded: set[int] = set()
     thresholds = []
@@ -341,17 +343,23 @@ def gate_report(corpus: Corpus, policy: Policy) -> dict:
         memories=corpus.memories,
     )
     protected_faded = sum(1 for m in faded if protected(corpus.memories[m]))
+    per = policy if isinstance(policy, dict) else dict.fromkeys(everyone, policy)
+
+    def measured(state: Corpus) -> dict:
+        return _pooled(state, per)
+
+    before, after_faded = measured(corpus), measured(after)
     return {
         "memories": len(corpus.memories),
         "kept": len(corpus.memories) - len(faded),
         "faded": len(faded),
         "protected_faded": protected_faded,
         "useful_faded": len(faded & useful_memories(corpus)),
-        "before": simulate(corpus, policy)["overall"],
-        "after": simulate(after, policy)["overall"],
+        "before": before["overall"],
+        "after": after_faded["overall"],
         # had the faded ones been dropped instead (what a hard forget would cost, at most)
-        "after_if_dropped": simulate(removed, policy)["overall"],
-        "after_by_category": simulate(after, policy)["by_category"],
-        "before_by_category": simulate(corpus, policy)["by_category"],
+        "after_if_dropped": measured(removed)["overall"],
+        "before_by_category": before["by_category"],
+        "after_by_category": after_faded["by_category"],
         "thresholds": [round(t, 4) for t in thresholds],
     }

@@ -17,7 +17,7 @@ from memory.evaluation.learn import (
 )
 from memory.evaluation.locomo import DatasetError, load_dataset
 from memory.learning.gate import GATE_FEATURES
-from memory.learning.policy import HAND
+from memory.learning.policy import HAND, Policy
 
 
 class Command(BaseCommand):
@@ -68,6 +68,7 @@ class Command(BaseCommand):
         if len(recorded.samples) < 2 and cv:
             raise CommandError("--cv needs at least two conversations.")
         policy = learn(recorded)
+        measured_with: Policy | dict[int, Policy] = policy  # the forget gate's report
         effect: dict = {
             "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "datasets": [p.name for p in dataset],
@@ -86,6 +87,7 @@ class Command(BaseCommand):
                 "folds": result["folds"],
             }
             effect.update(verdict(result))
+            measured_with = result["policies"]
             self.stdout.write(cv_table(result))
         else:
             effect["better_than_hand"] = False  # not measured on held-out conversations
@@ -97,7 +99,7 @@ class Command(BaseCommand):
         self.stdout.write(f"wrote {out} ({data['name']}, {len(recorded.questions)} questions)")
         if gate_out is not None:
             weights, threshold = fit_gate_on(recorded, set(range(len(recorded.samples))))
-            report = gate_report(recorded, policy)
+            report = gate_report(recorded, measured_with)
             gate = {
                 "weights": {name: float(w) for name, w in zip(GATE_FEATURES, weights, strict=True)},
                 "threshold": threshold,

@@ -71,7 +71,7 @@ def test_pinned_important_recalled_and_recent_memories_never_fade(user):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_the_beat_job_fades_in_the_worker_and_spares_the_protected(celery_worker, monkeypatch):
+def test_the_beat_job_fades_in_the_worker_and_spares_the_protected(celery_worker):
     person = UserFactory()
     faded = memory_create(user=person, text="Quiz answer: my favourite season is autumn")
     pinned = memory_create(
