@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import User
 from memory.evaluation.learn import collect, simulate
 from memory.evaluation.locomo import evaluate, load_dataset
+from memory.learning.gate import GATE_FEATURES
 from memory.learning.policy import HAND, Policy
 from tests.memory.evaluation.test_locomo import TINY
 
@@ -41,7 +42,7 @@ def test_the_replay_gives_what_retrieve_gives(tmp_path):
 
 
 def test_memory_learn_writes_a_policy_with_its_cross_validation(tmp_path, capsys):
-    out = tmp_path / "policy.json"
+    out, gate_out = tmp_path / "policy.json", tmp_path / "gate.json"
     call_command(
         "memory_learn",
         "--dataset",
@@ -49,10 +50,17 @@ def test_memory_learn_writes_a_policy_with_its_cross_validation(tmp_path, capsys
         "--out",
         str(out),
         "--cv",
+        "--gate-out",
+        str(gate_out),
         "--no-progress",
     )
     data = json.loads(out.read_text())
     policy = Policy.from_json(data)
+    gate = json.loads(gate_out.read_text())
+    assert list(gate["weights"]) == list(GATE_FEATURES) and 0 <= gate["threshold"] <= 1
+    effect = gate["effect"]
+    assert effect["kept"] + effect["faded"] == effect["memories"] > 0
+    assert effect["protected_faded"] == 0 and len(effect["thresholds"]) == 2
     assert policy.form == "loglinear" and 0 < policy.fused_power <= 5
     assert [f["held_out"] for f in data["effect"]["cv"]["folds"]] == ["tiny-1", "tiny-2"]
     assert set(data["effect"]) >= {"cv", "better_than_hand", "in_sample", "recall@10_gain"}
