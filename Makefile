@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python manage.py memory_bench
 	$(BIN)/python manage.py chat_bench
 	$(BIN)/python manage.py retrieval_bench
+	$(BIN)/python manage.py learning_bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -355,15 +355,93 @@ class AuditStream(models.Model):
     hash = models.CharField(max_length=64, blank=True)
 
 
+class RetrievalLog(models.Model):
+    """One retrieve() call, for learning: the candidates re-scored (best first), their feature
+    vectors (float16, `memory.learning.features`), the scores, which were shown, the policy and
+    the purpose. Never the query's text. Pruned after LEARNING_LOG_DAYS (`learning.prune_logs`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    purpose = models.CharField(max_length=16)
+    policy = models.CharField(max_length=48)
+    feature_set = models.PositiveSmallIntegerField()
+    candidate_ids = ArrayField(models.BigIntegerField(), default=list)
+    shown_ids = ArrayField(models.BigIntegerField(), default=list)
+    features = models.BinaryField()
+    scores = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+
 class RewardEvent(models.Model):
-    """A retrieval outcome (used, thumbs up/down) that the gating fit learns from."""
+    """A retrieval outcome that the gating fit learns from, tied to the retrieval that showed
+    the memory when one is logged."""
+
+    class Source(models.TextChoices):
+        THUMBS = "thumbs", _("Thumbs up or down")
+        USED = "used", _("Used in a reply")
+        CONTINUED = "continued", _("Used in a reply the person continued from")
+        CORRECTION = "correction", _("Corrected by the person")
+        SUBAGENT = "subagent", _("Sub-agent task completed after a recommendation")
+        EDITED = "edited", _("Edited by the person")
+        FORGOTTEN = "forgotten", _("Forgotten by the person")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     memory = models.ForeignKey(Memory, on_delete=models.CASCADE)
+    retrieval = models.ForeignKey(
+        RetrievalLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="rewards"
+    )
     signal = models.CharField(max_length=16)
+    source = models.CharField(max_length=16, choices=Source.choices, blank=True)
     reward = models.FloatField()
     features = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "id"])]
+
+
+class GatingPolicy(models.Model):
+    """A version of the global prior: hand-set or learned, its weights (`memory.learning.policy`
+    JSON), its measured effect, and whether it is the active one (one at a time)."""
+
+    class Kind(models.TextChoices):
+        HAND = "hand", _("Hand-set")
+        LEARNED = "learned", _("Learned")
+
+    version = models.PositiveIntegerField(unique=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    weights = models.JSONField()
+    effect = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=False)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=Q(active=True), name="gatingpolicy_one_active"
+            )
+        ]
+        ordering = ["-version"]
+
+
+class PersonPolicy(models.Model):
+    """A person's small adjustment to the prior, fitted from their reward events
+    (`learning.fit_person_policies`): log-space deltas per feature, bounded in norm."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    adjustment = models.JSONField(default=dict)
+    last_event_id = models.BigIntegerField(default=0)  # reward events up to here are counted
+    events = models.PositiveIntegerField(default=0)
+    fitted_at = models.DateTimeField(default=timezone.now)
 
 
 class Reminder(models.Model):

@@ -20,6 +20,7 @@ from macaron.errors import NotFound
 from macaron.text import lexical_terms
 from macaron.timezones import user_zone
 from macaron.vault import UserCipher, cipher_for
+from memory.learning.explain import memory_reasons as reasons_in_words
 from memory.models import Memory, MemorySource
 from memory.privacy.policies import Reader, ReaderKind, StepUpRequired, may_read, readable
 from memory.retrieval.highlight import Highlight, close_in_meaning, highlight, rare_limit
@@ -385,3 +386,8 @@ def memories_trashed(
         erase_at = row.forgotten_at + grace
         trashed.append(TrashedView(memory=view, erase_at=erase_at, days_left=(erase_at - now).days))
     return trashed
+
+
+def memory_reasons(*, user, memory_ids: list[int]) -> dict[int, str]:
+    """Why the companion used each of these memories, in words (`memory.learning.explain`)."""
+    return reasons_in_words(user_id=user.id, memory_ids=memory_ids)

@@ -10,6 +10,12 @@ from memory.ingest.expiry import memories_purge_expired
 from memory.ingest.tasks import encode_late_vectors, process_messages, sweep_unprocessed
 from memory.ingest.trash import memories_trash_purge
 from memory.ingest.write import memories_reembed
+from memory.learning.tasks import (
+    fade_memories,
+    fit_person_policies,
+    fit_person_policy,
+    prune_retrieval_logs,
+)
 from memory.privacy.retention import audit_reads_compact
 from memory.retrieval.scoring import memories_decay
 from memory.retrieval.vector_index import user_vector_index_ensure, user_vector_indexes_sync
@@ -23,7 +29,11 @@ __all__ = [
     "encode_late_vectors",
     "ensure_user_vector_index",
     "expire_transfers",
+    "fade_memories",
+    "fit_person_policies",
+    "fit_person_policy",
     "process_messages",
+    "prune_retrieval_logs",
     "purge_expired",
     "purge_trash",
     "raise_due_reminders",

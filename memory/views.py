@@ -36,6 +36,7 @@ from memory.selectors import (
     memories_trashed,
     memory_detail,
     memory_ids_owned,
+    memory_reasons,
 )
 from memory.services import (
     memories_restore,
@@ -118,7 +119,11 @@ def memory_list(request):
         if not show_more:
             memories = relevant
     page = Paginator(memories, PAGE_SIZE).get_page(request.GET.get("page"))
+    reasons = memory_reasons(
+        user=request.user, memory_ids=[memory.id for memory in page.object_list]
+    )
     context = {
+        "reasons": reasons,
         "filters": filters,
         "filtering": filters.is_valid() and any(filters.cleaned_data.values()),
         "searching": searching,

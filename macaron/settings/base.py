@@ -357,6 +357,23 @@ ANONYMOUS_USER_NAME = None
 MEMORY_USER_INDEX_THRESHOLD = int(env("MEMORY_USER_INDEX_THRESHOLD", "5000"))
 MEMORY_HNSW_EF_SEARCH = int(env("MEMORY_HNSW_EF_SEARCH", "200"))
 MEMORY_INDEX_BUILD_MEMORY = env("MEMORY_INDEX_BUILD_MEMORY", "512MB")
+# Learning (memory.learning): the retrieval log's retention, and per-person policy refits.
+LEARNING_LOG_DAYS = int(env("LEARNING_LOG_DAYS", "90"))
+CELERY_BEAT_SCHEDULE["memory-learning-prune-logs"] = {
+    "task": "memory.learning_prune_logs",
+    "schedule": 24 * 3600.0,
+    "options": {"expires": 23 * 3600},
+}
+CELERY_BEAT_SCHEDULE["memory-learning-fade"] = {
+    "task": "memory.learning_fade",
+    "schedule": 24 * 3600.0,
+    "options": {"expires": 23 * 3600},
+}
+CELERY_BEAT_SCHEDULE["memory-learning-fit-people"] = {
+    "task": "memory.learning_fit_people",
+    "schedule": 15 * 60.0,
+    "options": {"expires": 14 * 60},
+}
 CELERY_BEAT_SCHEDULE["memory-vector-indexes"] = {
     "task": "memory.sync_user_vector_indexes",
     "schedule": 15 * 60.0,

@@ -55,6 +55,7 @@ from memory.ingest.write import (
     memory_feedback,
     validate_text,
 )
+from memory.learning.rewards import reward_record, turn_outcome
 from memory.models import Conversation, Memory, Message, ReplyMemory
 from memory.privacy.audit import AuditAction, audit_record, audit_stream_lock
 from memory.privacy.chain import person_stream
@@ -596,6 +597,10 @@ def chat_turn_start(
             )
             if client_key is not None:
                 Message.objects.filter(pk=message.pk).update(client_key=client_key)
+            # What the person does after a reply that used memories is its reward.
+            turn_outcome(
+                user_id=user.id, conversation_id=conversation_id, message=message, text=text
+            )
             if conversation.title_ct is None:
                 new_title = title_from(text)
                 conversation_title_set(conversation=conversation, title=new_title)
@@ -766,6 +771,16 @@ def _routed_record(turn: PreparedTurn, reply: Message, routed: RoutedView) -> No
         for rank, memory_id in enumerate(wanted)
         if memory_id in existing
     )
+    # The sub-agent did the task with these preferences: a reward for each (tied to the read
+    # that found them, when logged).
+    for memory_id in wanted:
+        if memory_id in existing:
+            reward_record(
+                user_id=user.id,
+                memory_id=memory_id,
+                signal="completed",
+                features={"message_id": reply.id, "intent": routed.intent},
+            )
     audit_record(
         actor=user,
         subject_user_id=user.id,

@@ -27,6 +27,7 @@ from memory.evaluation.metrics import (
 from memory.ingest.late import memories_late_encode
 from memory.ingest.store import messages_ingest
 from memory.ingest.write import MessageIn, conversation_create
+from memory.learning.policy import Policy
 from memory.privacy.erasure import user_erase
 from memory.retrieval.search import retrieve
 
@@ -217,9 +218,11 @@ def evaluate(
     progress: bool = True,
     keep_users: bool = False,
     reply: bool = False,
+    policy: Policy | None = None,
 ) -> dict:
     """Recall figures per category; with `reply`, also the companion's reply to each question
-    (the chat's own recall, context and provider) and how much of the gold answer it holds."""
+    (the chat's own recall, context and provider) and how much of the gold answer it holds.
+    `policy` scores the candidates (None: the active global policy)."""
     overall, by_category = Scores(), {c: Scores() for c in CATEGORIES}
     latencies, search_latencies = [], []
     turns_total, ingest_seconds = 0, 0.0
@@ -245,6 +248,7 @@ def evaluate(
                     budget=None,
                     purpose="evaluation",
                     now=end,
+                    policy=policy,
                 )
                 latencies.append(result.embed_ms + result.search_ms)
                 search_latencies.append(result.search_ms)
@@ -272,4 +276,5 @@ def evaluate(
         },
         "ingest_turns_per_s": round(turns_total / ingest_seconds, 2) if ingest_seconds else None,
         "questions": overall.report(k)["questions"],
+        "policy": policy.name if policy is not None else "active",
     }

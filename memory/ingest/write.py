@@ -29,6 +29,7 @@ from macaron.vault import UserCipher, cipher_for
 from macaron.vectorkey import VECTOR_KEY_VERSION, vector_key
 from memory.ingest.gate import Candidate, slot_of
 from memory.ingest.schedule import reminder_due_at, reminder_schedule_for
+from memory.learning.rewards import PERSON_SIGNALS, SIGNALS, reward_record
 from memory.models import (
     Conversation,
     Memory,
@@ -548,6 +549,8 @@ def memory_update(
             memory.event_time, memory.event_end = _event_bounds(
                 resolve_time(text, said_at), said_at.tzinfo
             )
+            # The person rewrote it: what retrieval showed was not quite right.
+            reward_record(user_id=user.id, memory_id=memory.id, signal="edited")
         if pinned is not None:
             memory.pinned = pinned
         if privacy is not None:
@@ -597,12 +600,18 @@ def memories_forget(
     return per_model.get(Memory._meta.label, 0)
 
 
-FEEDBACK_REWARDS = {"up": 1.0, "down": -1.0, "used": 0.5, "completed": 1.0}
+FEEDBACK_REWARDS = {signal: SIGNALS[signal][1] for signal in PERSON_SIGNALS}
 
 
 def memory_feedback(
-    *, user, memory_id: int, signal: str, features: dict | None = None
+    *,
+    user,
+    memory_id: int,
+    signal: str,
+    features: dict | None = None,
+    retrieval_id: int | None = None,
 ) -> RewardEvent:
+    """A reward on a memory the person was shown, tied to the read that showed it."""
     if signal not in FEEDBACK_REWARDS:
         raise DomainError(
             f"Unknown feedback; use one of {', '.join(FEEDBACK_REWARDS)}.",
@@ -611,12 +620,12 @@ def memory_feedback(
     memory = memory_get(user=user, memory_id=memory_id)
     if signal == "up":
         Memory.objects.filter(pk=memory.pk).update(strength=1.0, strength_at=timezone.now())
-    return RewardEvent.objects.create(
-        user=user,
-        memory=memory,
+    return reward_record(
+        user_id=user.id,
+        memory_id=memory.id,
         signal=signal,
-        reward=FEEDBACK_REWARDS[signal],
-        features=features or {},
+        features=features,
+        retrieval_id=retrieval_id,
     )
 
 

@@ -53,6 +53,8 @@ class AuditAction(models.TextChoices):
     STAFF_VIEW = "staff_view", _("staff console view")
     BREAK_GLASS = "break_glass", _("break-glass read")
     POLICY_DENY = "policy_deny", _("policy denial")
+    # A version of the memory scoring policy made active (memory.learning.versions).
+    SCORING_POLICY = "scoring_policy", _("scoring policy change")
 
 
 Actor = AuditEvent.Actor

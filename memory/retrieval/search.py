@@ -2,11 +2,14 @@
 
 Hybrid: a pgvector channel (language-neutral cosine: `languages`) and a lexical channel over the
 keyed blind index (BM25 on HMAC'd tokens, no plaintext at rest), fused per language by
-reciprocal rank fusion (`_fuse`), re-scored by
-importance / strength / recency / domain gate / time match, diversified with maximal marginal
-relevance, its English head reread by late interaction (`rerank`), and cut to a context budget. Time expressions in the query become a time filter
+reciprocal rank fusion (`_fuse`), re-scored by the scoring policy (`memory.learning`: the hand-set
+weights or a fitted version, with the person's adjustment) over each candidate's features,
+diversified with maximal marginal relevance, its English head reread by late interaction
+(`rerank`, at the policy's `rerank` weight) and cut to a context budget. Time expressions in the
+query become a time filter
 (soft by default: in-range memories are preferred; `filters.strict_time` makes it hard).
-Every call writes an audit event and reinforces what it returned.
+Every call writes an audit event and reinforces what it returned; reads that may earn a reward
+are logged for learning (`memory.learning.log`: candidates, features, scores, never the query).
 """
 
 import json
@@ -27,6 +30,10 @@ from macaron.timeexpr import TimeRange, resolve_time
 from macaron.timezones import user_zone
 from macaron.vault import cipher_for
 from macaron.vectorkey import vector_key
+from memory.learning.features import FeatureContext, feature_matrix
+from memory.learning.log import LOGGED_PURPOSES, retrieval_log
+from memory.learning.policy import Policy
+from memory.learning.registry import policy_for
 from memory.privacy.audit import Actor, AuditAction, audit_record, audit_stream_lock
 from memory.privacy.chain import person_stream
 from memory.privacy.policies import PolicyFacts, Reader, ReaderKind, readable
@@ -64,17 +71,11 @@ BM25_K1, BM25_B, AVG_TOKENS = 1.2, 0.75, 20.0
 
 @dataclass(frozen=True)
 class Weights:
-    """Hand-set re-scoring weights; `memory.gating` fits better ones from reward events."""
+    """Fusion and diversity weights. The re-scoring is a policy (`memory.learning.policy`:
+    `HAND` holds the hand-set importance/strength/recency/domain/time/pinned/entity weights)."""
 
     dense: float = 1.0
     lexical: float = 1.0
-    importance: float = 0.15
-    strength: float = 0.05
-    recency: float = 0.05
-    domain: float = 0.1
-    time_match: float = 0.5
-    pinned: float = 0.2
-    entity: float = 0.3
     mmr_lambda: float = 0.8
     rerank: float = 2.0  # the second stage's share (`rerank`); 0 = the first stage only
 
@@ -125,6 +126,7 @@ class RetrievalResult:
     embed_ms: float
     search_ms: float  # everything after the query embedding, the second stage included
     rerank_ms: float = 0.0
+    retrieval_id: int | None = None  # the learning log's row (`memory.models.RetrievalLog`)
 
     @property
     def context_tokens(self) -> int:
@@ -239,7 +241,7 @@ def _lexical(
 CANDIDATE_SQL = """
 SELECT m.id, vector_send(m.embedding), m.importance, m.strength, m.strength_at, m.recall_count,
        m.valid_from, m.event_time, m.event_end, m.domains, m.pinned, m.privacy, m.policy,
-       m.kind, m.language, m.created_at, m.text_ct, m.lexical_tokens
+       m.kind, m.language, m.created_at, m.text_ct, m.lexical_tokens, m.source
   FROM memory_memory m
  WHERE m.user_id = %s AND m.id = ANY(%s)
 """
@@ -262,6 +264,7 @@ CANDIDATE_COLUMNS = (
     "created_at",
     "text_ct",
     "lexical_tokens",
+    "source",
 )
 SOURCES_SQL = """
 SELECT memory_id,
@@ -468,14 +471,6 @@ def _window(time_range: TimeRange | None, tz: tzinfo) -> Window | None:
     )
 
 
-def _time_match(row: dict, window: Window | None) -> float:
-    if window is None:
-        return 0.0
-    start = row["event_time"] or row["valid_from"]
-    end = row["event_end"] or row["event_time"] or row["valid_from"]
-    return 1.0 if start <= window[1] and end >= window[0] else 0.0
-
-
 def _mmr(
     order: list[int], scores: dict[int, float], vectors: dict[int, np.ndarray], k: int, lam: float
 ) -> list[int]:
@@ -497,25 +492,8 @@ def _mmr(
     return chosen
 
 
-def _boost(
-    row: dict,
-    weights: Weights,
-    query_domains: set[str],
-    window: Window | None,
-    now: datetime,
-    entity_tokens: set[int],
-) -> float:
-    age_days = max(0.0, (now - row["valid_from"]).total_seconds() / 86400)
-    strength = decayed_strength(row["strength"], row["strength_at"], row["recall_count"], now)
-    return (
-        weights.importance * row["importance"]
-        + weights.strength * strength
-        + weights.recency * math.exp(-age_days / 30)
-        + weights.domain * (1.0 if query_domains & set(row["domains"]) else 0.0)
-        + weights.time_match * _time_match(row, window)
-        + weights.pinned * row["pinned"]
-        + weights.entity * (1.0 if entity_tokens & set(row["lexical_tokens"]) else 0.0)
-    )
+def _strength(row: dict, now: datetime) -> float:
+    return decayed_strength(row["strength"], row["strength_at"], row["recall_count"], now)
 
 
 def _item(row: dict, score: float, cipher, tz: tzinfo) -> RetrievedMemory:
@@ -555,12 +533,14 @@ def retrieve(
     query_vector: np.ndarray | None = None,
     reinforce: bool | None = None,
     reader: dict[str, int] | None = None,
+    policy: Policy | None = None,
 ) -> RetrievalResult:
     """The person's most useful memories for `query`, best first, within `budget` tokens.
 
     What it returns is reinforced (a recall) unless `reinforce=False` or the purpose only looks
     (`NON_REINFORCING`: evaluation); read-only previews pass `reinforce=False`. `reader` names
-    the reader in the audit event by ids (a sub-agent: `{"installation_id": 7}`)."""
+    the reader in the audit event by ids (a sub-agent: `{"installation_id": 7}`). `policy`
+    scores the candidates (default: the active global policy); the person's adjustment applies."""
     if not isinstance(query, str) or not query.strip():
         raise DomainError("The query is empty.", fields={"query": ["Write a question."]})
     if len(query) > MAX_QUERY_CHARS:
@@ -619,12 +599,29 @@ def retrieve(
             actor=actor or user,
             now=now,
         )
-        scores: dict[int, float] = {}
-        for facts in allowed:
-            memory_id, row = facts.id, rows[facts.id]
-            base = fused[memory_id]
-            boost = _boost(row, weights, query_domains, window, now, entity_tokens)
-            scores[memory_id] = base * (1 + boost)
+        candidates = [facts.id for facts in allowed]
+        unit_query = keyed_query / (float(np.linalg.norm(keyed_query)) or 1.0)
+        features = feature_matrix(
+            candidates,
+            rows,
+            FeatureContext(
+                now=now,
+                query_language=query_language,
+                query_domains=query_domains,
+                window=window,
+                entity_tokens=entity_tokens,
+                unit_query=unit_query,
+                fused=fused,
+                lexical_ids=lexical.ids,
+                coverage=lexical.coverage,
+                dense_ids=dense.ids,
+                stand_in=CROSS_LANGUAGE_STAND_IN,
+                strength=_strength,
+                language_group=language_group,
+            ),
+        )
+        scoring = policy_for(user.id, policy)
+        scores = dict(zip(candidates, scoring.score(features, candidates).tolist(), strict=True))
         order = sorted(scores, key=scores.__getitem__, reverse=True)[: max(POOL, 3 * k)]
         vectors = {memory_id: rows[memory_id]["embedding"] for memory_id in order}
         second_stage = reranks(query_language, weights.rerank)
@@ -646,7 +643,6 @@ def retrieve(
         chosen = chosen[:k]
 
         _add_sources(cursor, rows, chosen)
-        unit_query = keyed_query / (float(np.linalg.norm(keyed_query)) or 1.0)
         items: list[RetrievedMemory] = []
         used = 0
         for memory_id in chosen:
@@ -668,12 +664,26 @@ def retrieve(
             reinforce=(purpose not in NON_REINFORCING) if reinforce is None else reinforce,
             detail=reader,
         )
+        logged = None
+        if purpose in LOGGED_PURPOSES:
+            ranked = sorted(range(len(candidates)), key=lambda i: -scores[candidates[i]])
+            logged = retrieval_log(
+                user_id=user.id,
+                purpose=purpose,
+                policy=scoring.name,
+                candidate_ids=[candidates[i] for i in ranked],
+                matrix=features[ranked],
+                scores=np.array([scores[candidates[i]] for i in ranked]),
+                shown_ids=[item.id for item in items],
+                at=now,
+            )
     return RetrievalResult(
         items=items,
         time_range=time_range,
         embed_ms=(embedded - started) * 1000,
         search_ms=(searched - embedded) * 1000,
         rerank_ms=reranked.ms if reranked else 0.0,
+        retrieval_id=logged,
     )
 
 

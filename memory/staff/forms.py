@@ -125,3 +125,8 @@ class ReportForm(forms.Form):
     def window(self) -> tuple[datetime, datetime]:
         data = self.cleaned_data
         return _start(data["since"]), _start(data["until"] + timedelta(days=1))
+
+
+class PolicyActivateForm(forms.Form):
+    version = forms.IntegerField(label=_("Version"), min_value=1, max_value=ID_MAX)
+    reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX)

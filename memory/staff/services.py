@@ -11,7 +11,8 @@ from accounts.erasure import erasure_request_create
 from accounts.models import ErasureRequest, User
 from macaron.errors import DomainError, NotFound, PermissionDenied
 from macaron.vault import cipher_for
-from memory.models import Memory, Message, TransferJob
+from memory.learning.versions import policy_version_activate, policy_versions_ensure
+from memory.models import GatingPolicy, Memory, Message, TransferJob
 from memory.privacy.audit import PURPOSE_MAX, AuditAction, audit_record
 from memory.privacy.policies import Reader, ReaderKind, may_read
 from memory.staff.selectors import ID_MAX
@@ -158,3 +159,27 @@ def break_glass_read(
         detail=detail,
     )
     return BreakGlassRead(kind=kind, item_id=item_id, text=cipher_for(person_id).decrypt(blob))
+
+
+def staff_policy_versions(*, staff: User) -> list[GatingPolicy]:
+    """The scoring policy's versions, newest first, with their measured effect."""
+    _require_staff(staff)
+    return policy_versions_ensure()
+
+
+def staff_policy_activate(*, staff: User, version: object, reason: object) -> GatingPolicy:
+    """Make a version of the scoring policy the active one (a roll-back when it is older),
+    with a reason, recorded in the system's audit stream."""
+    _require_staff(staff)
+    reason = reason_clean(reason)
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= ID_MAX:
+        raise DomainError(_("Choose a policy version."), fields={"version": [_("Required.")]})
+    chosen, previous = policy_version_activate(version=version)
+    audit_record(
+        action=AuditAction.SCORING_POLICY,
+        subject_user_id=None,
+        actor=staff,
+        purpose=f"{STAFF_PURPOSE}: {reason}"[:PURPOSE_MAX],
+        detail={"version": chosen.version, "previous": previous.version if previous else None},
+    )
+    return chosen

@@ -16,4 +16,6 @@ urlpatterns = [
     path("audit/", views.audit, name="staff-audit"),
     path("report/", views.report, name="staff-report"),
     path("system/", views.system, name="staff-system"),
+    path("policies/", views.policies, name="staff-policies"),
+    path("policies/activate/", views.policy_activate, name="staff-policy-activate"),
 ]

@@ -21,6 +21,7 @@ from memory.staff.forms import (
     BreakGlassForm,
     ErasureForm,
     PeopleSearchForm,
+    PolicyActivateForm,
     ReasonForm,
     ReportForm,
 )
@@ -221,3 +222,44 @@ def report(request):
 def system(request):
     services.staff_view_record(staff=request.user, page="system")
     return render(request, "staff/system.html", {"status": selectors.system_status()})
+
+
+def _policies_page(request, form=None, status: int = 200):
+    versions = services.staff_policy_versions(staff=request.user)
+    services.staff_view_record(staff=request.user, page="scoring policies")
+    return render(
+        request,
+        "staff/policies.html",
+        {"versions": versions, "form": form or PolicyActivateForm()},
+        status=status,
+    )
+
+
+@staff_required
+@require_http_methods(["GET"])
+def policies(request):
+    return _policies_page(request)
+
+
+@staff_required
+@require_POST
+def policy_activate(request):
+    """Activate a version of the scoring policy (the roll-back), with a reason."""
+    form = PolicyActivateForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            chosen = services.staff_policy_activate(
+                staff=request.user,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = error.status_code
+        else:
+            messages.success(
+                request, _("Version %(version)s is now active.") % {"version": chosen.version}
+            )
+            return redirect("staff-policies")
+    return _policies_page(request, form=form, status=status)

@@ -47,3 +47,16 @@ def privacy_label(privacy: str) -> str:
 @register.filter
 def transfer_status_label(status: str) -> str:
     return _label(TransferJob.Status, status)
+
+
+@register.filter
+def reason_for(reasons: dict, memory_id: int) -> str:
+    """The sentence on why a memory was used (`memory.learning.explain`), if any."""
+    return reasons.get(memory_id, "") if isinstance(reasons, dict) else ""
+
+
+@register.filter
+def get_recall(figures: dict, name: str) -> str:
+    """One recall figure of a measured effect, three decimals ("—" when missing)."""
+    value = figures.get(name) if isinstance(figures, dict) else None
+    return f"{value:.3f}" if isinstance(value, int | float) else "—"

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management import BaseCommand, CommandError
 
 from memory.evaluation.locomo import DatasetError, evaluate, load_dataset
+from memory.learning.policy import HAND, PolicyError, named_policy, shipped_policy
 
 
 class Command(BaseCommand):
@@ -15,6 +16,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", dest="json_out", type=Path)
         parser.add_argument("--limit-conversations", type=int)
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--policy",
+            help="hand, learned (the shipped policy) or a policy JSON file; default: the shipped "
+            "learned policy if it measured better than hand, else hand.",
+        )
         parser.add_argument(
             "--reply",
             action="store_true",
@@ -31,6 +37,7 @@ class Command(BaseCommand):
         limit_conversations,
         no_progress,
         reply: bool = False,
+        policy: str | None = None,
         **options,
     ):
         if not 1 <= k <= 100:
@@ -38,12 +45,16 @@ class Command(BaseCommand):
         if limit_conversations is not None and limit_conversations < 1:
             raise CommandError("--limit-conversations must be at least 1.")
         try:
+            scoring = named_policy(policy) if policy else (shipped_policy() or HAND)
+        except PolicyError as exc:
+            raise CommandError(str(exc)) from None
+        try:
             samples = load_dataset(dataset)
         except DatasetError as exc:
             raise CommandError(str(exc)) from None
         if limit_conversations:
             samples = samples[:limit_conversations]
-        report = evaluate(samples, k=k, progress=not no_progress, reply=reply)
+        report = evaluate(samples, k=k, progress=not no_progress, reply=reply, policy=scoring)
         text = json.dumps(report, indent=2)
         if json_out:
             json_out.write_text(text + "\n", encoding="utf-8")
