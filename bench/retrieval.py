@@ -24,11 +24,11 @@ from memory.evaluation.locomo import (
 )
 from memory.evaluation.metrics import CATEGORIES, RECALL_AT, Scores
 from memory.ingest.late import memories_late_encode
+from memory.learning.registry import global_policy
 from memory.privacy.erasure import user_erase
-from memory.retrieval.search import DEFAULT_WEIGHTS, Weights, retrieve
+from memory.retrieval.search import retrieve
 
 K = 10
-VARIANTS = {"first stage": Weights(rerank=0.0), "two stages": DEFAULT_WEIGHTS}
 
 STORAGE_SQL = """
 SELECT count(*), count(late_ct), coalesce(avg(octet_length(late_ct)), 0),
@@ -59,7 +59,9 @@ class DatasetRun:
 
 def run_dataset(path: Path, *, progress: bool, limit: int | None = None) -> DatasetRun:
     samples = load_dataset(path)[:limit]
-    out = DatasetRun(variants={name: Variant() for name in VARIANTS})
+    active = global_policy()
+    variants = {"first stage": active.with_second_stage(0.0), "two stages": active}
+    out = DatasetRun(variants={name: Variant() for name in variants})
     depth = max(K, max(RECALL_AT))
     for sample in samples:
         user = eval_user()
@@ -79,7 +81,7 @@ def run_dataset(path: Path, *, progress: bool, limit: int | None = None) -> Data
             out.memories += memories
             out.encoded += encoded
             for qa in sample.questions:
-                for name, weights in VARIANTS.items():
+                for name, policy in variants.items():
                     result = retrieve(
                         user=user,
                         query=qa.question,
@@ -87,7 +89,7 @@ def run_dataset(path: Path, *, progress: bool, limit: int | None = None) -> Data
                         budget=None,
                         purpose="evaluation",
                         now=end,
-                        weights=weights,
+                        policy=policy,
                     )
                     variant = out.variants[name]
                     variant.latencies.append(result.embed_ms + result.search_ms)
@@ -125,6 +127,11 @@ def run(
         lines.append((name, value))
         write(f"  {name}: {value}")
 
+    row(
+        "scoring policy",
+        f"{global_policy().name} (the active one), its second stage's share "
+        f"{global_policy().second_stage:g}",
+    )
     for label, path in (("LoCoMo dev", dataset), ("cross-lingual dev", crosslingual)):
         if not path.exists():
             row(label, f"skipped: no {path}")

@@ -6,13 +6,15 @@ policy's scores, maximal marginal relevance, the cut): `simulate(HAND)` gives th
 as `evaluate()` with the hand policy, which the tests check."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
+from django.db import connection
 from tqdm import tqdm
 
 from accounts.models import User
+from macaron.vault import cipher_for
 from memory.evaluation.locomo import Sample, eval_user, ingest_sample
 from memory.evaluation.metrics import CATEGORIES, RECALL_AT, evidence_ids
 from memory.learning.features import INDEX
@@ -28,6 +30,9 @@ from memory.learning.gate import (
 from memory.learning.policy import HAND, Policy
 from memory.models import Memory, MemorySource
 from memory.privacy.erasure import user_erase
+from memory.retrieval.languages import text_language_group
+from memory.retrieval.rerank import ENGLISH, late_scores, rerank_order
+from memory.retrieval.rerank import HEAD as RERANK_HEAD
 from memory.retrieval.search import DEFAULT_WEIGHTS, POOL, _mmr, retrieve
 
 K = 10
@@ -54,6 +59,9 @@ class Question:
     ids: list[int]
     matrix: np.ndarray
     labels: np.ndarray  # 1.0 where the candidate holds evidence
+    # the second stage's MaxSim for each English candidate with token vectors; asked in English
+    late: dict[int, float] = field(default_factory=dict)
+    english: bool = False
 
 
 @dataclass
@@ -64,6 +72,7 @@ class Corpus:
     samples: list[str] = field(default_factory=list)
     # every memory's store-time facts (`learning.gate`), and the conversation it belongs to
     memories: dict[int, dict] = field(default_factory=dict)
+    languages: dict[int, str] = field(default_factory=dict)
 
 
 def collect(
@@ -81,8 +90,11 @@ def collect(
         user = eval_user()
         try:
             end = ingest_sample(user, sample, progress=progress)
-            for row in Memory.objects.filter(user=user).values("id", "embedding", *GATE_COLUMNS):
+            for row in Memory.objects.filter(user=user).values(
+                "id", "embedding", "language", *GATE_COLUMNS
+            ):
                 corpus.vectors[row["id"]] = np.asarray(row.pop("embedding"), dtype=np.float32)
+                corpus.languages[row["id"]] = row.pop("language")
                 corpus.memories[row["id"]] = row | {"conversation": index}
             for memory_id, external_id in MemorySource.objects.filter(
                 memory__user=user
@@ -90,6 +102,7 @@ def collect(
                 if external_id:
                     corpus.sources.setdefault(memory_id, []).append(external_id)
             recorder = Recorder(name="hand", form=HAND.form, weights=HAND.weights)
+            cipher = cipher_for(user.id)
             for qa in tqdm(
                 sample.questions, desc=f"record {sample.sample_id}", disable=not progress
             ):
@@ -109,7 +122,22 @@ def collect(
                 labels = np.array(
                     [1.0 if evidence & set(corpus.sources.get(m, ())) else 0.0 for m in ids]
                 )
-                corpus.questions.append(Question(index, qa.category, evidence, ids, matrix, labels))
+                english = text_language_group(qa.question) == ENGLISH
+                with connection.cursor() as cursor:
+                    late = (
+                        late_scores(
+                            cursor,
+                            cipher=cipher,
+                            user_id=user.id,
+                            query=qa.question,
+                            ids=[m for m in ids if corpus.languages.get(m) == ENGLISH],
+                        )
+                        if english
+                        else {}
+                    )
+                corpus.questions.append(
+                    Question(index, qa.category, evidence, ids, matrix, labels, late, english)
+                )
             if visit is not None:
                 visit(index, user, sample, end)
         finally:
@@ -117,12 +145,29 @@ def collect(
     return corpus
 
 
-def ranked(question: Question, policy: Policy, vectors: dict[int, np.ndarray]) -> list[int]:
-    """What retrieve() returns for this question under `policy` (no budget)."""
+def ranked(
+    question: Question,
+    policy: Policy,
+    vectors: dict[int, np.ndarray],
+    languages: dict[int, str] | None = None,
+) -> list[int]:
+    """What retrieve() returns for this question under `policy` (no budget), its second stage
+    replayed from the recorded MaxSim scores."""
     values = policy.score(question.matrix).tolist()
     scores = dict(zip(question.ids, values, strict=True))
     order = sorted(scores, key=scores.__getitem__, reverse=True)[: max(POOL, 3 * DEPTH)]
-    return _mmr(order, scores, {m: vectors[m] for m in order}, DEPTH, DEFAULT_WEIGHTS.mmr_lambda)
+    second_stage = question.english and policy.second_stage > 0 and bool(question.late)
+    depth = max(DEPTH, RERANK_HEAD) if second_stage else DEPTH
+    chosen = _mmr(order, scores, {m: vectors[m] for m in order}, depth, DEFAULT_WEIGHTS.mmr_lambda)
+    if second_stage:
+        chosen, _ = rerank_order(
+            chosen,
+            first_stage=scores,
+            late=question.late,
+            languages=languages or {},
+            weight=policy.second_stage,
+        )
+    return chosen[:DEPTH]
 
 
 def simulate(corpus: Corpus, policy: Policy, conversations: set[int] | None = None) -> dict:
@@ -132,7 +177,7 @@ def simulate(corpus: Corpus, policy: Policy, conversations: set[int] | None = No
     for question in corpus.questions:
         if conversations is not None and question.conversation not in conversations:
             continue
-        chosen = ranked(question, policy, corpus.vectors)
+        chosen = ranked(question, policy, corpus.vectors, corpus.languages)
         category = by_category.setdefault(question.category, {n: [] for n in RECALL_AT})
         for n in RECALL_AT:
             covered = {e for m in chosen[:n] for e in corpus.sources.get(m, ())}
@@ -163,9 +208,22 @@ def pairs_of(corpus: Corpus, conversations: set[int]) -> Pairs:
     )
 
 
+SECOND_STAGE_SHARES = (0.0, 1.0, 1.5, 2.0, 3.0, 4.0)
+
+
 def learn(corpus: Corpus, conversations: set[int] | None = None, name: str = "learned") -> Policy:
+    """The prior's weights by the pairwise ranker, then the second stage's share by what it
+    does to recall@10 on the same conversations (the hand share on a tie)."""
     chosen = set(range(len(corpus.samples))) if conversations is None else conversations
-    return fit_prior(pairs_of(corpus, chosen), prior=HAND, name=name)
+    fitted = fit_prior(pairs_of(corpus, chosen), prior=HAND, name=name)
+
+    def recall(share: float) -> float:
+        return (
+            simulate(corpus, fitted.with_second_stage(share), chosen)["overall"]["recall@10"] or 0.0
+        )
+
+    best = max(SECOND_STAGE_SHARES, key=lambda share: (recall(share), share == HAND.second_stage))
+    return fitted.with_second_stage(best)
 
 
 def cross_validate(corpus: Corpus, progress: bool = True) -> dict:
@@ -293,25 +351,16 @@ def _faded_replay(question: Question, faded: set[int]) -> Question:
     matrix = question.matrix.copy()
     rows = [i for i, m in enumerate(question.ids) if m in faded]
     matrix[rows, INDEX["strength"]] = 0.0
-    return Question(
-        question.conversation,
-        question.category,
-        question.evidence,
-        question.ids,
-        matrix,
-        question.labels,
-    )
+    return replace(question, matrix=matrix)
 
 
 def _without(question: Question, faded: set[int]) -> Question:
     keep = [i for i, m in enumerate(question.ids) if m not in faded]
-    return Question(
-        question.conversation,
-        question.category,
-        question.evidence,
-        [question.ids[i] for i in keep],
-        question.matrix[keep],
-        question.labels[keep],
+    return replace(
+        question,
+        ids=[question.ids[i] for i in keep],
+        matrix=question.matrix[keep],
+        labels=question.labels[keep],
     )
 
 

@@ -76,6 +76,10 @@ def fit_prior(
     pairs: Pairs, *, prior: Policy, name: str = "learned", pull: float = PRIOR_PULL
 ) -> Policy:
     centre = np.concatenate([[prior.fused_power], prior.weights])
+    # The second stage's share is not a first-stage weight (`learn` chooses it by recall).
+    differences = pairs.differences.copy()
+    differences[:, 1 + INDEX["rerank"]] = 0.0
+    pairs = Pairs(differences, pairs.weights)
     theta = _newton(pairs, centre, pull, centre) if len(pairs.weights) else centre
     return Policy(
         name=name,

@@ -12,7 +12,7 @@ A person's adjustment multiplies either by exp(delta . x): small, bounded (`fit.
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,9 @@ from memory.learning.features import FEATURES, INDEX
 
 BOOST, LOGLINEAR = "boost", "loglinear"
 FUSED = INDEX["fused"]
+# The second stage's score is known only after the first stage has ordered the candidates: its
+# weight is the second stage's share (`memory.retrieval.rerank`), never part of the first score.
+RERANK = INDEX["rerank"]
 
 HAND_WEIGHTS = {
     "importance": 0.15,
@@ -30,6 +33,7 @@ HAND_WEIGHTS = {
     "time_match": 0.5,
     "pinned": 0.2,
     "entity": 0.3,
+    "rerank": 2.0,
 }
 
 
@@ -61,17 +65,31 @@ class Policy:
     def score(self, matrix: np.ndarray, ids: Sequence[int] = ()) -> np.ndarray:
         """Scores for a candidates' feature matrix (one row each, the candidates `ids`),
         higher is better. `ids` are for policies that record what they scored."""
+        weights = self.weights.copy()
+        weights[RERANK] = 0.0
         if self.form == BOOST:
             boost = np.zeros(matrix.shape[0], dtype=np.float64)
-            for j in np.flatnonzero(self.weights):  # FEATURES order: the hand sum's order
-                boost = boost + self.weights[j] * matrix[:, j]
+            for j in np.flatnonzero(weights):  # FEATURES order: the hand sum's order
+                boost = boost + weights[j] * matrix[:, j]
             scores = matrix[:, FUSED] * (1 + boost)
         else:
             fused = np.maximum(matrix[:, FUSED], 1e-9)
-            scores = np.exp(self.fused_power * np.log(fused) + matrix @ self.weights)
+            scores = np.exp(self.fused_power * np.log(fused) + matrix @ weights)
         if self.adjustment is not None and self.adjustment.any():
-            scores = scores * np.exp(matrix @ self.adjustment)
+            adjustment = self.adjustment.copy()
+            adjustment[RERANK] = 0.0
+            scores = scores * np.exp(matrix @ adjustment)
         return scores
+
+    @property
+    def second_stage(self) -> float:
+        """The second stage's share against the first stage's score (0: first stage only)."""
+        return max(0.0, float(self.weights[RERANK]))
+
+    def with_second_stage(self, weight: float) -> "Policy":
+        weights = self.weights.copy()
+        weights[RERANK] = weight
+        return replace(self, weights=weights)
 
     def contributions(self, row: np.ndarray) -> dict[str, float]:
         """How much each feature moved one candidate's log-score (what moved it up)."""
@@ -110,10 +128,12 @@ class Policy:
         if not isinstance(power, int | float) or not 0.0 < power <= 5.0:
             raise PolicyError("fused_power must be a number in (0, 5].")
         effect = data.get("effect")
+        # A policy written before the second stage existed has no share for it: the hand one.
+        weights = {"rerank": HAND_WEIGHTS["rerank"], **data["weights"]}
         return cls(
             name=str(data.get("name") or "learned")[:40],
             form=form,
-            weights=vector(data["weights"]),
+            weights=vector(weights),
             fused_power=float(power),
             effect=effect if isinstance(effect, dict) else {},
         )

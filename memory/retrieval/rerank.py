@@ -33,6 +33,7 @@ SELECT id, late_ct FROM memory_memory
 class Reranked:
     order: list[int]
     scores: dict[int, float] = field(default_factory=dict)  # MaxSim, per memory reread
+    standardised: dict[int, float] = field(default_factory=dict)  # the same over the head
     ms: float = 0.0
 
 
@@ -43,6 +44,45 @@ def reranks(query_language: str, weight: float) -> bool:
 
 def _standardised(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / (values.std() or 1.0)
+
+
+def late_scores(cursor, *, cipher, user_id: int, query: str, ids: list[int]) -> dict[int, float]:
+    """MaxSim of the question against each of these memories that has token vectors."""
+    encoder = get_late_encoder()
+    if encoder is None or not ids:
+        return {}
+    cursor.execute(LATE_SQL, [user_id, ids])
+    matrices = {
+        memory_id: unpack(cipher.decrypt_bytes(bytes(blob), purpose=PURPOSE))
+        for memory_id, blob in cursor.fetchall()
+    }
+    if not matrices:
+        return {}
+    query_matrix = encoder.encode_query(query)
+    return {memory_id: maxsim(query_matrix, matrix) for memory_id, matrix in matrices.items()}
+
+
+def rerank_order(
+    order: list[int],
+    *,
+    first_stage: dict[int, float],
+    late: dict[int, float],
+    languages: dict[int, str],
+    weight: float,
+) -> tuple[list[int], dict[int, float]]:
+    """`order` with the English memories of its first HEAD that have a `late` score reordered
+    by both stages (every other memory keeps its slot), and each reread memory's standardised
+    late score (the policy's `rerank` feature)."""
+    head = order[:HEAD]
+    read = [m for m in head if languages.get(m) == ENGLISH and m in late]
+    if len(read) < 2:
+        return order, {}
+    second = _standardised(np.array([late[m] for m in read]))
+    combined = _standardised(np.array([first_stage[m] for m in read])) + weight * second
+    reordered = iter([read[i] for i in np.argsort(-combined, kind="stable")])
+    reread = set(read)
+    new_head = [next(reordered) if m in reread else m for m in head]
+    return new_head + order[HEAD:], dict(zip(read, second.tolist(), strict=True))
 
 
 def rerank(
@@ -57,30 +97,17 @@ def rerank(
     weight: float,
 ) -> Reranked:
     """`order` with the English memories of its first HEAD reordered (the rest unchanged)."""
-    encoder = get_late_encoder()
-    head = order[:HEAD]
-    english = [memory_id for memory_id in head if languages[memory_id] == ENGLISH]
-    if encoder is None or len(english) < 2:
-        return Reranked(order=order)
     started = clock.perf_counter()
-    cursor.execute(LATE_SQL, [user_id, english])
-    matrices = {
-        memory_id: unpack(cipher.decrypt_bytes(bytes(blob), purpose=PURPOSE))
-        for memory_id, blob in cursor.fetchall()
-    }
-    read = [memory_id for memory_id in english if memory_id in matrices]
-    if len(read) < 2:
+    english = [m for m in order[:HEAD] if languages[m] == ENGLISH]
+    if len(english) < 2:
         return Reranked(order=order)
-    query_matrix = encoder.encode_query(query)
-    scores = {memory_id: maxsim(query_matrix, matrices[memory_id]) for memory_id in read}
-    combined = _standardised(np.array([first_stage[m] for m in read])) + weight * _standardised(
-        np.array([scores[m] for m in read])
+    late = late_scores(cursor, cipher=cipher, user_id=user_id, query=query, ids=english)
+    new_order, standardised = rerank_order(
+        order, first_stage=first_stage, late=late, languages=languages, weight=weight
     )
-    reordered = iter([read[i] for i in np.argsort(-combined, kind="stable")])
-    # The reread memories take their slots in the new order; every other memory keeps its own.
-    new_head = [next(reordered) if m in scores else m for m in head]
     return Reranked(
-        order=new_head + order[HEAD:],
-        scores=scores,
+        order=new_order,
+        scores={m: late[m] for m in standardised},
+        standardised=standardised,
         ms=(clock.perf_counter() - started) * 1000,
     )

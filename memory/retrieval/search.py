@@ -32,6 +32,7 @@ from macaron.vault import cipher_for
 from macaron.vectorkey import vector_key
 from memory.learning.features import FeatureContext, feature_matrix
 from memory.learning.log import LOGGED_PURPOSES, retrieval_log
+from memory.learning.policy import RERANK as RERANK_FEATURE
 from memory.learning.policy import Policy
 from memory.learning.registry import policy_for
 from memory.privacy.audit import Actor, AuditAction, audit_record, audit_stream_lock
@@ -77,7 +78,6 @@ class Weights:
     dense: float = 1.0
     lexical: float = 1.0
     mmr_lambda: float = 0.8
-    rerank: float = 2.0  # the second stage's share (`rerank`); 0 = the first stage only
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -624,7 +624,7 @@ def retrieve(
         scores = dict(zip(candidates, scoring.score(features, candidates).tolist(), strict=True))
         order = sorted(scores, key=scores.__getitem__, reverse=True)[: max(POOL, 3 * k)]
         vectors = {memory_id: rows[memory_id]["embedding"] for memory_id in order}
-        second_stage = reranks(query_language, weights.rerank)
+        second_stage = reranks(query_language, scoring.second_stage)
         depth = max(k, RERANK_HEAD) if second_stage else k
         chosen = _mmr(order, scores, vectors, depth, weights.mmr_lambda)
         reranked = None
@@ -637,9 +637,12 @@ def retrieve(
                 order=chosen,
                 first_stage=scores,
                 languages={m: rows[m]["language"] for m in chosen},
-                weight=weights.rerank,
+                weight=scoring.second_stage,
             )
             chosen = reranked.order
+            position = {memory_id: i for i, memory_id in enumerate(candidates)}
+            for memory_id, value in reranked.standardised.items():
+                features[position[memory_id], RERANK_FEATURE] = value
         chosen = chosen[:k]
 
         _add_sources(cursor, rows, chosen)

@@ -10,15 +10,16 @@ from django.db import connection
 from macaron.late_interaction import DIM, _projection, get_late_encoder, maxsim, pack, unpack
 from macaron.vault import cipher_for
 from memory.ingest.late import memories_late_encode
+from memory.learning.policy import HAND
 from memory.models import Memory
 from memory.retrieval import rerank as second_stage
-from memory.retrieval.search import DEFAULT_WEIGHTS, Weights, retrieve
+from memory.retrieval.search import retrieve
 from memory.services import memory_create, memory_update
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-FIRST_STAGE_ONLY = Weights(rerank=0.0)
+FIRST_STAGE_ONLY = HAND.with_second_stage(0.0)
 
 
 def test_a_packed_matrix_keeps_its_similarities_in_a_third_of_the_float_bytes():
@@ -104,9 +105,9 @@ def garden(user) -> dict[str, int]:
 
 def test_an_english_question_is_reread_and_other_languages_keep_their_slots(user, garden):
     query = "When do I water the tomatoes?"
-    first = retrieve(user=user, query=query, k=8, weights=FIRST_STAGE_ONLY, purpose="evaluation")
-    second = retrieve(user=user, query=query, k=8, purpose="evaluation")
-    assert DEFAULT_WEIGHTS.rerank > 0 and second.rerank_ms > 0 and first.rerank_ms == 0
+    first = retrieve(user=user, query=query, k=8, policy=FIRST_STAGE_ONLY, purpose="evaluation")
+    second = retrieve(user=user, query=query, k=8, purpose="evaluation", policy=HAND)
+    assert HAND.second_stage > 0 and second.rerank_ms > 0 and first.rerank_ms == 0
 
     japanese = garden["ベランダでミニトマトを育てている。"]
     first_ids, second_ids = [i.id for i in first.items], [i.id for i in second.items]
@@ -117,8 +118,8 @@ def test_an_english_question_is_reread_and_other_languages_keep_their_slots(user
 
 def test_a_question_in_another_language_keeps_the_first_stage_order(user, garden):
     query = "トマトにはいつ水をやる？"
-    first = retrieve(user=user, query=query, k=8, weights=FIRST_STAGE_ONLY, purpose="evaluation")
-    second = retrieve(user=user, query=query, k=8, purpose="evaluation")
+    first = retrieve(user=user, query=query, k=8, policy=FIRST_STAGE_ONLY, purpose="evaluation")
+    second = retrieve(user=user, query=query, k=8, purpose="evaluation", policy=HAND)
     assert second.rerank_ms == 0
     assert [i.id for i in first.items] == [i.id for i in second.items]
 
@@ -151,8 +152,8 @@ def test_memories_without_token_vectors_keep_their_slots(user, garden):
 def test_switched_off_retrieval_keeps_its_first_stage(user, garden, settings):
     settings.RERANKER_ENABLED = False
     query = "When do I water the tomatoes?"
-    result = retrieve(user=user, query=query, k=8, purpose="evaluation")
-    first = retrieve(user=user, query=query, k=8, weights=FIRST_STAGE_ONLY, purpose="evaluation")
+    result = retrieve(user=user, query=query, k=8, purpose="evaluation", policy=HAND)
+    first = retrieve(user=user, query=query, k=8, policy=FIRST_STAGE_ONLY, purpose="evaluation")
     assert result.rerank_ms == 0
     assert [i.id for i in result.items] == [i.id for i in first.items]
     assert memories_late_encode(user_id=user.id) == 0
