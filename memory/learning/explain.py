@@ -16,6 +16,7 @@ from memory.models import Memory, MemorySource, RetrievalLog, RewardEvent
 FEATURE_WORDS = {
     "dense": lambda: _("it was close in meaning to what you said"),
     "dense_rank": lambda: _("it was close in meaning to what you said"),
+    "rerank": lambda: _("it read like an answer to what you asked"),
     "lexical": lambda: _("it shared words with what you said"),
     "coverage": lambda: _("it shared words with what you said"),
     "time_match": lambda: _("it was about the time you asked about"),

@@ -7,6 +7,7 @@ import pytest
 
 from memory.evaluation.learn import SECOND_STAGE_SHARES, Corpus, Question, learn, ranked
 from memory.ingest.late import memories_late_encode
+from memory.learning.explain import memory_reasons
 from memory.learning.features import INDEX, F, unpack
 from memory.learning.policy import HAND, Policy
 from memory.models import RetrievalLog
@@ -48,6 +49,9 @@ def test_a_read_logs_the_second_stages_score_of_the_memories_it_reread(user):
     assert set(reread) == set(ids)
     assert any(value != 0 for value in reread.values())
     assert reread[ids[0]] == max(reread.values())  # the memory that reads like the question
+    # The person's memory page says so.
+    reason = memory_reasons(user_id=user.id, memory_ids=[ids[0]])[ids[0]]
+    assert "read like an answer to what you asked" in reason
 
 
 def _corpus() -> Corpus:
