@@ -377,20 +377,8 @@ def gate_report(corpus: Corpus, policy: Policy | dict[int, Policy]) -> dict:
         rows = [(m, r) for m, r in corpus.memories.items() if r["conversation"] == held]
         verdict = fades([r for _, r in rows], weights, threshold)
         faded |= {m for (m, _), fade in zip(rows, verdict, strict=True) if fade}
-    after = Corpus(
-        questions=[_faded_replay(q, faded) for q in corpus.questions],
-        vectors=corpus.vectors,
-        sources=corpus.sources,
-        samples=corpus.samples,
-        memories=corpus.memories,
-    )
-    removed = Corpus(
-        questions=[_without(q, faded) for q in corpus.questions],
-        vectors=corpus.vectors,
-        sources=corpus.sources,
-        samples=corpus.samples,
-        memories=corpus.memories,
-    )
+    after = replace(corpus, questions=[_faded_replay(q, faded) for q in corpus.questions])
+    removed = replace(corpus, questions=[_without(q, faded) for q in corpus.questions])
     protected_faded = sum(1 for m in faded if protected(corpus.memories[m]))
     per = policy if isinstance(policy, dict) else dict.fromkeys(everyone, policy)
 
