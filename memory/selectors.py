@@ -158,7 +158,11 @@ def _to_view(memory: Memory, cipher: UserCipher, *, locked: bool = False) -> Mem
         event_time=memory.event_time,
         importance=memory.importance,
         strength=decayed_strength(
-            memory.strength, memory.strength_at, memory.recall_count, timezone.now()
+            memory.strength,
+            memory.strength_at,
+            memory.recall_count,
+            timezone.now(),
+            pinned=memory.pinned,
         ),
         recall_count=memory.recall_count,
         pinned=memory.pinned,

@@ -53,7 +53,15 @@ def memories_decay(*, now: datetime | None = None, batch_size: int = 5000) -> in
 
 
 def decayed_strength(
-    strength: float, strength_at: datetime, recall_count: int, now: datetime
+    strength: float,
+    strength_at: datetime,
+    recall_count: int,
+    now: datetime,
+    *,
+    pinned: bool = False,
 ) -> float:
+    """The strength now; a pinned memory keeps its stored one (it never fades)."""
+    if pinned:
+        return strength
     days = max(0.0, (now - strength_at).total_seconds() / 86400.0)
     return strength * math.exp(-days / (DECAY_DAYS * (1 + recall_count)))

@@ -493,7 +493,13 @@ def _mmr(
 
 
 def _strength(row: dict, now: datetime) -> float:
-    return decayed_strength(row["strength"], row["strength_at"], row["recall_count"], now)
+    return decayed_strength(
+        row["strength"],
+        row["strength_at"],
+        row["recall_count"],
+        now,
+        pinned=row["pinned"],
+    )
 
 
 def _item(row: dict, score: float, cipher, tz: tzinfo) -> RetrievedMemory:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from memory.models import Memory
 from memory.retrieval.scoring import DECAY_STORE_STEP, memories_decay
+from memory.retrieval.search import _strength
 from memory.selectors import memory_detail
 from memory.services import memory_create
 from tests.factories import UserFactory
@@ -43,3 +44,27 @@ def test_decay_job_rewrites_only_rows_whose_strength_changed_meaningfully():
     assert shown == pytest.approx(math.exp(-0.25 / 30), rel=1e-3)
     # A second run a few hours later writes nothing more.
     assert memories_decay(now=timezone.now() + timedelta(hours=6)) == 0
+
+
+def test_a_pinned_memory_never_fades_in_the_job_or_on_a_read():
+    person = UserFactory()
+    plain = memory_create(user=person, text="I had ramen for lunch on Tuesday")
+    pinned = memory_create(user=person, text="My blood type is O negative", pinned=True)
+    age([plain.pk, pinned.pk], 90)
+
+    assert memories_decay() == 1
+    assert memory_detail(user=person, memory_id=pinned.pk).strength == 1.0
+    assert memory_detail(user=person, memory_id=plain.pk).strength < 0.1
+    # Retrieval scores it by its stored strength too (the `strength` feature).
+    assert (
+        _strength(
+            {
+                "strength": 1.0,
+                "strength_at": timezone.now() - timedelta(days=90),
+                "recall_count": 0,
+                "pinned": True,
+            },
+            timezone.now(),
+        )
+        == 1.0
+    )
