@@ -20,13 +20,13 @@ from memory.evaluation.locomo import (
     ingest_sample,
     load_dataset,
     percentile,
+    question_read,
     score_items,
 )
 from memory.evaluation.metrics import CATEGORIES, RECALL_AT, Scores
 from memory.ingest.late import memories_late_encode
 from memory.learning.registry import global_policy
 from memory.privacy.erasure import user_erase
-from memory.retrieval.search import retrieve
 
 K = 10
 
@@ -62,7 +62,6 @@ def run_dataset(path: Path, *, progress: bool, limit: int | None = None) -> Data
     active = global_policy()
     variants = {"first stage": active.with_second_stage(0.0), "two stages": active}
     out = DatasetRun(variants={name: Variant() for name in variants})
-    depth = max(K, max(RECALL_AT))
     for sample in samples:
         user = eval_user()
         try:
@@ -82,15 +81,7 @@ def run_dataset(path: Path, *, progress: bool, limit: int | None = None) -> Data
             out.encoded += encoded
             for qa in sample.questions:
                 for name, policy in variants.items():
-                    result = retrieve(
-                        user=user,
-                        query=qa.question,
-                        k=depth,
-                        budget=None,
-                        purpose="evaluation",
-                        now=end,
-                        policy=policy,
-                    )
+                    result = question_read(user, qa.question, now=end, policy=policy)
                     variant = out.variants[name]
                     variant.latencies.append(result.embed_ms + result.search_ms)
                     variant.rerank_ms.append(result.rerank_ms)

@@ -55,7 +55,7 @@ from memory.ingest.write import (
     memory_feedback,
     validate_text,
 )
-from memory.learning.rewards import reward_record, turn_outcome
+from memory.learning.rewards import rewards_record, turn_outcome
 from memory.models import Conversation, Memory, Message, ReplyMemory
 from memory.privacy.audit import AuditAction, audit_record, audit_stream_lock
 from memory.privacy.chain import person_stream
@@ -597,10 +597,6 @@ def chat_turn_start(
             )
             if client_key is not None:
                 Message.objects.filter(pk=message.pk).update(client_key=client_key)
-            # What the person does after a reply that used memories is its reward.
-            turn_outcome(
-                user_id=user.id, conversation_id=conversation_id, message=message, text=text
-            )
             if conversation.title_ct is None:
                 new_title = title_from(text)
                 conversation_title_set(conversation=conversation, title=new_title)
@@ -622,6 +618,14 @@ def turn_prepare(turn: PreparedTurn) -> PreparedTurn:
     if turn.prepared or turn.reply is not None:
         return turn
     text = turn.message.text
+    # What the person does after a reply that used memories is its reward (once per reply).
+    turn_outcome(
+        user_id=turn.user.id,
+        conversation_id=turn.conversation_id,
+        message_id=turn.message.id,
+        sent_at=turn.message.sent_at,
+        text=text,
+    )
     turn.memories, context, turn.scores, dates = _recall(turn.user, text)
     turn.decision = route(user=turn.user, text=text)
     message_release(message_id=turn.message.id, remember=turn.decision is None)
@@ -773,14 +777,12 @@ def _routed_record(turn: PreparedTurn, reply: Message, routed: RoutedView) -> No
     )
     # The sub-agent did the task with these preferences: a reward for each (tied to the read
     # that found them, when logged).
-    for memory_id in wanted:
-        if memory_id in existing:
-            reward_record(
-                user_id=user.id,
-                memory_id=memory_id,
-                signal="completed",
-                features={"message_id": reply.id, "intent": routed.intent},
-            )
+    rewards_record(
+        user_id=user.id,
+        memory_ids=[memory_id for memory_id in wanted if memory_id in existing],
+        signal="completed",
+        features={"message_id": reply.id, "intent": routed.intent},
+    )
     audit_record(
         actor=user,
         subject_user_id=user.id,

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from accounts.models import User
 from macaron.vault import cipher_for
-from memory.evaluation.locomo import Sample, eval_user, ingest_sample
+from memory.evaluation.locomo import Sample, eval_user, ingest_sample, question_read
 from memory.evaluation.metrics import CATEGORIES, RECALL_AT, evidence_ids
 from memory.learning.features import INDEX
 from memory.learning.fit import Pairs, fit_prior
@@ -33,7 +33,7 @@ from memory.privacy.erasure import user_erase
 from memory.retrieval.languages import text_language_group
 from memory.retrieval.rerank import ENGLISH, late_scores, rerank_order
 from memory.retrieval.rerank import HEAD as RERANK_HEAD
-from memory.retrieval.search import DEFAULT_WEIGHTS, POOL, _mmr, retrieve
+from memory.retrieval.search import DEFAULT_WEIGHTS, POOL, _mmr
 
 K = 10
 DEPTH = max(K, max(RECALL_AT))
@@ -109,15 +109,7 @@ def collect(
                 evidence = frozenset(evidence_ids(qa.evidence))
                 if not evidence:
                     continue
-                retrieve(
-                    user=user,
-                    query=qa.question,
-                    k=DEPTH,
-                    budget=None,
-                    purpose="evaluation",
-                    now=end,
-                    policy=recorder,
-                )
+                question_read(user, qa.question, now=end, policy=recorder)
                 ids, matrix = recorder.sink.pop()
                 labels = np.array(
                     [1.0 if evidence & set(corpus.sources.get(m, ())) else 0.0 for m in ids]

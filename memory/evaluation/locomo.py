@@ -29,7 +29,7 @@ from memory.ingest.store import messages_ingest
 from memory.ingest.write import MessageIn, conversation_create
 from memory.learning.policy import Policy
 from memory.privacy.erasure import user_erase
-from memory.retrieval.search import retrieve
+from memory.retrieval.search import RetrievalResult, retrieve
 
 SESSION_KEY = re.compile(r"^session_(\d+)$")
 
@@ -186,6 +186,26 @@ def ingest_sample(
     return end
 
 
+def question_read(
+    user,
+    question: str,
+    *,
+    now: datetime,
+    policy: Policy | None = None,
+    depth: int = max(RECALL_AT),
+) -> RetrievalResult:
+    """One evaluation read: read-only, no context budget, deep enough for every recall@n."""
+    return retrieve(
+        user=user,
+        query=question,
+        k=depth,
+        budget=None,
+        purpose="evaluation",
+        now=now,
+        policy=policy,
+    )
+
+
 def score_items(items: list, qa: Question, k: int) -> tuple | None:
     """What one question's ranked memories score, as `Scores.add` takes it (None: the question
     has no evidence to score)."""
@@ -241,15 +261,7 @@ def evaluate(
                 disable=not progress,
                 unit="q",
             ):
-                result = retrieve(
-                    user=user,
-                    query=qa.question,
-                    k=depth,
-                    budget=None,
-                    purpose="evaluation",
-                    now=end,
-                    policy=policy,
-                )
+                result = question_read(user, qa.question, now=end, policy=policy, depth=depth)
                 latencies.append(result.embed_ms + result.search_ms)
                 search_latencies.append(result.search_ms)
                 scored = score_items(result.items, qa, k)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from memory.ingest.write import memories_forget, person_write_lock
-from memory.learning.rewards import reward_record
+from memory.learning.rewards import rewards_record
 from memory.models import Memory
 from memory.privacy.audit import AuditAction, audit_record
 from memory.retrieval.lexical import term_stats_shift
@@ -55,8 +55,8 @@ def memories_trash(*, user, memory_ids: list[int], now: datetime | None = None) 
                 change.subtract(set(tokens))
         term_stats_shift(user_id=user.id, change=change)
         Memory.objects.filter(pk__in=ids).update(forgotten_at=now, updated_at=now)
-        for memory_id in ids:  # a memory the person forgot: it should not have been kept
-            reward_record(user_id=user.id, memory_id=memory_id, signal="forgotten", at=now)
+        # a memory the person forgot: it should not have been kept
+        rewards_record(user_id=user.id, memory_ids=ids, signal="forgotten", at=now)
         audit_record(
             actor=user,
             subject_user_id=user.id,

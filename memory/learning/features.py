@@ -6,7 +6,7 @@ the second-stage reranker's score (0.0 where it was not computed)."""
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -32,7 +32,7 @@ FEATURES: tuple[str, ...] = (
     "stated",  # stated directly (typed as a memory, onboarding, import, a sub-agent), not chat
     "age",  # log(1 + age in days) / log(1 + 3650)
     "fused",  # the fused RRF score
-    "rerank",  # the cross-encoder's score, 0.0 when not computed
+    "rerank",  # the second stage's standardised MaxSim, 0.0 where it did not reread
 )
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 F = len(FEATURES)
@@ -62,7 +62,6 @@ class FeatureContext:
     stand_in: float
     strength: Callable[[dict, datetime], float]
     language_group: Callable[[str], str]
-    rerank: dict[int, float] = field(default_factory=dict)
 
 
 def time_match(row: dict, window: Window | None) -> float:
@@ -115,7 +114,7 @@ def feature_matrix(
             0.0 if row["source"] in ("chat", "compression") else 1.0,
             math.log1p(age_days) / AGE_SCALE,
             context.fused[memory_id],
-            context.rerank.get(memory_id, 0.0),
+            0.0,  # rerank: filled by retrieve() for the memories its second stage reread
         )
     vectors = np.stack([rows[memory_id]["embedding"] for memory_id in ids])
     norms = np.linalg.norm(vectors, axis=1)

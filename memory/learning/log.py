@@ -41,7 +41,7 @@ def retrieval_log(
 
 
 def log_days() -> int:
-    return int(getattr(settings, "LEARNING_LOG_DAYS", 90))
+    return settings.LEARNING_LOG_DAYS
 
 
 def retrieval_logs_prune(*, now: datetime | None = None, batch_size: int = 5000) -> int:

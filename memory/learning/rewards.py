@@ -41,18 +41,58 @@ def is_correction(text: str) -> bool:
     return bool(CORRECTION.search(text[:200]))
 
 
-def showing_retrieval(user_id: int, memory_id: int, at: datetime) -> int | None:
-    """The latest logged read (within RETRIEVAL_WINDOW) that showed this memory."""
-    return (
+def showing_retrievals(user_id: int, memory_ids: list[int], at: datetime) -> dict[int, int]:
+    """For each memory, the latest logged read (within RETRIEVAL_WINDOW) that showed it."""
+    wanted = set(memory_ids)
+    found: dict[int, int] = {}
+    logs = (
         RetrievalLog.objects.filter(
             user_id=user_id,
             created_at__lte=at,
             created_at__gte=at - RETRIEVAL_WINDOW,
-            shown_ids__contains=[memory_id],
+            shown_ids__overlap=list(wanted),
         )
         .order_by("-created_at", "-id")
-        .values_list("id", flat=True)
-        .first()
+        .values_list("id", "shown_ids")
+    )
+    for log_id, shown in logs.iterator():
+        for memory_id in wanted.intersection(shown) - found.keys():
+            found[memory_id] = log_id
+        if len(found) == len(wanted):
+            break
+    return found
+
+
+def rewards_record(
+    *,
+    user_id: int,
+    memory_ids: list[int],
+    signal: str,
+    features: dict | None = None,
+    retrieval_id: int | None = None,
+    at: datetime | None = None,
+) -> list[RewardEvent]:
+    """One `signal` event per memory, each tied to `retrieval_id` (if it is the person's) or
+    else to the latest read that showed that memory; one lookup and one insert for all."""
+    source, reward = SIGNALS[signal]
+    at = at or timezone.now()
+    if retrieval_id is not None:
+        if not RetrievalLog.objects.filter(pk=retrieval_id, user_id=user_id).exists():
+            retrieval_id = None  # never tie a reward to someone else's read
+        showing = dict.fromkeys(memory_ids, retrieval_id)
+    else:
+        showing = showing_retrievals(user_id, memory_ids, at) if memory_ids else {}
+    return RewardEvent.objects.bulk_create(
+        RewardEvent(
+            user_id=user_id,
+            memory_id=memory_id,
+            retrieval_id=showing.get(memory_id),
+            signal=signal,
+            source=source,
+            reward=reward,
+            features=features or {},
+        )
+        for memory_id in memory_ids
     )
 
 
@@ -65,24 +105,20 @@ def reward_record(
     retrieval_id: int | None = None,
     at: datetime | None = None,
 ) -> RewardEvent:
-    source, reward = SIGNALS[signal]
-    at = at or timezone.now()
-    if retrieval_id is None:
-        retrieval_id = showing_retrieval(user_id, memory_id, at)
-    elif not RetrievalLog.objects.filter(pk=retrieval_id, user_id=user_id).exists():
-        retrieval_id = None  # never tie a reward to someone else's read
-    return RewardEvent.objects.create(
+    [event] = rewards_record(
         user_id=user_id,
-        memory_id=memory_id,
-        retrieval_id=retrieval_id,
+        memory_ids=[memory_id],
         signal=signal,
-        source=source,
-        reward=reward,
-        features=features or {},
+        features=features,
+        retrieval_id=retrieval_id,
+        at=at,
     )
+    return event
 
 
-def turn_outcome(*, user_id: int, conversation_id: int, message: Message, text: str) -> int:
+def turn_outcome(
+    *, user_id: int, conversation_id: int, message_id: int, sent_at: datetime, text: str
+) -> int:
     """The person wrote again after a reply that used memories: each chip of that reply earns
     `continued`, or `correction` if the message starts by saying it was wrong. Once per reply
     (a retried send finds the events there); returns the events written."""
@@ -90,9 +126,9 @@ def turn_outcome(*, user_id: int, conversation_id: int, message: Message, text: 
         Message.objects.filter(
             conversation_id=conversation_id,
             role=Message.Role.COMPANION,
-            sent_at__lte=message.sent_at,
+            sent_at__lte=sent_at,
         )
-        .exclude(pk=message.pk)
+        .exclude(pk=message_id)
         .order_by("-sent_at", "-id")
         .values_list("id", flat=True)
         .first()

@@ -151,11 +151,23 @@ def test_the_message_after_a_reply_rewards_its_chips_once(user, text, signal):
         user=user, conversation=conversation, role=Message.Role.USER, text_ct=b"", sent_at=now
     )
     assert (
-        turn_outcome(user_id=user.id, conversation_id=conversation.id, message=message, text=text)
+        turn_outcome(
+            user_id=user.id,
+            conversation_id=conversation.id,
+            message_id=message.pk,
+            sent_at=message.sent_at,
+            text=text,
+        )
         == 1
     )
     assert (
-        turn_outcome(user_id=user.id, conversation_id=conversation.id, message=message, text=text)
+        turn_outcome(
+            user_id=user.id,
+            conversation_id=conversation.id,
+            message_id=message.pk,
+            sent_at=message.sent_at,
+            text=text,
+        )
         == 0
     )
     event = RewardEvent.objects.get(memory=memory, signal=signal)
