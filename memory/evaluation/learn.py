@@ -21,6 +21,7 @@ from memory.learning.features import INDEX
 from memory.learning.fit import Pairs, fit_prior
 from memory.learning.gate import (
     GATE_COLUMNS,
+    HAND_DECAY_DAYS,
     fades,
     fit_gate,
     gate_row,
@@ -30,6 +31,7 @@ from memory.learning.gate import (
 from memory.learning.policy import HAND, Policy
 from memory.models import Memory, MemorySource
 from memory.privacy.erasure import user_erase
+from memory.retrieval import scoring
 from memory.retrieval.languages import text_language_group
 from memory.retrieval.rerank import ENGLISH, late_scores, rerank_order
 from memory.retrieval.rerank import HEAD as RERANK_HEAD
@@ -73,6 +75,7 @@ class Corpus:
     # every memory's store-time facts (`learning.gate`), and the conversation it belongs to
     memories: dict[int, dict] = field(default_factory=dict)
     languages: dict[int, str] = field(default_factory=dict)
+    decay_days: float = HAND_DECAY_DAYS  # the forgetting curve's time constant when recorded
 
 
 def collect(
@@ -84,7 +87,7 @@ def collect(
     """Ingest each sample into a throwaway person, retrieve once per question, record.
     `visit(index, person, sample, end)` runs on each ingested person before it is erased (the
     bench times retrieve() there rather than ingesting again)."""
-    corpus = Corpus()
+    corpus = Corpus(decay_days=scoring.DECAY_DAYS)
     for index, sample in enumerate(samples):
         corpus.samples.append(sample.sample_id)
         user = eval_user()
@@ -218,37 +221,93 @@ def learn(corpus: Corpus, conversations: set[int] | None = None, name: str = "le
     return fitted.with_second_stage(best)
 
 
+# The forgetting curve's time constant, replayed -------------------------------------------
+
+DECAY_GRID = (15.0, 30.0, 60.0, 120.0, 240.0, 480.0)
+
+
+def at_decay(corpus: Corpus, days: float) -> Corpus:
+    """The corpus as retrieve() would have recorded it with the forgetting curve's time constant
+    at `days`: strength exp(-t / (D (1 + recalls))) becomes its power D / days. Exact for a
+    strength stored at 1 (every memory of a fresh ingestion; a faded one stays 0); pinned
+    memories never decay."""
+    if days == corpus.decay_days:
+        return corpus
+    power = corpus.decay_days / days
+    strength, pinned = INDEX["strength"], INDEX["pinned"]
+    questions = []
+    for question in corpus.questions:
+        matrix = question.matrix.copy()
+        free = matrix[:, pinned] == 0
+        matrix[free, strength] = matrix[free, strength] ** power
+        questions.append(replace(question, matrix=matrix))
+    return replace(corpus, questions=questions, decay_days=days)
+
+
+def fit_decay(
+    corpus: Corpus, conversations: set[int], name: str = "learned"
+) -> tuple[float, Policy]:
+    """The time constant from DECAY_GRID whose fitted policy (`learn`) finds the most evidence
+    (recall@10) on these conversations, on a tie the one nearest the hand-set constant; and
+    that policy."""
+    fitted = []
+    for days in DECAY_GRID:
+        aged = at_decay(corpus, days)
+        policy = learn(aged, conversations, name=name)
+        recall = simulate(aged, policy, conversations)["overall"]["recall@10"] or 0.0
+        fitted.append(((recall, -abs(np.log(days / HAND_DECAY_DAYS))), days, policy))
+    _, days, policy = max(fitted, key=lambda entry: entry[0])
+    return days, policy
+
+
+def hand_baseline(corpus: Corpus) -> Corpus:
+    """The corpus as the hand-set settings see it (the hand-set forgetting curve)."""
+    return at_decay(corpus, HAND_DECAY_DAYS)
+
+
 def cross_validate(corpus: Corpus, progress: bool = True) -> dict:
-    """Leave one conversation out: fit on the others, measure on it, hand and learned alike.
-    Returns per-fold figures and the pooled held-out figures."""
+    """Leave one conversation out: fit the forgetting curve's time constant and the policy on
+    the others, measure on it, against the hand-set policy and curve. Returns per-fold figures
+    and the pooled held-out figures."""
     folds = []
-    pooled_hand: list[Question] = []
     everyone = set(range(len(corpus.samples)))
     held_policies: dict[int, Policy] = {}
+    decays: dict[int, float] = {}
+    hand = hand_baseline(corpus)
     for held in tqdm(sorted(everyone), desc="cross-validate", disable=not progress):
-        policy = learn(corpus, everyone - {held}, name=f"cv-{held}")
+        others = everyone - {held}
+        decays[held], policy = fit_decay(corpus, others, name=f"cv-{held}")
+        aged = at_decay(corpus, decays[held])
         held_policies[held] = policy
         folds.append(
             {
                 "held_out": corpus.samples[held],
-                "hand": simulate(corpus, HAND, {held})["overall"],
-                "learned": simulate(corpus, policy, {held})["overall"],
+                "decay_days": decays[held],
+                "hand": simulate(hand, HAND, {held})["overall"],
+                "learned": simulate(aged, policy, {held})["overall"],
             }
         )
-        pooled_hand.extend(q for q in corpus.questions if q.conversation == held)
-    pooled_learned = _pooled(corpus, held_policies)
     return {
         "folds": folds,
-        "hand": simulate(corpus, HAND),
-        "learned": pooled_learned,
+        "hand": simulate(hand, HAND),
+        "learned": _pooled(corpus, held_policies, decays),
         "policies": held_policies,  # each conversation's, fitted without it
+        "decays": decays,  # and its forgetting curve's time constant
     }
 
 
-def _pooled(corpus: Corpus, policies: dict[int, Policy]) -> dict:
-    """Each conversation measured with the policy fitted without it, pooled."""
+def _pooled(
+    corpus: Corpus, policies: dict[int, Policy], decays: dict[int, float] | None = None
+) -> dict:
+    """Each conversation measured with the policy (and time constant) fitted without it, pooled."""
     merged: dict = {}
-    parts = [(simulate(corpus, policy, {held}), held) for held, policy in sorted(policies.items())]
+    parts = [
+        (
+            simulate(at_decay(corpus, (decays or {}).get(held, corpus.decay_days)), policy, {held}),
+            held,
+        )
+        for held, policy in sorted(policies.items())
+    ]
 
     # pool by re-weighting per-conversation means with their question counts
     def pool(key: str | None) -> dict:
@@ -296,11 +355,11 @@ def verdict(cv: dict) -> dict:
 
 
 def cv_table(cv: dict) -> str:
-    lines = [f"{'held out':<14}{'hand r@10':>10}{'learned r@10':>14}"]
+    lines = [f"{'held out':<14}{'hand r@10':>10}{'learned r@10':>14}{'decay days':>12}"]
     for fold in cv["folds"]:
         lines.append(
             f"{fold['held_out']:<14}{fold['hand']['recall@10']:>10.4f}"
-            f"{fold['learned']['recall@10']:>14.4f}"
+            f"{fold['learned']['recall@10']:>14.4f}{fold['decay_days']:>12g}"
         )
     lines.append(f"{'pooled':<14}{'r@1':>7}{'r@5':>7}{'r@10':>7}   (hand / learned)")
     for name in ("hand", "learned"):
@@ -356,10 +415,13 @@ def _without(question: Question, faded: set[int]) -> Question:
     )
 
 
-def gate_report(corpus: Corpus, policy: Policy | dict[int, Policy]) -> dict:
+def gate_report(
+    corpus: Corpus, policy: Policy | dict[int, Policy], decays: dict[int, float] | None = None
+) -> dict:
     """Leave one conversation out: fit the gate on the others, let the held-out conversation's
     memories fade as it says; memories kept, and recall before and after under `policy` (one
-    for all, or each conversation's own: `cross_validate`'s, fitted without it)."""
+    for all, or each conversation's own: `cross_validate`'s, fitted without it, with its
+    forgetting curve's time constant from `decays`)."""
     everyone = set(range(len(corpus.samples)))
     faded: set[int] = set()
     thresholds = []
@@ -375,7 +437,7 @@ def gate_report(corpus: Corpus, policy: Policy | dict[int, Policy]) -> dict:
     per = policy if isinstance(policy, dict) else dict.fromkeys(everyone, policy)
 
     def measured(state: Corpus) -> dict:
-        return _pooled(state, per)
+        return _pooled(state, per, decays)
 
     before, after_faded = measured(corpus), measured(after)
     return {

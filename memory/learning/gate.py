@@ -3,7 +3,10 @@ when it is stored (importance, kind, source, length, whether it has a date), fit
 logistic model in numpy, its threshold keeping KEEP_USEFUL of the memories that were useful
 in the fitting data; memories it does not expect to help fade (their strength drops to 0,
 so they rank lower, and they stay on the person's page). Nothing pinned or important fades,
-and nothing recalled or younger than GRACE_DAYS."""
+and nothing recalled or younger than GRACE_DAYS.
+
+The forgetting curve's time constant is fitted with it (`memory_learn --gate-out`, chosen by
+recall on the fitting conversations) and shipped in the same file: `shipped_decay_days`."""
 
 import json
 import math
@@ -35,6 +38,8 @@ KEEP_USEFUL = 0.95
 GRACE_DAYS = 30
 GATE_PULL = 0.01
 SHIPPED_GATE = Path(__file__).with_name("shipped_gate.json")
+HAND_DECAY_DAYS = 30.0  # the hand-set time constant, used until a fitted one is shipped
+DECAY_DAYS_RANGE = (1.0, 3650.0)
 
 
 def gate_row(row: dict) -> np.ndarray:
@@ -107,6 +112,19 @@ def shipped_gate() -> tuple[np.ndarray, float] | None:
     data = json.loads(SHIPPED_GATE.read_text(encoding="utf-8"))
     weights = np.array([float(data["weights"][name]) for name in GATE_FEATURES])
     return weights, float(data["threshold"])
+
+
+def shipped_decay_days(path: Path = SHIPPED_GATE) -> float:
+    """The forgetting curve's time constant in days (`memory.retrieval.scoring`): the fitted one
+    shipped with the gate, the hand-set one when none is (or it is not a sane number)."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get("decay_days")
+    except (OSError, ValueError, AttributeError):
+        return HAND_DECAY_DAYS
+    low, high = DECAY_DAYS_RANGE
+    if isinstance(value, int | float) and low <= value <= high:
+        return float(value)
+    return HAND_DECAY_DAYS
 
 
 def memories_fade(

@@ -6,9 +6,12 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
+from memory.learning.gate import shipped_decay_days
 from memory.models import Memory
 
-DECAY_DAYS = 30.0  # strength half-life grows with each recall (spacing effect)
+# The forgetting curve's time constant (it grows with each recall: the spacing effect), fitted
+# on labelled conversations and shipped with the forget gate (`memory.learning.gate`).
+DECAY_DAYS = shipped_decay_days()
 # The periodic job stores a decayed strength only once it has fallen by at least this much:
 # reads compute the current strength from `strength_at` (`decayed_strength`), so rows are not
 # rewritten every run for changes nobody would see.

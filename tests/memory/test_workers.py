@@ -13,6 +13,7 @@ from macaron.vault import cipher_for
 from memory.episodes.compress import EPISODE_MESSAGES, SHORT_TERM_WINDOW
 from memory.models import Episode, Memory, MemorySource, Message
 from memory.services import (
+    DECAY_DAYS,
     MessageIn,
     conversation_create,
     memories_decay,
@@ -137,15 +138,16 @@ def test_decay_task_fades_old_unpinned_memories_and_spares_pinned_ones(celery_wo
     pinned = memory_create(user=person, text="My blood type is O negative", pinned=True)
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE memory_memory SET strength_at = now() - interval '60 days' WHERE id = ANY(%s)",
-            [[faded.pk, pinned.pk]],
+            "UPDATE memory_memory SET strength_at = now() - make_interval(secs => %s) "
+            "WHERE id = ANY(%s)",
+            [2 * DECAY_DAYS * 86400, [faded.pk, pinned.pk]],
         )
     pinned_before = Memory.objects.values("strength", "strength_at").get(pk=pinned.pk)
 
     assert decay_strength.delay().get(timeout=30) == 1
 
     row = Memory.objects.get(pk=faded.pk)
-    assert row.strength == pytest.approx(math.exp(-60 / 30), rel=1e-3)
+    assert row.strength == pytest.approx(math.exp(-2), rel=1e-3)
     assert abs((timezone.now() - row.strength_at).total_seconds()) < 30
     assert Memory.objects.values("strength", "strength_at").get(pk=pinned.pk) == pinned_before
     assert pinned_before["strength"] == 1.0
@@ -160,8 +162,9 @@ def test_decay_is_idempotent_at_the_same_now():
     Memory.objects.filter(pk=memories[1].pk).update(recall_count=2)
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE memory_memory SET strength_at = now() - interval '45 days' WHERE user_id = %s",
-            [person.id],
+            "UPDATE memory_memory SET strength_at = now() - make_interval(secs => %s) "
+            "WHERE user_id = %s",
+            [1.5 * DECAY_DAYS * 86400, person.id],
         )
     now = timezone.now()
 
@@ -171,13 +174,11 @@ def test_decay_is_idempotent_at_the_same_now():
     assert memories_decay(now=now - timedelta(days=1)) == 0
 
     assert dict(Memory.objects.filter(user=person).values_list("pk", "strength")) == first
-    assert first[memories[0].pk] == pytest.approx(math.exp(-45 / 30), rel=1e-3)
-    assert first[memories[1].pk] == pytest.approx(math.exp(-45 / 90), rel=1e-3)
+    assert first[memories[0].pk] == pytest.approx(math.exp(-1.5), rel=1e-3)
+    assert first[memories[1].pk] == pytest.approx(math.exp(-0.5), rel=1e-3)
     # Decaying in two steps gives the same strength as in one (exponential, from strength_at).
-    assert memories_decay(now=now + timedelta(days=15)) == 2
-    assert Memory.objects.get(pk=memories[0].pk).strength == pytest.approx(
-        math.exp(-60 / 30), rel=1e-3
-    )
+    assert memories_decay(now=now + timedelta(days=DECAY_DAYS / 2)) == 2
+    assert Memory.objects.get(pk=memories[0].pk).strength == pytest.approx(math.exp(-2), rel=1e-3)
 
 
 def test_the_worker_stores_token_vectors_after_it_processes_a_persons_messages(celery_worker):

@@ -7,7 +7,14 @@ from django.core.management import BaseCommand, CommandError
 
 from bench.synthetic import DEFAULT_DATASET
 from macaron.embeddings import get_embedder
-from memory.evaluation.learn import collect, cross_validate, cv_table, gate_report, verdict
+from memory.evaluation.learn import (
+    collect,
+    cross_validate,
+    cv_table,
+    gate_report,
+    hand_baseline,
+    verdict,
+)
 from memory.evaluation.locomo import DatasetError, eval_user, ingest_sample, load_dataset
 from memory.learning.policy import HAND, Policy, PolicyError, named_policy
 from memory.privacy.erasure import user_erase
@@ -111,7 +118,10 @@ class Command(BaseCommand):
             options["save_corpus"].write_bytes(pickle.dumps(corpus))
         cv = cross_validate(corpus, progress=progress)
         # the learned policy as in the CV: each conversation's fitted without it
-        gate = {"hand": gate_report(corpus, HAND), "learned": gate_report(corpus, cv["policies"])}
+        gate = {
+            "hand": gate_report(hand_baseline(corpus), HAND),
+            "learned": gate_report(corpus, cv["policies"], cv["decays"]),
+        }
         report = {
             "datasets": [p.name for p in datasets],
             "cv": {"hand": cv["hand"], "learned": cv["learned"], "folds": cv["folds"]},

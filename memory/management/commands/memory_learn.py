@@ -6,12 +6,14 @@ from pathlib import Path
 from django.core.management import BaseCommand, CommandError
 
 from memory.evaluation.learn import (
+    at_decay,
     collect,
     cross_validate,
     cv_table,
+    fit_decay,
     fit_gate_on,
     gate_report,
-    learn,
+    hand_baseline,
     simulate,
     verdict,
 )
@@ -67,16 +69,20 @@ class Command(BaseCommand):
             save_corpus.write_bytes(pickle.dumps(recorded))
         if len(recorded.samples) < 2 and cv:
             raise CommandError("--cv needs at least two conversations.")
-        policy = learn(recorded)
+        everyone = set(range(len(recorded.samples)))
+        decay_days, policy = fit_decay(recorded, everyone)
+        aged = at_decay(recorded, decay_days)
         measured_with: Policy | dict[int, Policy] = policy  # the forget gate's report
+        decays: dict[int, float] = dict.fromkeys(everyone, decay_days)
         effect: dict = {
             "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "datasets": [p.name for p in dataset],
             "conversations": len(recorded.samples),
             "questions": len(recorded.questions),
+            "decay_days": decay_days,  # fitted with it: ship it with the gate (--gate-out)
             "in_sample": {
-                "hand": simulate(recorded, HAND)["overall"],
-                "learned": simulate(recorded, policy)["overall"],
+                "hand": simulate(hand_baseline(recorded), HAND)["overall"],
+                "learned": simulate(aged, policy)["overall"],
             },
         }
         if cv:
@@ -87,7 +93,7 @@ class Command(BaseCommand):
                 "folds": result["folds"],
             }
             effect.update(verdict(result))
-            measured_with = result["policies"]
+            measured_with, decays = result["policies"], result["decays"]
             self.stdout.write(cv_table(result))
         else:
             effect["better_than_hand"] = False  # not measured on held-out conversations
@@ -98,15 +104,17 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot write {out}: {exc}") from None
         self.stdout.write(f"wrote {out} ({data['name']}, {len(recorded.questions)} questions)")
         if gate_out is not None:
-            weights, threshold = fit_gate_on(recorded, set(range(len(recorded.samples))))
-            report = gate_report(recorded, measured_with)
+            weights, threshold = fit_gate_on(recorded, everyone)
+            report = gate_report(recorded, measured_with, decays)
             gate = {
                 "weights": {name: float(w) for name, w in zip(GATE_FEATURES, weights, strict=True)},
                 "threshold": threshold,
+                "decay_days": decay_days,
                 "effect": report,
             }
             gate_out.write_text(json.dumps(gate, indent=2) + "\n", encoding="utf-8")
             self.stdout.write(
-                f"wrote {gate_out}: kept {report['kept']}/{report['memories']}, r@10 "
+                f"wrote {gate_out}: forgetting curve {decay_days:g} days; kept "
+                f"{report['kept']}/{report['memories']}, r@10 "
                 f"{report['before']['recall@10']} -> {report['after']['recall@10']}"
             )

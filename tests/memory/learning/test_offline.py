@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from memory.evaluation.learn import collect, simulate
+from memory.evaluation.learn import DECAY_GRID, collect, simulate
 from memory.evaluation.locomo import evaluate, load_dataset
 from memory.learning.gate import GATE_FEATURES
 from memory.learning.policy import HAND, Policy
@@ -61,6 +61,9 @@ def test_memory_learn_writes_a_policy_with_its_cross_validation(tmp_path, capsys
     effect = gate["effect"]
     assert effect["kept"] + effect["faded"] == effect["memories"] > 0
     assert effect["protected_faded"] == 0 and len(effect["thresholds"]) == 2
+    # the forgetting curve's time constant is fitted with it, in each fold too
+    assert gate["decay_days"] == data["effect"]["decay_days"] in DECAY_GRID
+    assert all(f["decay_days"] in DECAY_GRID for f in data["effect"]["cv"]["folds"])
     assert policy.form == "loglinear" and 0 < policy.fused_power <= 5
     assert [f["held_out"] for f in data["effect"]["cv"]["folds"]] == ["tiny-1", "tiny-2"]
     assert set(data["effect"]) >= {"cv", "better_than_hand", "in_sample", "recall@10_gain"}

@@ -6,7 +6,7 @@ from django.db import connection
 from django.utils import timezone
 
 from memory.models import Memory
-from memory.retrieval.scoring import DECAY_STORE_STEP, memories_decay
+from memory.retrieval.scoring import DECAY_DAYS, DECAY_STORE_STEP, memories_decay
 from memory.retrieval.search import _strength
 from memory.selectors import memory_detail
 from memory.services import memory_create
@@ -31,17 +31,17 @@ def test_decay_job_rewrites_only_rows_whose_strength_changed_meaningfully():
     ]
     fresh, old = [m.pk for m in memories[:4]], [m.pk for m in memories[4:]]
     age(fresh, 0.25)  # six hours: strength 0.9917, not worth a write
-    age(old, 20)  # strength 0.51
+    age(old, DECAY_DAYS * 2 / 3)  # strength 0.51
     before = dict(Memory.objects.values_list("pk", "strength_at"))
 
     assert memories_decay() == 2
 
     after = dict(Memory.objects.values_list("pk", "strength_at"))
     assert [pk for pk in after if after[pk] != before[pk]] == sorted(old)
-    assert 1 - math.exp(-0.25 / 30) < DECAY_STORE_STEP
+    assert 1 - math.exp(-0.25 / DECAY_DAYS) < DECAY_STORE_STEP
     # Reads still see the decayed strength of rows the job left alone.
     shown = memory_detail(user=person, memory_id=fresh[0]).strength
-    assert shown == pytest.approx(math.exp(-0.25 / 30), rel=1e-3)
+    assert shown == pytest.approx(math.exp(-0.25 / DECAY_DAYS), rel=1e-3)
     # A second run a few hours later writes nothing more.
     assert memories_decay(now=timezone.now() + timedelta(hours=6)) == 0
 
@@ -50,7 +50,7 @@ def test_a_pinned_memory_never_fades_in_the_job_or_on_a_read():
     person = UserFactory()
     plain = memory_create(user=person, text="I had ramen for lunch on Tuesday")
     pinned = memory_create(user=person, text="My blood type is O negative", pinned=True)
-    age([plain.pk, pinned.pk], 90)
+    age([plain.pk, pinned.pk], 3 * DECAY_DAYS)
 
     assert memories_decay() == 1
     assert memory_detail(user=person, memory_id=pinned.pk).strength == 1.0
