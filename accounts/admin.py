@@ -38,12 +38,34 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
+    # Deleting a person here erases them as an executed erasure request does (their keys
+    # shredded, every app's data removed, the audit chain told): a plain row delete would
+    # leave their data's keys behind and the audit log without a tombstone.
+    def delete_model(self, request, obj: User) -> None:
+        _erase_from_admin(staff=request.user, person=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for person in queryset:
+            _erase_from_admin(staff=request.user, person=person)
+
     @admin.display(description="Password")
     def password_status(self, obj: User) -> str:
         if obj.pk is None:
             return "-"
         state = "set" if obj.has_usable_password() else "not set (cannot log in with one)"
         return format_html('{} · <a href="../password/">change it</a>', state)
+
+
+ADMIN_DELETE_REASON = "Deleted on the admin console's person page."
+
+
+def _erase_from_admin(*, staff: User, person: User) -> None:
+    """The person's pending erasure request (their own deletion, or one staff filed) or a new
+    one, executed now by `staff`."""
+    pending = deletion_pending(user=person) or erasure_request_create(
+        staff=staff, user=person, reason=ADMIN_DELETE_REASON
+    )
+    erasure_request_execute(request_id=pending.pk, actor=staff)
 
 
 class ErasureRequestForm(forms.ModelForm):
