@@ -274,23 +274,23 @@ def cross_validate(corpus: Corpus, progress: bool = True) -> dict:
     held_policies: dict[int, Policy] = {}
     decays: dict[int, float] = {}
     hand = hand_baseline(corpus)
+    held_results = []
     for held in tqdm(sorted(everyone), desc="cross-validate", disable=not progress):
-        others = everyone - {held}
-        decays[held], policy = fit_decay(corpus, others, name=f"cv-{held}")
-        aged = at_decay(corpus, decays[held])
-        held_policies[held] = policy
+        decays[held], held_policies[held] = fit_decay(corpus, everyone - {held}, name=f"cv-{held}")
+        result = simulate(at_decay(corpus, decays[held]), held_policies[held], {held})
+        held_results.append(result)
         folds.append(
             {
                 "held_out": corpus.samples[held],
                 "decay_days": decays[held],
                 "hand": simulate(hand, HAND, {held})["overall"],
-                "learned": simulate(aged, policy, {held})["overall"],
+                "learned": result["overall"],
             }
         )
     return {
         "folds": folds,
         "hand": simulate(hand, HAND),
-        "learned": _pooled(corpus, held_policies, decays),
+        "learned": _pool(held_results),
         "policies": held_policies,  # each conversation's, fitted without it
         "decays": decays,  # and its forgetting curve's time constant
     }
@@ -300,21 +300,26 @@ def _pooled(
     corpus: Corpus, policies: dict[int, Policy], decays: dict[int, float] | None = None
 ) -> dict:
     """Each conversation measured with the policy (and time constant) fitted without it, pooled."""
-    merged: dict = {}
-    parts = [
-        (
-            simulate(at_decay(corpus, (decays or {}).get(held, corpus.decay_days)), policy, {held}),
-            held,
-        )
-        for held, policy in sorted(policies.items())
-    ]
+    constants = {held: (decays or {}).get(held, corpus.decay_days) for held in policies}
+    aged = {days: at_decay(corpus, days) for days in set(constants.values())}
+    return _pool(
+        [
+            simulate(aged[constants[held]], policy, {held})
+            for held, policy in sorted(policies.items())
+        ]
+    )
 
-    # pool by re-weighting per-conversation means with their question counts
+
+def _pool(parts: list[dict]) -> dict:
+    """`simulate` results of disjoint conversations as one: per-conversation means re-weighted
+    by their question counts."""
+    merged: dict = {}
+
     def pool(key: str | None) -> dict:
         out: dict = {}
         total = 0
         sums: dict[str, float] = {}
-        for result, _ in parts:
+        for result in parts:
             block = result["overall"] if key is None else result["by_category"].get(key)
             if not block or not block["questions"]:
                 continue
@@ -327,7 +332,7 @@ def _pooled(
         out["questions"] = total
         return out
 
-    categories = sorted({c for result, _ in parts for c in result["by_category"]})
+    categories = sorted({c for result in parts for c in result["by_category"]})
     merged["overall"] = pool(None)
     merged["by_category"] = {c: pool(c) for c in categories}
     return merged

@@ -2,6 +2,7 @@
 the read that showed the memory, from each source."""
 
 from datetime import timedelta
+from functools import partial
 
 import numpy as np
 import pytest
@@ -150,26 +151,16 @@ def test_the_message_after_a_reply_rewards_its_chips_once(user, text, signal):
     message = Message.objects.create(
         user=user, conversation=conversation, role=Message.Role.USER, text_ct=b"", sent_at=now
     )
-    assert (
-        turn_outcome(
-            user_id=user.id,
-            conversation_id=conversation.id,
-            message_id=message.pk,
-            sent_at=message.sent_at,
-            text=text,
-        )
-        == 1
+    outcome = partial(
+        turn_outcome,
+        user_id=user.id,
+        conversation_id=conversation.id,
+        message_id=message.pk,
+        sent_at=message.sent_at,
+        text=text,
     )
-    assert (
-        turn_outcome(
-            user_id=user.id,
-            conversation_id=conversation.id,
-            message_id=message.pk,
-            sent_at=message.sent_at,
-            text=text,
-        )
-        == 0
-    )
+    assert outcome() == 1
+    assert outcome() == 0
     event = RewardEvent.objects.get(memory=memory, signal=signal)
     assert event.source == signal and event.retrieval_id == retrieved
 
