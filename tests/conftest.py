@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
+from memory.learning.registry import forget_cached_policy
 from tests.factories import PASSWORD, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
@@ -52,6 +53,13 @@ def database_url_for(settings_dict: dict) -> str:
 
 
 _worker_started = False
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_policy():
+    """The read path caches the active scoring policy per process for 30 s: a test starts
+    without one cached by an earlier test (whose database rows are gone)."""
+    forget_cached_policy()
 
 
 @pytest.fixture(autouse=True)

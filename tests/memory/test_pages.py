@@ -633,6 +633,7 @@ def test_page_query_count_does_not_grow_with_memories(web, user):
         "My favourite tea is jasmine",
     ]
     said(user, texts[0], datetime(2024, 1, 1, tzinfo=UTC))
+    web.get(PAGE)  # once to fill the per-process caches (the active scoring policy)
     with CaptureQueriesContext(connection) as few:
         web.get(PAGE)
     for i, text in enumerate(texts[1:]):
